@@ -1,0 +1,102 @@
+"""The exceptions ohmslice raises for input it cannot use.
+
+Every error names what it is about (a file, a column, a row, a parameter) and what
+was expected, so that the command line can print it as one line and exit with code 2.
+All of them derive from :class:`InputError`, itself a :class:`ValueError`, so a caller
+can catch the whole family at once.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+__all__ = [
+    "InputError",
+    "FileFormatError",
+    "UnknownColumnError",
+    "MissingColumnError",
+    "EmptyDataError",
+    "InvalidDataError",
+    "TruncatedFileError",
+    "CircuitError",
+    "AnalysisInputError",
+]
+
+
+class InputError(ValueError):
+    """Input ohmslice cannot analyse.
+
+    Parameters
+    ----------
+    message
+        What is wrong and what was expected, as one sentence.
+    path
+        The file the input came from, if any; prefixed to the message.
+    column, row
+        The field and the 0-based data row concerned, if known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | PathLike[str] | None = None,
+        column: str | None = None,
+        row: int | None = None,
+    ) -> None:
+        self.message = message
+        self.path = None if path is None else str(path)
+        self.column = column
+        self.row = row
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = []
+        if self.path:
+            where.append(self.path)
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        return f"{': '.join(where)}: {self.message}" if where else self.message
+
+    def with_path(self, path: str | PathLike[str]) -> InputError:
+        """Return the same error attributed to ``path`` (if it names no file yet)."""
+        if self.path is None:
+            self.path = str(path)
+            self.args = (self._format(),)
+        return self
+
+
+class FileFormatError(InputError):
+    """The file is not in a format ohmslice reads, or not the one its name says."""
+
+
+class UnknownColumnError(FileFormatError):
+    """A binary file holds a column (by ID) that no reader knows how to decode."""
+
+
+class TruncatedFileError(FileFormatError):
+    """The file ends before its header or its declared content does."""
+
+
+class MissingColumnError(InputError):
+    """A required column (time, voltage, current, frequency, ...) is absent."""
+
+
+class EmptyDataError(InputError):
+    """The file or table holds no data rows."""
+
+
+class InvalidDataError(InputError):
+    """Values that cannot be physical or cannot be analysed (NaN, infinite,
+    time going backwards, negative frequency, ...)."""
+
+
+class CircuitError(InputError):
+    """An equivalent-circuit string or its parameters are not valid."""
+
+
+class AnalysisInputError(InputError):
+    """Data that are readable but do not hold what an analysis needs
+    (no pulses, a rest too short to define an OCV, too few points for a fit, ...)."""

@@ -1,0 +1,335 @@
+"""Canonical data model: the column names, units and sign conventions every module shares.
+
+Two types reach users:
+
+* :class:`Recording` -- a time series of one cell: ``time_s`` [s], ``voltage_V`` [V],
+  ``current_A`` [A] and optionally ``step``, ``cycle``, ``charge_Ah`` [A h],
+  ``technique``. Current > 0 charges the working electrode (oxidises the cathode),
+  current < 0 discharges it.
+* :class:`Spectrum` -- impedance points: ``freq_Hz`` [Hz], ``z_real_ohm``, ``z_imag_ohm``
+  [Ohm] with Z = Z' + jZ'' (a capacitive arc has Z'' < 0), optionally ``dc_V``, ``dc_A``,
+  ``time_s``.
+
+Both are built from a pandas DataFrame holding those columns, validate it on
+construction and raise :mod:`ohmslice.errors` exceptions naming the column and the row.
+The column names are a public contract: they do not change between releases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import EmptyDataError, InvalidDataError, MissingColumnError
+
+# --- canonical column names -------------------------------------------------------------
+TIME = "time_s"
+VOLTAGE = "voltage_V"
+CURRENT = "current_A"
+STEP = "step"
+CYCLE = "cycle"
+CHARGE = "charge_Ah"
+TECHNIQUE = "technique"
+
+FREQ = "freq_Hz"
+Z_REAL = "z_real_ohm"
+Z_IMAG = "z_imag_ohm"
+DC_V = "dc_V"
+DC_A = "dc_A"
+
+RECORDING_REQUIRED = (TIME, VOLTAGE, CURRENT)
+RECORDING_OPTIONAL = (STEP, CYCLE, CHARGE, TECHNIQUE)
+SPECTRUM_REQUIRED = (FREQ, Z_REAL, Z_IMAG)
+SPECTRUM_OPTIONAL = (DC_V, DC_A, TIME, CYCLE)
+
+UNITS = {
+    TIME: "s",
+    VOLTAGE: "V",
+    CURRENT: "A",
+    CHARGE: "A h",
+    FREQ: "Hz",
+    Z_REAL: "Ohm",
+    Z_IMAG: "Ohm",
+    DC_V: "V",
+    DC_A: "A",
+}
+
+#: Spacing [s] given to rows that share one time stamp (see :class:`Recording`).
+DUPLICATE_TIME_SPACING_S = 1e-6
+
+
+def _meta(meta: Mapping[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "source": None,
+        "format": None,
+        "instrument": None,
+        "technique": None,
+        "settings": {},
+    }
+    if meta:
+        out.update(meta)
+    return out
+
+
+def _require(df: pd.DataFrame, columns: tuple[str, ...], source: Any) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise InvalidDataError(f"expected a pandas DataFrame, got {type(df).__name__}", path=source)
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise MissingColumnError(
+            f"missing column(s) {missing}; have {list(map(str, df.columns))}",
+            path=source,
+        )
+    if len(df) == 0:
+        raise EmptyDataError("no data rows", path=source)
+
+
+def _check_finite(df: pd.DataFrame, columns: tuple[str, ...], source: Any) -> None:
+    for col in columns:
+        if col not in df.columns:
+            continue
+        try:
+            values = df[col].to_numpy(dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise InvalidDataError(
+                f"values are not numeric ({exc})", path=source, column=col
+            ) from None
+        bad = ~np.isfinite(values)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise InvalidDataError(
+                f"{int(bad.sum())} non-finite value(s) (NaN or infinite), first at row {row}",
+                path=source,
+                column=col,
+                row=row,
+            )
+
+
+class _Table:
+    """Common part of Recording and Spectrum: a validated DataFrame plus metadata."""
+
+    _required: tuple[str, ...] = ()
+    _optional: tuple[str, ...] = ()
+
+    data: pd.DataFrame
+    meta: dict[str, Any]
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @property
+    def source(self) -> str | None:
+        """The file this table was read from, if any."""
+        return self.meta.get("source")
+
+    def _select(self, df: pd.DataFrame) -> pd.DataFrame:
+        cols = [c for c in (*self._required, *self._optional) if c in df.columns]
+        extra = [c for c in df.columns if c not in cols]
+        out = df[cols + extra].copy()
+        for c in self._required:
+            out[c] = out[c].astype(float)
+        return out
+
+    def __repr__(self) -> str:
+        src = f" from {self.source}" if self.source else ""
+        tech = f" ({self.meta['technique']})" if self.meta.get("technique") else ""
+        return f"<{type(self).__name__}{tech}: {len(self)} rows{src}>"
+
+
+class Recording(_Table):
+    """A time series of one cell in canonical columns and SI units.
+
+    Parameters
+    ----------
+    df
+        DataFrame with at least ``time_s``, ``voltage_V``, ``current_A``; optionally
+        ``step``, ``cycle``, ``charge_Ah``, ``technique`` and further columns, which are
+        kept as they are.
+    meta
+        File metadata: ``source`` (path), ``format``, ``instrument``, ``technique``,
+        ``settings`` (header settings as a dict).
+
+    Time after construction is strictly increasing:
+
+    * rows identical in every column to the row before them are dropped;
+    * a run of k rows sharing one time stamp t (instruments write the last point of one
+      step and the first of the next with the same time) is kept in file order and
+      spread to t, t + 1 us, ..., t + (k-1) us, so the voltage just before and just
+      after a current step both survive;
+    * time that goes backwards raises :class:`~ohmslice.errors.InvalidDataError`
+      naming the row.
+
+    Raises
+    ------
+    MissingColumnError, EmptyDataError, InvalidDataError
+        Missing columns, no rows, non-finite time/voltage/current, time going back.
+    """
+
+    _required = RECORDING_REQUIRED
+    _optional = RECORDING_OPTIONAL
+
+    def __init__(self, df: pd.DataFrame, meta: Mapping[str, Any] | None = None) -> None:
+        self.meta = _meta(meta)
+        src = self.meta["source"]
+        _require(df, self._required, src)
+        _check_finite(df, self._required + (CHARGE,), src)
+        out = self._select(df).reset_index(drop=True)
+        out = self._resolve_time(out, src)
+        self.data = out
+
+    @staticmethod
+    def _resolve_time(df: pd.DataFrame, src: Any) -> pd.DataFrame:
+        t = df[TIME].to_numpy()
+        dt = np.diff(t)
+        if (dt < 0).any():
+            row = int(np.flatnonzero(dt < 0)[0]) + 1
+            raise InvalidDataError(
+                f"time goes backwards ({t[row - 1]:.9g} s -> {t[row]:.9g} s); "
+                "expected non-decreasing time",
+                path=src,
+                column=TIME,
+                row=row,
+            )
+        if not (dt == 0).any():
+            return df
+        # drop rows repeating the previous row exactly, then spread equal time stamps
+        dup = np.r_[False, (df.iloc[1:].to_numpy() == df.iloc[:-1].to_numpy()).all(axis=1)]
+        if dup.any():
+            df = df.loc[~dup].reset_index(drop=True)
+            t = df[TIME].to_numpy()
+        new_run = np.r_[True, np.diff(t) != 0]
+        run_id = np.cumsum(new_run) - 1
+        run_start = np.flatnonzero(new_run)
+        rank = np.arange(len(t)) - run_start[run_id]
+        t2 = t + rank * DUPLICATE_TIME_SPACING_S
+        bad = np.diff(t2) <= 0
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0]) + 1
+            raise InvalidDataError(
+                "too many rows share one time stamp to be spread apart before the next "
+                "sample; expected strictly increasing time",
+                path=src,
+                column=TIME,
+                row=row,
+            )
+        df[TIME] = t2
+        return df
+
+    # convenience arrays ---------------------------------------------------------------
+    @property
+    def time(self) -> np.ndarray:
+        """Time [s], strictly increasing."""
+        return self.data[TIME].to_numpy()
+
+    @property
+    def voltage(self) -> np.ndarray:
+        """Working-electrode (or cell) voltage [V]."""
+        return self.data[VOLTAGE].to_numpy()
+
+    @property
+    def current(self) -> np.ndarray:
+        """Current [A], > 0 charging the working electrode."""
+        return self.data[CURRENT].to_numpy()
+
+    @classmethod
+    def from_arrays(
+        cls,
+        time_s: np.ndarray,
+        voltage_V: np.ndarray,
+        current_A: np.ndarray,
+        meta: Mapping[str, Any] | None = None,
+        **columns: np.ndarray,
+    ) -> Recording:
+        """Build a recording from arrays in SI units (extra columns by keyword)."""
+        df = pd.DataFrame({TIME: time_s, VOLTAGE: voltage_V, CURRENT: current_A, **columns})
+        return cls(df, meta)
+
+    @property
+    def duration_s(self) -> float:
+        """Time from first to last sample [s]."""
+        t = self.time
+        return float(t[-1] - t[0])
+
+
+class Spectrum(_Table):
+    """Impedance points of one spectrum, in canonical columns and SI units.
+
+    Parameters
+    ----------
+    df
+        DataFrame with ``freq_Hz``, ``z_real_ohm``, ``z_imag_ohm`` (Z = Z' + jZ'', a
+        capacitive arc has Z'' < 0), optionally ``dc_V``, ``dc_A``, ``time_s``.
+    meta
+        File metadata, as for :class:`Recording`; ``meta["symmetric"]`` records whether
+        :meth:`per_electrode` was applied.
+
+    Rows are sorted by increasing frequency.
+
+    Raises
+    ------
+    MissingColumnError, EmptyDataError, InvalidDataError
+        Missing columns, no rows, non-finite values, frequency <= 0.
+    """
+
+    _required = SPECTRUM_REQUIRED
+    _optional = SPECTRUM_OPTIONAL
+
+    def __init__(self, df: pd.DataFrame, meta: Mapping[str, Any] | None = None) -> None:
+        self.meta = _meta(meta)
+        src = self.meta["source"]
+        _require(df, self._required, src)
+        _check_finite(df, self._required, src)
+        f = df[FREQ].to_numpy(dtype=float)
+        if (f <= 0).any():
+            row = int(np.flatnonzero(f <= 0)[0])
+            raise InvalidDataError(
+                f"frequency {f[row]:.6g} Hz; expected frequencies > 0",
+                path=src,
+                column=FREQ,
+                row=row,
+            )
+        out = self._select(df)
+        self.data = out.sort_values(FREQ, kind="stable").reset_index(drop=True)
+
+    @property
+    def freq(self) -> np.ndarray:
+        """Frequency [Hz], increasing."""
+        return self.data[FREQ].to_numpy()
+
+    @property
+    def omega(self) -> np.ndarray:
+        """Angular frequency [rad/s]."""
+        return 2 * np.pi * self.freq
+
+    @property
+    def z(self) -> np.ndarray:
+        """Complex impedance Z' + jZ'' [Ohm]."""
+        return self.data[Z_REAL].to_numpy() + 1j * self.data[Z_IMAG].to_numpy()
+
+    def per_electrode(self, r_sep_ohm: float = 0.0) -> Spectrum:
+        """Impedance of one electrode of a symmetric cell: (Z - R_sep) / 2 [Ohm].
+
+        ``r_sep_ohm`` is the separator's bulk resistance, subtracted before halving so
+        that half of it is not counted as the electrode's; 0 gives plain Z/2.
+        """
+        df = self.data.copy()
+        df[Z_REAL] = (df[Z_REAL] - r_sep_ohm) / 2
+        df[Z_IMAG] = df[Z_IMAG] / 2
+        meta = dict(self.meta)
+        meta["symmetric"] = {"per_electrode": True, "r_sep_ohm": float(r_sep_ohm)}
+        return Spectrum(df, meta)
+
+    @classmethod
+    def from_arrays(
+        cls,
+        freq_hz: np.ndarray,
+        z: np.ndarray,
+        meta: Mapping[str, Any] | None = None,
+    ) -> Spectrum:
+        """Build a spectrum from frequencies [Hz] and complex impedances [Ohm]."""
+        z = np.asarray(z, dtype=complex)
+        df = pd.DataFrame({FREQ: np.asarray(freq_hz, dtype=float), Z_REAL: z.real, Z_IMAG: z.imag})
+        return cls(df, meta)
