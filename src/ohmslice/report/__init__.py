@@ -1,1 +1,1 @@
-"""Figures and reports. Reads results only; never touches raw files or the analyses ' internals."""
+"""Figures and reports: they read results only, never raw files."""
