@@ -1,0 +1,1 @@
+"""Impedance engine: equivalent circuits, fitting with uncertainty, KK check, DRT."""
