@@ -1,0 +1,351 @@
+"""Linear Kramers-Kronig test of an impedance spectrum (Schönleber's lin-KK).
+
+A spectrum is Kramers-Kronig (KK) consistent -- causal, linear, stable and
+time-invariant -- when a KK-compliant model reproduces it to within the noise. The
+lin-KK test [1]_ [2]_ uses the simplest such model whose fit is *linear*:
+
+.. math::
+
+    \\hat Z(\\omega) = R_0 + j\\omega L + \\frac{1}{j\\omega C}
+        + \\sum_{k=1}^{M} \\frac{R_k}{1 + j\\omega\\tau_k}
+
+with M fixed time constants log-spaced from :math:`1/\\omega_{max}` to
+:math:`1/\\omega_{min}`; only :math:`R_0, L, 1/C, R_k` are fitted (linear least
+squares, rows weighted by :math:`1/|Z|`). The number of elements M is chosen
+automatically by the :math:`\\mu` criterion [2]_:
+
+.. math::
+
+    \\mu = 1 - \\frac{\\sum_{R_k<0} |R_k|}{\\sum_{R_k \\ge 0} |R_k|}
+
+M grows from 1 until :math:`\\mu \\le c` (``c = 0.85``): past that point the fit starts to
+over-fit (negative resistances appear to follow noise). The relative residuals
+:math:`(Z - \\hat Z)/|Z|` of that fit are the test: a KK-consistent spectrum leaves
+residuals at the noise level, randomly scattered; drift, non-linearity or a change of
+the cell during the sweep leave larger, systematic residuals, mostly at low frequency.
+
+Pass/fail: the spectrum passes when the largest relative residual (real or imaginary,
+any frequency) is at most ``threshold`` (default 1 % of :math:`|Z|`, the usual
+acceptance level for EIS data). Pick ``threshold`` about three times the expected noise
+level if the instrument noise is known to be larger.
+
+The mu criterion can stop too early on spectra dominated by a capacitance (blocking
+electrodes, reflective diffusion at low frequency): mu then drops below ``c`` at a small M
+because the few RC elements fight the capacitor, not because of over-fitting. Use
+``add_capacitance=True`` there, and a fixed ``m`` (about 2-3 per decade) if M stays small.
+
+The pseudo chi-square of Boukamp, :math:`\\chi^2_{ps} = \\sum_i (\\Delta Z'_i{}^2 +
+\\Delta Z''_i{}^2)/|Z_i|^2`, and the root-mean-square relative residual (an estimate of
+the relative noise level) are reported beside it.
+
+The model and M selection follow ``impedance.validation.linKK`` of impedance.py (same
+time constants, same series R and L, optional series C, same :math:`\\mu`), so that the
+same spectrum gives the same M and the same residuals.
+
+References
+----------
+.. [1] B. A. Boukamp, "A Linear Kronig-Kramers Transform Test for Immittance Data
+   Validation", J. Electrochem. Soc. 142 (1995) 1885.
+.. [2] M. Schönleber, D. Klotz, E. Ivers-Tiffée, "A Method for Improving the Robustness
+   of linear Kramers-Kronig Validity Tests", Electrochim. Acta 131 (2014) 20-27.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import AnalysisInputError, InputError
+from ..schema import FREQ, Spectrum
+
+__all__ = ["KKResult", "lin_kk", "kk_time_constants"]
+
+FitPart = Literal["complex", "real", "imag"]
+
+
+@dataclass(frozen=True)
+class KKResult:
+    """Outcome of the lin-KK test.
+
+    Attributes
+    ----------
+    freq_hz
+        Frequencies [Hz], increasing.
+    z, z_fit
+        Measured and lin-KK model impedance [Ohm].
+    m
+        Number of RC elements used (chosen by the mu criterion unless fixed).
+    mu
+        The mu value of that fit (1 = no negative resistance).
+    c
+        The mu cut-off used to choose M.
+    tau_s
+        The M fixed time constants [s].
+    r_ohm
+        Fitted resistances of the RC elements [Ohm] (negative ones are allowed).
+    r0_ohm, inductance_h, capacitance_f
+        Series resistance [Ohm], inductance [H] and capacitance [F] (``inf`` when no
+        series capacitor was used).
+    residuals_real, residuals_imag
+        :math:`(Z - \\hat Z)/|Z|` per frequency, real and imaginary part [-].
+    pseudo_chi2
+        Boukamp's pseudo chi-square, the sum of squared relative residuals [-].
+    noise_estimate
+        Root-mean-square relative residual [-]: the relative noise level the fit leaves.
+    max_residual
+        Largest absolute relative residual, real or imaginary [-].
+    threshold
+        Pass/fail limit on ``max_residual`` [-].
+    passed
+        ``max_residual <= threshold``.
+    fit
+        Which part of Z was fitted: ``"complex"``, ``"real"`` or ``"imag"``.
+    """
+
+    freq_hz: np.ndarray
+    z: np.ndarray
+    z_fit: np.ndarray
+    m: int
+    mu: float
+    c: float
+    tau_s: np.ndarray
+    r_ohm: np.ndarray
+    r0_ohm: float
+    inductance_h: float
+    capacitance_f: float
+    residuals_real: np.ndarray
+    residuals_imag: np.ndarray
+    pseudo_chi2: float
+    noise_estimate: float
+    max_residual: float
+    threshold: float
+    passed: bool
+    fit: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per-frequency table: ``freq_Hz``, fitted Z, relative residuals."""
+        return pd.DataFrame(
+            {
+                FREQ: self.freq_hz,
+                "z_fit_real_ohm": self.z_fit.real,
+                "z_fit_imag_ohm": self.z_fit.imag,
+                "residual_real": self.residuals_real,
+                "residual_imag": self.residuals_imag,
+            }
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """The scalar outcome as a JSON-ready dict."""
+        return {
+            "m": self.m,
+            "mu": self.mu,
+            "c": self.c,
+            "fit": self.fit,
+            "r0_ohm": self.r0_ohm,
+            "inductance_h": self.inductance_h,
+            "capacitance_f": None if np.isinf(self.capacitance_f) else self.capacitance_f,
+            "pseudo_chi2": self.pseudo_chi2,
+            "noise_estimate": self.noise_estimate,
+            "max_residual": self.max_residual,
+            "threshold": self.threshold,
+            "passed": self.passed,
+            "n_points": int(self.freq_hz.size),
+            "source": self.meta.get("source"),
+        }
+
+
+def kk_time_constants(freq_hz: np.ndarray, m: int) -> np.ndarray:
+    """The M lin-KK time constants [s], log-spaced from 1/omega_max to 1/omega_min.
+
+    For ``m == 1`` the single time constant is 1/omega_min, as in impedance.py.
+    """
+    f = np.asarray(freq_hz, dtype=float)
+    t_min = 1.0 / (2 * np.pi * f.max())
+    t_max = 1.0 / (2 * np.pi * f.min())
+    if m == 1:
+        return np.array([t_max])
+    return np.geomspace(t_min, t_max, m)
+
+
+def _design(
+    omega: np.ndarray, tau: np.ndarray, add_capacitance: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Real and imaginary design matrices (unweighted) for [R0, R_1..R_M, L, (1/C)]."""
+    wt = omega[:, None] * tau[None, :]
+    rc = 1.0 / (1.0 + 1j * wt)
+    n = omega.size
+    ncol = tau.size + 2 + int(add_capacitance)
+    a = np.zeros((n, ncol), dtype=complex)
+    a[:, 0] = 1.0
+    a[:, 1 : tau.size + 1] = rc
+    a[:, tau.size + 1] = 1j * omega
+    if add_capacitance:
+        a[:, tau.size + 2] = -1j / omega
+    return a.real, a.imag
+
+
+def _mu(r: np.ndarray) -> float:
+    pos = r[r >= 0].sum()
+    neg = -r[r < 0].sum()
+    if pos <= 0:
+        return -np.inf
+    return float(1.0 - neg / pos)
+
+
+def _solve(
+    z: np.ndarray,
+    omega: np.ndarray,
+    tau: np.ndarray,
+    fit: FitPart,
+    add_capacitance: bool,
+) -> np.ndarray:
+    """Linear least-squares lin-KK parameters [R0, R_k..., L, (1/C)] for fixed taus."""
+    a_re, a_im = _design(omega, tau, add_capacitance)
+    w = 1.0 / np.abs(z)
+    a_re = a_re * w[:, None]
+    a_im = a_im * w[:, None]
+    b_re = z.real * w
+    b_im = z.imag * w
+    m = tau.size
+    if fit == "complex":
+        a = np.vstack([a_re, a_im])
+        b = np.concatenate([b_re, b_im])
+        return np.linalg.lstsq(a, b, rcond=None)[0]
+    if fit == "real":
+        # R0 and R_k from the real part; L (and 1/C) from what the imaginary part leaves
+        x = np.zeros(a_re.shape[1])
+        x[: m + 1] = np.linalg.lstsq(a_re[:, : m + 1], b_re, rcond=None)[0]
+        rest = b_im - a_im[:, : m + 1] @ x[: m + 1]
+        x[m + 1 :] = np.linalg.lstsq(a_im[:, m + 1 :], rest, rcond=None)[0]
+        return x
+    # fit == "imag": R_k, L (1/C) from the imaginary part; R0 from the real part after
+    # (Boukamp 1995, eq. 7: the 1/|Z|^2-weighted mean of what the RC elements leave)
+    x = np.zeros(a_re.shape[1])
+    x[1:] = np.linalg.lstsq(a_im[:, 1:], b_im, rcond=None)[0]
+    x[0] = np.sum(w * (b_re - a_re[:, 1:] @ x[1:])) / np.sum(w * w)
+    return x
+
+
+def lin_kk(
+    spectrum: Spectrum,
+    *,
+    c: float = 0.85,
+    m: int | None = None,
+    max_m: int = 50,
+    fit: FitPart = "complex",
+    add_capacitance: bool = False,
+    threshold: float = 0.01,
+) -> KKResult:
+    """Schönleber's linear Kramers-Kronig test of ``spectrum``.
+
+    Parameters
+    ----------
+    spectrum
+        The impedance spectrum [Ohm]; at least 5 points.
+    c
+        The mu cut-off: M is the smallest number of RC elements whose fit has
+        ``mu <= c`` (Schönleber 2014: 0.85). Ignored when ``m`` is given.
+    m
+        A fixed number of RC elements (no automatic choice).
+    max_m
+        Largest M tried by the automatic choice; also capped at the number of
+        unknowns the data can carry.
+    fit
+        ``"complex"`` fits real and imaginary parts together (Schönleber); ``"real"``
+        fits the real part then L (and C) to the imaginary remainder; ``"imag"`` fits
+        the imaginary part then R0 to the real remainder (Boukamp), as in impedance.py.
+    add_capacitance
+        Add a series capacitor, for spectra without a low-frequency intercept
+        (blocking electrodes, reflective diffusion).
+    threshold
+        Pass when the largest relative residual (|Re| or |Im| of (Z - Z_fit)/|Z|) is at
+        most this [-] (default 0.01, i.e. 1 % of |Z|).
+
+    Returns
+    -------
+    KKResult
+
+    Raises
+    ------
+    AnalysisInputError
+        Fewer than 5 points, or a zero impedance (relative residuals undefined).
+    InputError
+        An option outside its range (``c`` not in (0, 1], ``m``/``max_m`` < 1,
+        ``threshold`` <= 0, unknown ``fit``).
+    """
+    src = spectrum.source
+    if fit not in ("complex", "real", "imag"):
+        raise InputError(f"fit={fit!r}; expected 'complex', 'real' or 'imag'", path=src)
+    if not 0 < c <= 1:
+        raise InputError(f"c={c}; expected 0 < c <= 1", path=src)
+    if threshold <= 0:
+        raise InputError(f"threshold={threshold}; expected > 0", path=src)
+    f = spectrum.freq
+    z = spectrum.z
+    n = f.size
+    if n < 5:
+        raise AnalysisInputError(f"{n} impedance points; lin-KK needs at least 5", path=src)
+    if np.any(np.abs(z) == 0):
+        row = int(np.flatnonzero(np.abs(z) == 0)[0])
+        raise AnalysisInputError(
+            "impedance is exactly zero; lin-KK residuals are relative to |Z|", path=src, row=row
+        )
+    omega = 2 * np.pi * f
+    n_fixed = 2 + int(add_capacitance)
+    # unknowns must stay below the number of equations the fitted part provides
+    n_eq = 2 * n if fit == "complex" else n
+    m_cap = max(1, n_eq - n_fixed - 1)
+    if m is not None:
+        if m < 1:
+            raise InputError(f"m={m}; expected at least 1 RC element", path=src)
+        if m > m_cap:
+            raise AnalysisInputError(
+                f"m={m} RC elements for {n} points; at most {m_cap} can be fitted", path=src
+            )
+        mm = int(m)
+        tau = kk_time_constants(f, mm)
+        x = _solve(z, omega, tau, fit, add_capacitance)
+        mu = _mu(x[1 : mm + 1])
+    else:
+        if max_m < 1:
+            raise InputError(f"max_m={max_m}; expected at least 1", path=src)
+        top = min(int(max_m), m_cap)
+        for mm in range(1, top + 1):
+            tau = kk_time_constants(f, mm)
+            x = _solve(z, omega, tau, fit, add_capacitance)
+            mu = _mu(x[1 : mm + 1])
+            if mu <= c:
+                break
+    a_re, a_im = _design(omega, tau, add_capacitance)
+    z_fit = a_re @ x + 1j * (a_im @ x)
+    rel = (z - z_fit) / np.abs(z)
+    res_re, res_im = rel.real, rel.imag
+    chi2 = float(np.sum(res_re**2 + res_im**2))
+    max_res = float(max(np.abs(res_re).max(), np.abs(res_im).max()))
+    inv_c = x[mm + 2] if add_capacitance else 0.0
+    return KKResult(
+        freq_hz=f,
+        z=z,
+        z_fit=z_fit,
+        m=mm,
+        mu=float(mu),
+        c=float(c),
+        tau_s=tau,
+        r_ohm=x[1 : mm + 1].copy(),
+        r0_ohm=float(x[0]),
+        inductance_h=float(x[mm + 1]),
+        capacitance_f=float(1.0 / inv_c) if inv_c != 0 else float("inf"),
+        residuals_real=res_re,
+        residuals_imag=res_im,
+        pseudo_chi2=chi2,
+        noise_estimate=float(np.sqrt(chi2 / (2 * n))),
+        max_residual=max_res,
+        threshold=float(threshold),
+        passed=bool(max_res <= threshold),
+        fit=fit,
+        meta={"source": src},
+    )

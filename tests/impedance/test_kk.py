@@ -1,0 +1,136 @@
+"""lin-KK test: known-consistent and known-inconsistent spectra, and impedance.py's linKK."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ohmslice.errors import AnalysisInputError, InputError
+from ohmslice.impedance.kk import kk_time_constants, lin_kk
+from ohmslice.schema import Spectrum
+
+F = np.logspace(5, -2, 71)  # 100 kHz .. 10 mHz, 10 points per decade
+
+
+def cathode_z(f, r0=5.0, r1=10.0, tau1=1e-5, r2=30.0, tau2=1e-2, n2=0.85, rw=40.0, tw=20.0):
+    """R0 + R1||C + ZARC + finite-length (transmissive) Warburg, written out."""
+    s = 2j * np.pi * f
+    x = np.sqrt(s * tw)
+    return r0 + r1 / (1 + s * tau1) + r2 / (1 + (s * tau2) ** n2) + rw * np.tanh(x) / x
+
+
+def noisy(z, rel, rng):
+    return z + rel * np.abs(z) * (rng.standard_normal(z.size) + 1j * rng.standard_normal(z.size))
+
+
+def sweep_times(f):
+    """Elapsed time at each point of a high-to-low frequency sweep (2 periods, >= 1 s each)."""
+    order = np.argsort(f)[::-1]
+    dt = np.maximum(2.0 / f[order], 1.0)
+    t = np.empty_like(f)
+    t[order] = np.cumsum(dt)
+    return t
+
+
+def test_time_constants_span_the_measured_range():
+    tau = kk_time_constants(F, 7)
+    assert tau[0] == pytest.approx(1 / (2 * np.pi * F.max()))
+    assert tau[-1] == pytest.approx(1 / (2 * np.pi * F.min()))
+    assert np.allclose(np.diff(np.log(tau)), np.log(tau[1] / tau[0]))
+    assert kk_time_constants(F, 1)[0] == pytest.approx(1 / (2 * np.pi * F.min()))
+
+
+def test_consistent_spectrum_passes(rng):
+    z = noisy(cathode_z(F), 0.002, rng)
+    res = lin_kk(Spectrum.from_arrays(F, z))
+    assert res.passed
+    assert res.mu <= 0.85
+    assert 3 <= res.m < 50
+    assert res.max_residual < 0.01
+    # the residual level estimates the noise that was added (0.2 % per component)
+    assert 0.001 < res.noise_estimate < 0.003
+    assert res.r0_ohm == pytest.approx(5.0, rel=0.05)
+    assert res.to_frame().shape == (F.size, 5)
+    assert res.summary()["passed"] is True
+
+
+def test_noise_free_spectrum_has_tiny_residuals():
+    res = lin_kk(Spectrum.from_arrays(F, cathode_z(F)))
+    assert res.passed
+    assert res.max_residual < 2e-3
+
+
+def test_drifting_cell_fails(rng):
+    """The charge-transfer and diffusion resistances grow 30 % during the sweep."""
+    t = sweep_times(F)
+    grow = 1 + 0.3 * t / t.max()
+    z = noisy(cathode_z(F, r2=30.0 * grow, rw=40.0 * grow), 0.002, rng)
+    res = lin_kk(Spectrum.from_arrays(F, z))
+    assert not res.passed
+    assert res.max_residual > 0.03
+    # the same cell without the drift, same noise, passes
+    steady = lin_kk(Spectrum.from_arrays(F, noisy(cathode_z(F), 0.002, rng)))
+    assert steady.passed
+
+
+def test_series_capacitance_for_blocking_spectrum(rng):
+    """A blocking electrode (no low-frequency intercept) needs the series capacitor."""
+    s = 2j * np.pi * F
+    z = noisy(3.0 + 20.0 / (1 + s * 1e-4) + 1 / (s * 1e-3), 0.001, rng)
+    without = lin_kk(Spectrum.from_arrays(F, z), m=20)
+    with_c = lin_kk(Spectrum.from_arrays(F, z), m=20, add_capacitance=True)
+    assert with_c.passed and not without.passed
+    assert with_c.capacitance_f == pytest.approx(1e-3, rel=0.01)
+    assert np.isinf(without.capacitance_f)
+
+
+def test_fixed_m_and_threshold(rng):
+    z = noisy(cathode_z(F), 0.002, rng)
+    res = lin_kk(Spectrum.from_arrays(F, z), m=12, threshold=1e-5)
+    assert res.m == 12 and res.tau_s.size == 12
+    assert not res.passed and res.threshold == 1e-5
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"c": 0.0}, {"c": 1.5}, {"m": 0}, {"max_m": 0}, {"threshold": 0}, {"fit": "both"}],
+)
+def test_bad_options(kwargs):
+    with pytest.raises(InputError):
+        lin_kk(Spectrum.from_arrays(F, cathode_z(F)), **kwargs)
+
+
+def test_too_few_points():
+    with pytest.raises(AnalysisInputError, match="at least 5"):
+        lin_kk(Spectrum.from_arrays(F[:4], cathode_z(F[:4])))
+    with pytest.raises(AnalysisInputError, match="at most"):
+        lin_kk(Spectrum.from_arrays(F[:8], cathode_z(F[:8])), m=40)
+
+
+@pytest.mark.parametrize("fit", ["complex", "real", "imag"])
+def test_same_as_impedance_py(rng, fit):
+    validation = pytest.importorskip("impedance.validation")
+    # impedance.py 1.7 evaluates circuit strings that numpy 2 prints as np.float64(...)
+    validation.circuit_elements.setdefault("np", np)
+    z = noisy(cathode_z(F), 0.002, rng)
+    ours = lin_kk(Spectrum.from_arrays(F, z), fit=fit)
+    m, mu, z_fit, res_re, res_im = validation.linKK(F, z, fit_type=fit)
+    order = np.argsort(F)  # our spectrum is sorted by increasing frequency, F is too
+    assert ours.m == m
+    assert ours.mu == pytest.approx(mu, abs=1e-6)
+    assert np.allclose(ours.residuals_real, res_re[order], atol=1e-6)
+    assert np.allclose(ours.residuals_imag, res_im[order], atol=1e-6)
+
+
+def test_real_measured_spectrum(shared_data):
+    galvani = pytest.importorskip("galvani.BioLogic")
+    data = galvani.MPRfile(str(shared_data / "biologic" / "peis.issue_149.mpr")).data
+    first = data["cycle number"] == 1
+    spec = Spectrum.from_arrays(
+        data["freq/Hz"][first], data["Re(Z)/Ohm"][first] - 1j * data["-Im(Z)/Ohm"][first]
+    )
+    res = lin_kk(spec)
+    assert 1 <= res.m < spec.freq.size
+    assert np.isfinite(res.pseudo_chi2)
+    # a clean commercial-instrument spectrum: residuals of a few per cent at most
+    assert res.max_residual < 0.05
