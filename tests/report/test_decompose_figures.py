@@ -1,0 +1,38 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from ohmslice.compare import compare
+from ohmslice.errors import InputError
+from ohmslice.report.decompose_figures import plot_resistance_map
+
+
+def _table(shift, rng):
+    soc = np.arange(1.0, 100.0, 1.0)
+    out = {"soc_pct": soc}
+    for comp, base in (("r1", 2.0), ("r2", 5.0), ("r3", 8.0)):
+        r = base * (1 + 0.0004 * (soc - 50) ** 2) * np.exp(shift * (20 - soc) / 100)
+        out[f"{comp}_ohm"] = r * (1 + 0.01 * rng.standard_normal(soc.size))
+        out[f"{comp}_ohm_err"] = 0.01 * r
+    df = pd.DataFrame(out)
+    df["r_total_ohm"] = df.r1_ohm + df.r2_ohm + df.r3_ohm
+    df["r_total_ohm_err"] = np.sqrt(df.r1_ohm_err**2 + df.r2_ohm_err**2 + df.r3_ohm_err**2)
+    return df
+
+
+def test_resistance_map_png(tmp_path, rng):
+    cells = {"L_SE": _table(1.0, rng), "S_SE": _table(-1.0, rng)}
+    cmp = compare(cells, n_boot=30)
+    out = tmp_path / "map.png"
+    fig = plot_resistance_map(cells, cmp, area_cm2=0.785, path=out)
+    assert out.stat().st_size > 10_000
+    assert len(fig.axes) == 4
+    assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_bad_figure_path(tmp_path, rng):
+    cells = {"a": _table(0.0, rng)}
+    with pytest.raises(InputError, match="format"):
+        plot_resistance_map(cells, path=tmp_path / "x.bmpx")
+    with pytest.raises(InputError, match="does not exist"):
+        plot_resistance_map(cells, path=tmp_path / "nope" / "x.png")
