@@ -1,0 +1,176 @@
+"""Readers: instrument files -> :class:`~ohmslice.schema.Recording` /
+:class:`~ohmslice.schema.Spectrum` in canonical columns and SI units.
+
+>>> import ohmslice
+>>> data = ohmslice.read("cell_GITT_C01.mpr")          # doctest: +SKIP
+
+:func:`read` looks at the first bytes of the file, not only at its name, and hands it to
+the reader that recognises the content; the suffix only breaks ties. Built-in formats:
+
+==================  =============================================  =====================
+format              what                                           suffixes
+==================  =============================================  =====================
+``biologic-mpr``    BioLogic EC-Lab binary (via galvani)           ``.mpr``
+``biologic-mpt``    BioLogic EC-Lab text export                    ``.mpt``
+``table``           CSV / TSV / Parquet with recognisable columns  ``.csv .tsv .txt
+                                                                   .parquet``
+==================  =============================================  =====================
+
+A file holding both impedance sweeps and time-series rows (an EC-Lab Modulo Bat sequence,
+looped PEIS) gives a list ``[recording, spectrum_0, spectrum_1, ...]``: one Recording with
+every non-impedance row (so a GITT analysis sees all pulses and rests together) and one
+Spectrum per sweep; see :mod:`ohmslice.io._assemble`.
+
+A new vendor format is one new module in this package that builds a
+:class:`~ohmslice.io._registry.Reader` and calls :func:`register` at import time; every
+public module of the package is imported here.
+"""
+
+from __future__ import annotations
+
+import errno
+import importlib
+import pkgutil
+from collections.abc import Mapping
+from os import PathLike
+from pathlib import Path
+
+from ..errors import AnalysisInputError, EmptyDataError, FileFormatError, InputError
+from ..schema import Recording, Spectrum
+from ._registry import SNIFF_BYTES, Reader, ReadResult, foreign, get, register, registered
+
+__all__ = [
+    "Reader",
+    "ReadResult",
+    "foreign",
+    "read",
+    "read_recording",
+    "read_spectra",
+    "readers",
+    "register",
+]
+
+for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    if not _mod.startswith("_"):
+        importlib.import_module(f"{__name__}.{_mod}")
+
+
+def readers() -> list[Reader]:
+    """The registered file formats: each has ``name``, ``description``, ``suffixes``."""
+    return registered()
+
+
+def _choose(head: bytes, path: Path) -> Reader:
+    suffix = path.suffix.lower()
+    ranked = sorted(
+        ((r.sniff(head), suffix in r.suffixes, -i, r) for i, r in enumerate(registered())),
+        key=lambda t: t[:3],
+        reverse=True,
+    )
+    if not ranked or ranked[0][0] <= 0:
+        expected = "; ".join(f"{r.description} [{' '.join(r.suffixes)}]" for r in registered())
+        raise FileFormatError(
+            f"not a file format ohmslice reads (it starts with {head[:16]!r}); expected "
+            f"one of: {expected}",
+            path=path,
+        )
+    return ranked[0][3]
+
+
+def read(
+    path: str | PathLike[str],
+    *,
+    format: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> ReadResult:
+    """Read an instrument file into canonical tables.
+
+    Parameters
+    ----------
+    path
+        The file.
+    format
+        A reader name (see :func:`readers`) to skip content sniffing.
+    columns
+        ``{canonical column: file column}`` for columns the reader does not recognise on
+        its own, e.g. ``{"time_s": "Elapsed (h)", "voltage_V": "U"}``; the unit is read
+        from the file column's name (``(h)``, ``/mA``, ...), SI if it names none.
+
+    Returns
+    -------
+    Recording, Spectrum, or list of them
+        A list when the file holds several (recording first, then one spectrum per
+        impedance sweep in file order). ``meta`` of each holds ``source``, ``format``,
+        ``instrument``, ``technique``, ``settings`` (the header), ``columns`` (which
+        file column each canonical column came from) and ``notes``.
+
+    Raises
+    ------
+    FileNotFoundError, IsADirectoryError, PermissionError
+        The path cannot be opened.
+    EmptyDataError
+        The file is empty or holds no data rows.
+    TruncatedFileError
+        The file ends before its header or its declared content does.
+    FileFormatError
+        No reader recognises the content (the message lists the formats expected), or the
+        chosen reader's parser rejects it; :class:`~ohmslice.errors.UnknownColumnError`
+        for a binary column ID no reader knows.
+    MissingColumnError, InvalidDataError, InputError
+        The columns needed are absent or hold values that cannot be used.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory, expected a data file", str(p))
+    with p.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if not head:
+        raise EmptyDataError("empty file (0 bytes)", path=p)
+    if not head.strip(b" \t\r\n\x00") and p.stat().st_size <= SNIFF_BYTES:
+        raise EmptyDataError("the file holds only blank space, no data", path=p)
+    if columns is not None and not isinstance(columns, Mapping):
+        raise InputError(
+            f"columns= must map canonical names to file columns, got {type(columns).__name__}",
+            path=p,
+        )
+    reader = get(format) if format else _choose(head, p)
+    try:
+        return reader.load(p, columns)
+    except InputError as exc:
+        raise exc.with_path(p) from None
+
+
+def _items(result: ReadResult) -> list[Recording | Spectrum]:
+    return result if isinstance(result, list) else [result]
+
+
+def read_recording(path: str | PathLike[str], **kwargs) -> Recording:
+    """The time series of a file (its single Recording); see :func:`read` for arguments.
+
+    Raises
+    ------
+    AnalysisInputError
+        The file holds only impedance spectra.
+    """
+    recs = [x for x in _items(read(path, **kwargs)) if isinstance(x, Recording)]
+    if not recs:
+        raise AnalysisInputError(
+            "holds impedance spectra only; expected time, voltage and current rows", path=path
+        )
+    return recs[0]
+
+
+def read_spectra(path: str | PathLike[str], **kwargs) -> list[Spectrum]:
+    """Every impedance sweep of a file, in file order; see :func:`read` for arguments.
+
+    Raises
+    ------
+    AnalysisInputError
+        The file holds no impedance points (frequency > 0).
+    """
+    spectra = [x for x in _items(read(path, **kwargs)) if isinstance(x, Spectrum)]
+    if not spectra:
+        raise AnalysisInputError(
+            "holds no impedance spectrum; expected frequency, Z' and Z'' columns", path=path
+        )
+    return spectra

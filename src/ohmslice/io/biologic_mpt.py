@@ -1,0 +1,293 @@
+"""BioLogic EC-Lab text export (``.mpt``).
+
+Layout: ``EC-Lab ASCII FILE`` (or ``BT-Lab ASCII FILE``), ``Nb header lines : N``, the
+technique name, ``key : value`` settings, a fixed-width table of technique parameters
+(one 20-character column per sequence step ``Ns``), then on line N the tab-separated
+column names and from line N+1 the data. Numbers use a decimal point or a decimal comma
+(the Windows locale); the text is Latin-1 (UTF-8 headers are accepted too). Files
+exported without header start directly with the column-name line.
+
+The data block is parsed in one vectorised ``pandas.read_csv`` call; columns are mapped
+to canonical columns as described in :mod:`ohmslice.io._biologic`, and the rows split
+into one Recording and one Spectrum per impedance sweep (:mod:`ohmslice.io._assemble`).
+
+Truncation is detected where it can be: fewer lines than the header declares, a last
+data line with fewer values than there are columns or a number cut short, and fewer
+rows than the ``Loop k from point number a to b`` lines of the header promise.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import EmptyDataError, FileFormatError, TruncatedFileError
+from . import _biologic
+from ._assemble import assemble
+from ._registry import NO, YES, Reader, ReadResult, foreign, register
+
+NAME = "biologic-mpt"
+DESCRIPTION = "BioLogic EC-Lab text export (.mpt)"
+MAGICS = (b"EC-Lab ASCII FILE", b"BT-Lab ASCII FILE")
+_NB_HEADER = re.compile(r"^Nb header lines\s*:\s*(\d+)\s*$")
+_LOOP = re.compile(r"^Loop\s+\d+\s+from point number\s+(\d+)\s+to\s+(\d+)")
+#: Column names that mark a header-less EC-Lab export.
+_ECLAB_COLUMNS = {
+    "time/s",
+    "Ewe/V",
+    "<Ewe>/V",
+    "Ecell/V",
+    "I/mA",
+    "<I>/mA",
+    "freq/Hz",
+    "Re(Z)/Ohm",
+    "-Im(Z)/Ohm",
+    "Ns",
+    "mode",
+    "ox/red",
+    "(Q-Qo)/mA.h",
+    "control/V/mA",
+    "cycle number",
+}
+
+
+def sniff(head: bytes) -> int:
+    """YES for the EC-Lab/BT-Lab magic line, or a first line of tab-separated EC-Lab
+    column names (``time/s`` or ``freq/Hz`` and at least one more); NO otherwise."""
+    if head.startswith(MAGICS):
+        return YES
+    first = head.split(b"\n", 1)[0].rstrip(b"\r").decode("latin-1")
+    fields = set(first.split("\t"))
+    if ("time/s" in fields or "freq/Hz" in fields) and len(fields & _ECLAB_COLUMNS) >= 2:
+        return YES
+    return NO
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _line_offsets(data: bytes, count: int) -> list[int]:
+    """Start offsets of the first ``count`` + 1 lines (fewer if the file is shorter)."""
+    starts = [0]
+    pos = 0
+    while len(starts) <= count:
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            break
+        pos = nl + 1
+        starts.append(pos)
+    return starts
+
+
+def _split_header(data: bytes, path: Path) -> tuple[list[str], int, int]:
+    """Header lines (decoded, without the column line), header line count N, and the
+    offset where the column-name line starts."""
+    if not data.startswith(MAGICS):
+        return [], 1, 0
+    starts = _line_offsets(data, 2)
+    if len(starts) < 3:
+        raise TruncatedFileError(
+            "the file ends inside the first two lines; expected 'Nb header lines : N' on line 2",
+            path=path,
+        )
+    line2 = _decode(data[starts[1] : starts[2]]).strip()
+    m = _NB_HEADER.match(line2)
+    if not m:
+        raise FileFormatError(
+            f"line 2 reads {line2[:60]!r}; expected 'Nb header lines : N' after the "
+            "EC-Lab ASCII FILE line",
+            path=path,
+        )
+    n = int(m.group(1))
+    if n < 3:
+        raise FileFormatError(f"declares {n} header lines; expected at least 3", path=path)
+    starts = _line_offsets(data, n)
+    if len(starts) < n or (len(starts) == n and starts[-1] >= len(data)):
+        have = len(starts) - 1 if starts[-1] >= len(data) else len(starts)
+        raise TruncatedFileError(
+            f"the header declares {n} header lines but the file ends after {have} lines",
+            path=path,
+        )
+    lines = _decode(data[: starts[n - 1]]).splitlines()
+    return lines, n, starts[n - 1]
+
+
+def parse_settings(lines: list[str]) -> dict[str, Any]:
+    """The header of an .mpt as a dict.
+
+    ``key : value`` lines become entries; the fixed-width technique table becomes
+    ``settings["parameters"]`` = {row name: value or list of values per step}; lines
+    that are neither (``Record Power``) are listed under ``settings["flags"]``; the
+    ``Loop k from point number a to b`` lines become ``settings["loops"]`` = [(a, b), ...].
+    """
+    settings: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    flags: list[str] = []
+    loops: list[tuple[int, int]] = []
+    for line in lines[3:]:
+        if not line.strip():
+            continue
+        loop = _LOOP.match(line.strip())
+        if loop:
+            loops.append((int(loop.group(1)), int(loop.group(2))))
+        elif " : " in line or line.rstrip().endswith(" :"):
+            key, _, value = line.strip().partition(":")
+            settings.setdefault(key.strip(), value.strip())
+        elif len(line) > 20 and line[:20].strip() and not line[19].strip():
+            values = [line[i : i + 20].strip() for i in range(20, len(line.rstrip()), 20)]
+            params[line[:20].strip()] = values[0] if len(values) == 1 else values
+        else:
+            flags.append(line.strip())
+    if params:
+        settings["parameters"] = params
+    if flags:
+        settings["flags"] = flags
+    if loops:
+        settings["loops"] = loops
+    return settings
+
+
+def _technique_name(lines: list[str]) -> str | None:
+    for line in lines[2:6]:
+        text = line.strip()
+        if text and ":" not in text:
+            return text
+    return None
+
+
+def _check_last_line(body: bytes, ncols: int, nrows: int, first_line: int, path: Path) -> None:
+    """TruncatedFileError if the last data line is cut short (too few values, or a last
+    number shorter in form than the same number on the line before)."""
+    text = body.rstrip(b"\r\n")
+    lines = text.rsplit(b"\n", 2)[-2:]
+    last = lines[-1].rstrip(b"\r").rstrip(b"\t").split(b"\t")
+    where = f"data row {nrows - 1} (file line {first_line + nrows - 1})"
+    if len(last) < ncols:
+        raise TruncatedFileError(
+            f"{where} has {len(last)} of {ncols} values: the file ends in the middle of a line",
+            path=path,
+        )
+    if body.endswith(b"\n") or len(lines) < 2:
+        return
+    prev = lines[0].rstrip(b"\r").rstrip(b"\t").split(b"\t")
+
+    def shape(s: bytes) -> bytes:
+        return re.sub(rb"\d+", b"9", s.lstrip(b"+-"))
+
+    k = len(last) - 1
+    if k < len(prev) and shape(last[k]) != shape(prev[k]):
+        raise TruncatedFileError(
+            f"{where} ends in '{last[k].decode('latin-1')}', cut short: the file ends in the "
+            "middle of a number",
+            path=path,
+        )
+
+
+def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
+    """Read an EC-Lab .mpt file (see the module docstring).
+
+    Raises
+    ------
+    TruncatedFileError, EmptyDataError, FileFormatError, MissingColumnError,
+    InvalidDataError
+        Always naming the file, and the row or column where one is concerned.
+    """
+    data = path.read_bytes()
+    lines, n_header, col_start = _split_header(data, path)
+    col_end = data.find(b"\n", col_start)
+    col_end = len(data) if col_end < 0 else col_end + 1
+    names = _decode(data[col_start:col_end]).rstrip("\r\n").rstrip("\t").split("\t")
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):  # a handful of names: make duplicates unique
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            names[i] = f"{name} {seen[name]}"
+    body = data[col_end:]
+    if not body.strip():
+        raise EmptyDataError(
+            f"no data rows after the {n_header} header line(s); expected tab-separated "
+            "numbers from line " + str(n_header + 1),
+            path=path,
+        )
+    first = body.lstrip(b"\r\n").split(b"\n", 1)[0]
+    decimal = "," if re.search(rb"\d,\d", first) else "."
+    with foreign(path, DESCRIPTION):
+        raw = pd.read_csv(
+            io.BytesIO(body),
+            sep="\t",
+            header=None,
+            names=names,
+            index_col=False,
+            decimal=decimal,
+            encoding="latin-1",
+            engine="c",
+            skip_blank_lines=True,
+        )
+    _check_last_line(body, len(names), len(raw), n_header + 1, path)
+    settings = parse_settings(lines)
+    loops = settings.get("loops")
+    if loops and loops[-1][1] + 1 > len(raw):
+        raise TruncatedFileError(
+            f"the header lists data points up to number {loops[-1][1]}, but the file holds "
+            f"only {len(raw)} data rows",
+            path=path,
+        )
+    long_name = _technique_name(lines)
+    if long_name:
+        settings["technique_name"] = long_name
+    technique = _biologic.short_technique(long_name)
+    frame, used, notes = _biologic.canonical(raw, path, columns)
+    step_technique = _sequence(settings)
+    if step_technique and "step" in frame:
+        steps = frame["step"].to_numpy()
+        frame["technique"] = pd.Series(steps).map(step_technique).to_numpy()
+    meta = {
+        "source": str(path),
+        "format": NAME,
+        "instrument": settings.get("Device"),
+        "technique": technique,
+        "settings": settings,
+        "columns": used,
+        "notes": notes,
+        "first_data_line": n_header + 1,
+    }
+    if step_technique:
+        meta["sequence"] = [step_technique[k] for k in sorted(step_technique)]
+    return assemble(frame, meta, found=names, step_technique=step_technique)
+
+
+def _sequence(settings: Mapping[str, Any]) -> dict[int, str]:
+    """Technique of each step of a Modulo Bat sequence, from its ``ctrl_type`` row."""
+    params = settings.get("parameters", {})
+    ns, ctrl = params.get("Ns"), params.get("ctrl_type")
+    if ns is None or ctrl is None:
+        return {}
+    ns = ns if isinstance(ns, list) else [ns]
+    ctrl = ctrl if isinstance(ctrl, list) else [ctrl]
+    out = {}
+    for k, c in zip(ns, ctrl, strict=False):
+        if k.isdigit() and c:
+            out[int(k)] = c
+    return out
+
+
+register(
+    Reader(
+        name=NAME,
+        description=DESCRIPTION,
+        suffixes=(".mpt",),
+        sniff=sniff,
+        load=load,
+    )
+)
+
+__all__ = ["load", "sniff", "parse_settings"]
