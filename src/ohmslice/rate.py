@@ -1,0 +1,768 @@
+"""Rate capability and discharge-curve comparison.
+
+A rate test charges and discharges a cell at constant current (CC) at several rates
+(0.1C, 0.5C, 1C, 2C, ...), each step stopping at a voltage limit (or after a programmed
+time), often with a constant-voltage (CV) hold after a CC charge. It may be one file with
+many cycles or one file per rate. :func:`analyze_rate` finds every CC charge and
+discharge of one cell through :func:`ohmslice.pulses.segment` and reports per step its
+C-rate, capacity (mAh, mAh/g, mAh/cm2), energy, mean and end voltage, how it ended, the
+CV part where one follows, and the retention relative to the lowest rate.
+:func:`compare_curves` puts two cells' voltage curves at the same rate on a common
+capacity, SOC or depth-of-discharge grid and finds where their difference changes sign
+(the seed paper's "trend reversal" of the overvoltage during discharge, Figure 1).
+
+Conventions: SI units inside (s, V, A, Ah, Wh); the tables give capacities in mAh as
+their column names say. Current > 0 charges the working electrode, < 0 discharges it;
+capacities and energies are reported positive for both directions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import AnalysisInputError, InputError
+from .schema import Recording
+
+__all__ = [
+    "NICE_C_RATES",
+    "Curve",
+    "CurveComparison",
+    "RateResult",
+    "analyze_rate",
+    "compare_curves",
+    "nominal_c_rate",
+]
+
+Direction = Literal["charge", "discharge"]
+
+#: Rates a C-rate is snapped to for grouping and labels when within ``rate_tol``.
+NICE_C_RATES = (
+    0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25, 1 / 3, 0.5, 1.0, 1.5,
+    2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0, 20.0, 30.0, 50.0, 100.0,
+)  # fmt: skip
+
+_END_WINDOW = 0.02  # share of a step's charge over which its end slope is taken
+
+
+# --- small numerics -----------------------------------------------------------------------
+def _cumtrapz(y: np.ndarray, t: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(t))
+    if len(t) > 1:
+        out[1:] = np.cumsum(0.5 * (y[1:] + y[:-1]) * np.diff(t))
+    return out
+
+
+def nominal_c_rate(c_rate: float | np.ndarray, rate_tol: float = 0.1) -> np.ndarray:
+    """Snap C-rates to the nearest of :data:`NICE_C_RATES` when within ``rate_tol``
+    (relative); otherwise round to two significant digits. Used to group repeated steps
+    and to label them (0.098 -> 0.1, 2.07 -> 2, 0.7 -> 0.7)."""
+    c = np.atleast_1d(np.asarray(c_rate, dtype=float))
+    nice = np.asarray(NICE_C_RATES)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.abs(c[:, None] / nice[None, :] - 1.0)
+        best = np.argmin(rel, axis=1)
+        snapped = nice[best]
+        digits = 1 - np.floor(np.log10(np.where(c > 0, c, 1.0)))
+        rounded = np.array([round(float(x), int(d)) for x, d in zip(c, digits, strict=True)])
+    return np.where(rel[np.arange(len(c)), best] <= rate_tol, snapped, rounded)
+
+
+def _label(c: float) -> str:
+    return f"{c:.2g}C" if abs(c - 1 / 3) < 1e-9 else f"{c:g}C"
+
+
+def _positive(name: str, value: float | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"parameter {name} = {value!r}: expected a number") from None
+    if not np.isfinite(v) or v <= 0:
+        raise InputError(f"parameter {name} = {value!r}: expected a finite value > 0")
+    return v
+
+
+# --- curves and their comparison ----------------------------------------------------------
+@dataclass(frozen=True)
+class Curve:
+    """Voltage against the charge passed since the start of one charge or discharge.
+
+    Attributes
+    ----------
+    capacity_Ah
+        Charge passed since the step started [Ah], >= 0, non-decreasing.
+    voltage_V
+        Voltage at those points [V].
+    direction
+        ``"charge"`` or ``"discharge"``.
+    reference_capacity_Ah
+        Capacity that 100 % SOC/DoD stands for [Ah] (the nominal or the lowest-rate
+        capacity); None means the curve's own final capacity.
+    label, c_rate
+        Name of the cell/step and its C-rate, for tables and plots.
+    """
+
+    capacity_Ah: np.ndarray
+    voltage_V: np.ndarray
+    direction: Direction
+    reference_capacity_Ah: float | None = None
+    label: str = ""
+    c_rate: float | None = None
+
+    @classmethod
+    def from_arrays(
+        cls,
+        time_s: np.ndarray,
+        voltage_V: np.ndarray,
+        current_A: np.ndarray,
+        **kwargs: object,
+    ) -> Curve:
+        """Build a curve from a step's time [s], voltage [V] and current [A]; the
+        direction is the sign of the mean current unless given."""
+        t, v, i = (np.asarray(a, dtype=float) for a in (time_s, voltage_V, current_A))
+        q = _cumtrapz(np.abs(i), t) / 3600.0
+        kwargs.setdefault("direction", "charge" if np.mean(i) > 0 else "discharge")
+        return cls(q, v, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def reference_Ah(self) -> float:
+        """The capacity 100 % stands for [Ah]."""
+        q_end = float(self.capacity_Ah[-1]) if len(self.capacity_Ah) else 0.0
+        return float(self.reference_capacity_Ah or q_end)
+
+
+def _clean_curve(c: Curve, name: str) -> tuple[np.ndarray, np.ndarray]:
+    q = np.asarray(c.capacity_Ah, dtype=float)
+    v = np.asarray(c.voltage_V, dtype=float)
+    if q.shape != v.shape or q.ndim != 1:
+        raise InputError(f"curve {name}: capacity and voltage must be 1-D arrays of one length")
+    ok = np.isfinite(q) & np.isfinite(v)
+    q, v = q[ok], v[ok]
+    if len(q) and np.any(np.diff(q) < 0):
+        row = int(np.flatnonzero(np.diff(q) < 0)[0]) + 1
+        raise InputError(f"curve {name}: capacity decreases at point {row}; expected charge "
+                         "passed since the step start, non-decreasing")  # fmt: skip
+    keep = np.r_[np.diff(q) > 0, True] if len(q) else q.astype(bool)
+    q, v = q[keep], v[keep]
+    if len(q) < 2 or q[-1] <= 0:
+        raise AnalysisInputError(f"curve {name}: fewer than two distinct capacity points")
+    return q, v
+
+
+@dataclass
+class CurveComparison:
+    """Two voltage curves on one grid, their difference and where it changes sign.
+
+    Attributes
+    ----------
+    x
+        The grid's coordinate: ``"capacity"`` (Ah), ``"soc"`` or ``"dod"`` (%).
+    grid
+        One row per grid point: ``x``, ``voltage_a_V``, ``voltage_b_V``, ``dv_V``
+        (= V_a - V_b) and ``d_overvoltage_V`` (= eta_a - eta_b at equal OCV: -dv on
+        discharge, +dv on charge; > 0 where cell a loses more voltage).
+    crossings
+        One row per sign change of ``dv_V`` in the order the step runs: ``x``,
+        ``capacity_a_Ah``, ``capacity_b_Ah``, ``soc_a_pct``, ``soc_b_pct``,
+        ``dod_a_pct``, ``dod_b_pct``, ``voltage_V`` and ``higher_before`` /
+        ``higher_after`` (the label of the cell at higher voltage).
+    ranges
+        Stretches between crossings: ``x_from``, ``x_to``, ``higher`` (a label or
+        ``"equal"``), ``mean_dv_V``, ``max_abs_dv_V``.
+    labels
+        Names of cells a and b.
+    """
+
+    x: str
+    direction: Direction
+    grid: pd.DataFrame
+    crossings: pd.DataFrame
+    ranges: pd.DataFrame
+    labels: tuple[str, str]
+
+    def summary(self) -> str:
+        """One sentence per range: which cell is at higher voltage where."""
+        unit = " Ah" if self.x == "capacity" else " %"
+        name = {"capacity": "capacity", "soc": "SOC", "dod": "DoD"}[self.x]
+        parts = [
+            f"{r.higher} higher from {name} {r.x_from:.4g}{unit} to {r.x_to:.4g}{unit}"
+            for r in self.ranges.itertuples()
+        ]
+        return "; ".join(parts)
+
+
+def compare_curves(
+    a: Curve,
+    b: Curve,
+    *,
+    x: Literal["capacity", "soc", "dod"] = "dod",
+    n_points: int = 501,
+    tol_V: float = 0.0,
+) -> CurveComparison:
+    """Compare two cells' voltage curves at the same rate on a common grid.
+
+    Each curve is mapped to its progress through the step -- charge passed [Ah] for
+    ``x="capacity"``, or 100 * charge / reference capacity [%] for ``"soc"``/``"dod"``
+    -- and both are interpolated linearly onto ``n_points`` points spanning the range
+    both cover. On a discharge SOC = 100 - DoD and DoD = progress (the step is taken to
+    start full); on a charge SOC = progress (it starts empty). The difference
+    dV = V_a - V_b changes sign where the curves cross; each crossing is located by
+    linear interpolation between the two grid points around the zero of dV. With
+    ``tol_V`` > 0 a crossing counts only when dV goes from beyond +tol to beyond -tol
+    (or back), so wiggles of nearly coinciding curves are not reported; it is placed at
+    the first zero of dV in between.
+
+    Parameters
+    ----------
+    a, b
+        The two curves (:class:`Curve`; from :meth:`RateResult.curve` or
+        :meth:`Curve.from_arrays`), of the same direction.
+    x
+        Grid coordinate, ``"capacity"`` [Ah], ``"soc"`` or ``"dod"`` [%].
+    n_points
+        Number of grid points (>= 3).
+    tol_V
+        Voltage difference [V] under which the curves count as equal.
+
+    Returns
+    -------
+    CurveComparison
+
+    Raises
+    ------
+    InputError
+        Curves of different directions, an unknown ``x``, bad arrays.
+    AnalysisInputError
+        Curves that do not overlap on the chosen coordinate.
+    """
+    if x not in ("capacity", "soc", "dod"):
+        raise InputError(f"parameter x = {x!r}: expected 'capacity', 'soc' or 'dod'")
+    if a.direction != b.direction:
+        raise InputError(
+            f"cannot compare a {a.direction} curve ({a.label or 'a'}) with a {b.direction} "
+            f"curve ({b.label or 'b'}); expected two curves of the same direction"
+        )
+    if int(n_points) < 3:
+        raise InputError(f"parameter n_points = {n_points}: expected >= 3")
+    la, lb = a.label or "a", b.label or "b"
+    if la == lb:
+        la, lb = f"{la} (a)", f"{lb} (b)"
+    qa, va = _clean_curve(a, la)
+    qb, vb = _clean_curve(b, lb)
+    ra, rb = a.reference_Ah, b.reference_Ah
+    scale_a, scale_b = (1.0, 1.0) if x == "capacity" else (100.0 / ra, 100.0 / rb)
+    pa, pb = qa * scale_a, qb * scale_b
+    lo, hi = max(pa[0], pb[0]), min(pa[-1], pb[-1])
+    if not hi > lo:
+        raise AnalysisInputError(
+            f"curves {la} and {lb} do not overlap on {x}: {pa[0]:.4g}..{pa[-1]:.4g} and "
+            f"{pb[0]:.4g}..{pb[-1]:.4g}"
+        )
+    p = np.linspace(lo, hi, int(n_points))
+    ya, yb = np.interp(p, pa, va), np.interp(p, pb, vb)
+    dv = ya - yb
+    sign = -1.0 if a.direction == "discharge" else 1.0
+
+    def to_x(prog: np.ndarray) -> np.ndarray:
+        if x == "capacity":
+            return prog
+        soc = 100.0 - prog if a.direction == "discharge" else prog
+        return soc if x == "soc" else 100.0 - soc
+
+    grid = pd.DataFrame(
+        {"x": to_x(p), "voltage_a_V": ya, "voltage_b_V": yb, "dv_V": dv,
+         "d_overvoltage_V": sign * dv}
+    )  # fmt: skip
+
+    # crossings: sign changes between points beyond the tolerance
+    s = np.sign(dv)
+    s[np.abs(dv) <= tol_V] = 0.0
+    idx = np.flatnonzero(s != 0)
+    flip = np.flatnonzero(s[idx[1:]] != s[idx[:-1]])
+    name = {1.0: la, -1.0: lb}
+    rows, p_cross = [], []
+    for i, j in zip(idx[flip], idx[flip + 1], strict=True):
+        seg = dv[i : j + 1] * s[i]
+        k = i + int(np.flatnonzero(seg[1:] <= 0)[0])
+        w = dv[k] / (dv[k] - dv[k + 1])
+        pc = p[k] + w * (p[k + 1] - p[k])
+        p_cross.append(pc)
+        qca, qcb = pc / scale_a, pc / scale_b
+        soc_a = 100 * qca / ra if a.direction == "charge" else 100 - 100 * qca / ra
+        soc_b = 100 * qcb / rb if b.direction == "charge" else 100 - 100 * qcb / rb
+        rows.append({
+            "x": float(to_x(np.array([pc]))[0]),
+            "capacity_a_Ah": qca, "capacity_b_Ah": qcb,
+            "soc_a_pct": soc_a, "soc_b_pct": soc_b,
+            "dod_a_pct": 100 - soc_a, "dod_b_pct": 100 - soc_b,
+            "voltage_V": float(ya[k] + w * (ya[k + 1] - ya[k])),
+            "higher_before": name[s[i]], "higher_after": name[s[j]],
+        })  # fmt: skip
+    cols = ["x", "capacity_a_Ah", "capacity_b_Ah", "soc_a_pct", "soc_b_pct", "dod_a_pct",
+            "dod_b_pct", "voltage_V", "higher_before", "higher_after"]  # fmt: skip
+    crossings = pd.DataFrame(rows, columns=cols)
+
+    # ranges between crossings (in progress order)
+    bounds = np.r_[lo, p_cross, hi]
+    ranges = []
+    for b0, b1 in zip(bounds[:-1], bounds[1:], strict=True):
+        m = (p >= b0) & (p <= b1)
+        sm = s[m]
+        nz = sm[sm != 0]
+        higher = name[float(np.sign(nz.sum()))] if len(nz) and nz.sum() != 0 else "equal"
+        ranges.append({
+            "x_from": float(to_x(np.array([b0]))[0]), "x_to": float(to_x(np.array([b1]))[0]),
+            "higher": higher, "mean_dv_V": float(dv[m].mean()) if m.any() else np.nan,
+            "max_abs_dv_V": float(np.abs(dv[m]).max()) if m.any() else np.nan,
+        })  # fmt: skip
+    return CurveComparison(x, a.direction, grid, crossings, pd.DataFrame(ranges), (la, lb))
+
+
+# --- rate analysis ------------------------------------------------------------------------
+STEP_COLUMNS = [
+    "cell", "source", "step", "direction", "segment", "start", "stop", "t_start_s",
+    "duration_s", "current_A", "c_rate", "c_rate_nominal", "capacity_mAh", "capacity_mAh_g",
+    "capacity_mAh_cm2", "energy_Wh", "mean_voltage_V", "v_start_V", "v_end_V", "end_reason",
+    "cv_duration_s", "cv_capacity_mAh", "cv_energy_Wh", "total_capacity_mAh",
+    "total_capacity_mAh_g", "total_capacity_mAh_cm2", "retention_pct", "total_retention_pct",
+]  # fmt: skip
+
+
+@dataclass
+class RateResult:
+    """Rate capability of one cell.
+
+    Attributes
+    ----------
+    cell
+        Cell name.
+    steps
+        One row per constant-current charge or discharge, in time order (columns
+        :data:`STEP_COLUMNS`): ``direction``; ``segment``/``start``/``stop`` (segment
+        number and rows, stop exclusive, in its recording ``source``); ``current_A``
+        (mean CC current, signed); ``c_rate`` (|I| / reference capacity) and
+        ``c_rate_nominal`` (snapped, see :func:`nominal_c_rate`); CC ``capacity_mAh``,
+        ``capacity_mAh_g`` (per g of active material), ``capacity_mAh_cm2``;
+        ``energy_Wh`` and ``mean_voltage_V`` (= energy / capacity); ``v_start_V``,
+        ``v_end_V``; ``end_reason`` (``"voltage_limit"`` or ``"time"``); the CV hold that
+        follows (``cv_duration_s``, ``cv_capacity_mAh``, ``cv_energy_Wh``, 0 without
+        one) and CC + CV totals; ``retention_pct`` = 100 * CC capacity / mean CC capacity
+        at the lowest rate of the same direction (``total_retention_pct`` the same on
+        CC + CV totals). Specific capacities are NaN without mass or area.
+    summary
+        One row per direction and nominal C-rate: ``n``, means of the step columns and
+        ``capacity_std_mAh`` (sample standard deviation over the repeated steps).
+    c_rate_basis
+        ``"nominal"`` (the given nominal capacity) or ``"lowest_rate"`` (the capacity
+        measured at the lowest rate, the "0.1C capacity").
+    reference_capacity_Ah
+        The capacity the C-rates are relative to [Ah].
+    basis_note
+        One line saying which capacity the C-rates come from.
+    voltage_limits_V
+        (lower, upper) cut-off voltages used to say how steps ended; given or inferred
+        (None where none could be).
+    curves
+        Per step (key: its ``step`` number) a DataFrame with ``time_s`` (from the step
+        start), ``capacity_Ah`` (charge passed), ``voltage_V``, ``current_A`` and
+        ``phase`` (``"cc"``/``"cv"``).
+    n_dropped
+        CC segments left out as too short to be rate steps (see ``min_capacity_fraction``).
+    """
+
+    cell: str
+    steps: pd.DataFrame
+    summary: pd.DataFrame
+    c_rate_basis: Literal["nominal", "lowest_rate"]
+    reference_capacity_Ah: float
+    basis_note: str
+    voltage_limits_V: tuple[float | None, float | None]
+    curves: dict[int, pd.DataFrame] = field(repr=False, default_factory=dict)
+    n_dropped: int = 0
+
+    def rates(self, direction: Direction = "discharge") -> list[float]:
+        """Nominal C-rates present for ``direction``, increasing."""
+        d = self.steps[self.steps["direction"] == direction]
+        return sorted(float(c) for c in d["c_rate_nominal"].unique())
+
+    def curve(
+        self,
+        direction: Direction = "discharge",
+        c_rate: float | None = None,
+        *,
+        index: int = 0,
+        include_cv: bool = False,
+    ) -> Curve:
+        """The voltage curve of a step: ``index``-th step of ``direction`` at nominal
+        ``c_rate`` (None: the lowest rate), CC part only unless ``include_cv``.
+
+        Raises
+        ------
+        InputError
+            No such step.
+        """
+        d = self.steps[self.steps["direction"] == direction]
+        if c_rate is None and len(d):
+            c_rate = float(d["c_rate_nominal"].min())
+        if c_rate is not None:
+            d = d[np.isclose(d["c_rate_nominal"], nominal_c_rate(c_rate)[0])]
+        if len(d) <= index:
+            have = ", ".join(_label(c) for c in self.rates(direction)) or "none"
+            raise InputError(
+                f"cell {self.cell}: no {direction} step #{index} at "
+                f"{_label(c_rate) if c_rate is not None else 'any rate'}; "
+                f"{direction} rates present: {have}"
+            )
+        row = d.iloc[index]
+        cv = self.curves[int(row["step"])]
+        if not include_cv:
+            cv = cv[cv["phase"] == "cc"]
+        return Curve(
+            cv["capacity_Ah"].to_numpy(),
+            cv["voltage_V"].to_numpy(),
+            direction,
+            self.reference_capacity_Ah,
+            label=self.cell,
+            c_rate=float(row["c_rate_nominal"]),
+        )
+
+
+def _as_recordings(recordings: Recording | Sequence[Recording]) -> list[Recording]:
+    recs = [recordings] if isinstance(recordings, Recording) else list(recordings)
+    if not recs:
+        raise InputError("no recording given; expected one Recording or a list of them")
+    for k, r in enumerate(recs):
+        if not isinstance(r, Recording):
+            raise InputError(f"item {k} is a {type(r).__name__}; expected an ohmslice Recording")
+    return recs
+
+
+def _end_steep(q: np.ndarray, v: np.ndarray, slope_factor: float) -> bool:
+    """Whether |dV/dQ| over the last 2 % of the charge (>= 3 points) is at least
+    ``slope_factor`` times the mean |dV/dQ| between 5 % and 95 % of it."""
+    qt = q[-1]
+    if len(q) < 4 or qt <= 0:
+        return False
+    k0 = min(int(np.searchsorted(q, (1 - _END_WINDOW) * qt)), len(q) - 3)
+    dq_end = q[-1] - q[k0]
+    end = abs(v[-1] - v[k0]) / dq_end if dq_end > 0 else 0.0
+    v05, v95 = np.interp([0.05 * qt, 0.95 * qt], q, v)
+    mean = abs(v95 - v05) / (0.9 * qt)
+    return bool(end > 0 and end >= slope_factor * mean)
+
+
+def _step_integrals(
+    t: np.ndarray, v: np.ndarray, i: np.ndarray, a: int, end: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Charge [Ah] and energy [Wh] passed since the step began, at rows ``a .. end-1``.
+
+    Follows the timing convention of :mod:`ohmslice.pulses`: the step began at
+    ``t[a-1]`` and the interval ending on its first sample carries that sample's current
+    (and voltage) alone; later intervals are trapezoids.
+    """
+    tt, vv, aa = t[a:end], v[a:end], np.abs(i[a:end])
+    q = _cumtrapz(aa, tt)
+    e = _cumtrapz(vv * aa, tt)
+    if a > 0:
+        dt0 = t[a] - t[a - 1]
+        q += aa[0] * dt0
+        e += vv[0] * aa[0] * dt0
+    return q / 3600.0, e / 3600.0
+
+
+def _collect_steps(rec: Recording, seg: pd.DataFrame, slope_factor: float) -> list[dict]:
+    """Every CC segment of one recording with its integrals, the CV hold after it (the
+    ``"cv"`` segments that follow it without a gap, with current of the same sign) and
+    its curve. Segments of fewer than two samples are not steps."""
+    t, v, i = rec.time, rec.voltage, rec.current
+    seg = seg.reset_index(drop=True)
+    out = []
+    for k in np.flatnonzero(seg["kind"].to_numpy() == "cc"):
+        r = seg.iloc[k]
+        a, b = int(r["start"]), int(r["stop"])
+        if b - a < 2 or r["current_A"] == 0:
+            continue
+        # the CV hold: the "cv" segments that follow without a gap with current of the
+        # same sign (a one- or two-sample "cc" piece where the current leaves its CC
+        # level is taken with them)
+        end, j = b, k + 1
+        while (
+            j < len(seg)
+            and int(seg.at[j, "start"]) == int(seg.at[j - 1, "stop"])
+            and np.sign(seg.at[j, "current_A"]) == np.sign(r["current_A"])
+            and (
+                seg.at[j, "kind"] == "cv"
+                or (seg.at[j, "kind"] == "cc" and seg.at[j, "stop"] - seg.at[j, "start"] <= 2)
+            )
+        ):
+            if seg.at[j, "kind"] == "cv":
+                end = int(seg.at[j, "stop"])
+            j += 1
+        q, e = _step_integrals(t, v, i, a, end)
+        n = b - a  # CC rows
+        t0 = t[a - 1] if a > 0 else t[a]
+        step = {
+            "source": rec.source, "segment": int(r["segment"]), "start": a, "stop": b,
+            "t_start_s": float(t0), "duration_s": float(t[b - 1] - t0),
+            "current_A": float(r["current_A"]), "capacity_Ah": float(q[n - 1]),
+            "energy_Wh": float(e[n - 1]), "v_start_V": float(v[a]), "v_end_V": float(v[b - 1]),
+            "steep": _end_steep(q[:n], v[a:b], slope_factor),
+            "median_dt": float(np.median(np.diff(t[a:b]))),
+            "cv_duration_s": float(t[end - 1] - t[b - 1]),
+            "cv_capacity_Ah": float(q[-1] - q[n - 1]), "cv_energy_Wh": float(e[-1] - e[n - 1]),
+            "direction": "charge" if r["current_A"] > 0 else "discharge",
+            "curve": pd.DataFrame({
+                "time_s": t[a:end] - t0, "capacity_Ah": q, "voltage_V": v[a:end],
+                "current_A": i[a:end], "phase": np.where(np.arange(a, end) < b, "cc", "cv"),
+            }),
+        }  # fmt: skip
+        out.append(step)
+    return out
+
+
+def _segments(rec: Recording) -> pd.DataFrame:
+    from .pulses import segment
+
+    try:
+        return segment(rec)
+    except InputError as exc:
+        if rec.source:
+            exc.with_path(rec.source)
+        raise
+
+
+def _end_reasons(
+    steps: list[dict],
+    limits: tuple[float | None, float | None],
+    step_time_s: Sequence[float],
+    tol: float,
+) -> tuple[float | None, float | None]:
+    """Set ``end_reason`` of every step; return the (lower, upper) limits used.
+
+    Rule: a CC step followed by a CV hold ended at the voltage limit. Otherwise the
+    limit of its direction is the given one, or else the extreme end voltage of the
+    steps of that direction, *confirmed* when at least two steps (CC-CV switches
+    included) end within ``tol`` of it. A step ended at the voltage limit when its end
+    voltage is within ``tol`` of the limit and either its end is steep (see
+    :func:`_end_steep`) or the limit is given/confirmed and its duration does not match
+    a programmed ``step_time_s``; every other step ended by time (or by a charge limit:
+    before reaching the voltage limit).
+    """
+    used: dict[str, float | None] = {}
+    for direction, given, pick in (("discharge", limits[0], min), ("charge", limits[1], max)):
+        d = [s for s in steps if s["direction"] == direction]
+        if given is not None:
+            used[direction], confirmed = given, True
+        elif d:
+            lim = pick(s["v_end_V"] for s in d)
+            used[direction] = lim
+            confirmed = sum(abs(s["v_end_V"] - lim) <= tol for s in d) >= 2
+        else:
+            used[direction], confirmed = None, False
+        lim = used[direction]
+        for s in d:
+            at = lim is not None and abs(s["v_end_V"] - lim) <= tol
+            dur, dt = s["duration_s"], s["median_dt"]
+            timed = any(abs(dur - T) <= max(2 * dt, 1e-3 * T) for T in step_time_s)
+            if s["cv_duration_s"] > 0 or (at and (s["steep"] or (confirmed and not timed))):
+                s["end_reason"] = "voltage_limit"
+            else:
+                s["end_reason"] = "time"
+    return used["discharge"], used["charge"]
+
+
+def analyze_rate(
+    recordings: Recording | Sequence[Recording],
+    *,
+    nominal_capacity_Ah: float | None = None,
+    active_mass_g: float | None = None,
+    area_cm2: float | None = None,
+    voltage_limits_V: tuple[float | None, float | None] | None = None,
+    step_time_s: float | Sequence[float] | None = None,
+    voltage_tol_V: float = 0.02,
+    slope_factor: float = 3.0,
+    min_capacity_fraction: float = 0.02,
+    rate_tol: float = 0.1,
+    cell: str | None = None,
+) -> RateResult:
+    """Rate capability of one cell from its constant-current charges and discharges.
+
+    Every recording (one file with many cycles, or one file per rate) is cut into
+    segments by :func:`ohmslice.pulses.segment`; each ``"cc"`` segment is one step,
+    and a ``"cv"`` segment that follows it directly with current of the same sign is its
+    CV hold (reported separately and in the CC + CV totals). Capacity = integral of |I|
+    dt, energy = integral of V |I| dt (trapezoids over the step's samples), mean voltage
+    = energy / capacity. How each step ended follows the rule of :func:`_end_reasons`.
+
+    The C-rate of a step is |I| / Q_ref. Q_ref is ``nominal_capacity_Ah`` when given
+    (``c_rate_basis = "nominal"``); otherwise the capacity (CC + CV) measured at the
+    lowest current -- the "0.1C capacity" -- of the discharges (of the charges if there
+    are none), averaged over the steps at that current (within ``rate_tol``) that ended
+    at the voltage limit (``c_rate_basis = "lowest_rate"``). Retention is relative to
+    the mean capacity at the lowest nominal rate of the same direction.
+
+    Parameters
+    ----------
+    recordings
+        One :class:`~ohmslice.schema.Recording` or several of the same cell.
+    nominal_capacity_Ah
+        Nominal capacity [Ah] that defines 1C; None: infer from the lowest rate.
+    active_mass_g, area_cm2
+        Active-material mass [g] and electrode area [cm2] for mAh/g and mAh/cm2.
+    voltage_limits_V
+        (lower, upper) cut-off voltages [V] of the test, either may be None (inferred).
+    step_time_s
+        Programmed step duration(s) [s]: a step lasting one of them (within two sample
+        intervals or 0.1 %) did not end at the voltage limit unless its end is steep.
+    voltage_tol_V
+        How close [V] to the limit a step must end to count as ended at it.
+    slope_factor
+        How much steeper than its mean the end of a step must be to count as steep.
+    min_capacity_fraction
+        CC segments passing less than this share of the largest capacity of their
+        direction (pulses, short top-ups) are not rate steps and are left out.
+    rate_tol
+        Relative tolerance for snapping C-rates and grouping equal currents.
+    cell
+        Cell name for the tables; default the first recording's file stem.
+
+    Returns
+    -------
+    RateResult
+
+    Raises
+    ------
+    AnalysisInputError
+        No constant-current segment in any recording; the C-rate cannot be inferred
+        (the lowest-rate step did not end at the voltage limit): pass
+        ``nominal_capacity_Ah`` (``--capacity-mAh`` on the command line).
+    InputError
+        Non-positive capacity, mass, area or tolerances.
+    """
+    recs = _as_recordings(recordings)
+    q_nom = _positive("nominal_capacity_Ah", nominal_capacity_Ah)
+    mass = _positive("active_mass_g", active_mass_g)
+    area = _positive("area_cm2", area_cm2)
+    for name, val in (("voltage_tol_V", voltage_tol_V), ("slope_factor", slope_factor),
+                      ("rate_tol", rate_tol)):  # fmt: skip
+        _positive(name, val)
+    if not 0 <= min_capacity_fraction < 1:
+        raise InputError(
+            f"parameter min_capacity_fraction = {min_capacity_fraction}: expected 0 <= f < 1"
+        )
+    times = (
+        [] if step_time_s is None
+        else [_positive("step_time_s", x) for x in np.atleast_1d(step_time_s)]
+    )  # fmt: skip
+    lo_hi = tuple(voltage_limits_V) if voltage_limits_V is not None else (None, None)
+    if len(lo_hi) != 2:
+        raise InputError("parameter voltage_limits_V: expected (lower, upper) in V")
+    if cell is None:
+        src = recs[0].source
+        cell = str(src).replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0] if src else "cell"
+
+    steps: list[dict] = []
+    kinds: dict[str, int] = {}
+    for rec in recs:
+        seg = _segments(rec)
+        for kd, n in seg["kind"].value_counts().items():
+            kinds[str(kd)] = kinds.get(str(kd), 0) + int(n)
+        for s in _collect_steps(rec, seg, slope_factor):
+            s["rec"] = rec
+            steps.append(s)
+    if not steps:
+        found = ", ".join(f"{n} {kd}" for kd, n in sorted(kinds.items())) or "none"
+        where = ", ".join(str(r.source) for r in recs if r.source) or None
+        raise AnalysisInputError(
+            f"no constant-current charge or discharge found (segments: {found}); expected "
+            "a rate test with constant-current steps",
+            path=where,
+        )
+    n0 = len(steps)
+    for direction in ("charge", "discharge"):
+        caps = [s["capacity_Ah"] for s in steps if s["direction"] == direction]
+        if caps:
+            cut = min_capacity_fraction * max(caps)
+            steps = [s for s in steps if s["direction"] != direction or s["capacity_Ah"] >= cut]
+    n_dropped = n0 - len(steps)
+    limits = _end_reasons(steps, lo_hi, times, voltage_tol_V)
+
+    # C-rate reference
+    if q_nom is not None:
+        ref, basis = q_nom, "nominal"
+        note = f"C-rates from the nominal capacity {1e3 * q_nom:.4g} mAh"
+    else:
+        basis = "lowest_rate"
+        ref_dir = "discharge" if any(s["direction"] == "discharge" for s in steps) else "charge"
+        cand = [s for s in steps if s["direction"] == ref_dir]
+        i_min = min(abs(s["current_A"]) for s in cand)
+        low = [s for s in cand if abs(s["current_A"]) <= (1 + rate_tol) * i_min]
+        full = [s for s in low if s["end_reason"] == "voltage_limit"]
+        if not full:
+            s0 = low[0]
+            raise AnalysisInputError(
+                f"cannot infer the C-rate: the lowest-rate {ref_dir} ({1e3 * i_min:.4g} mA, "
+                f"from t = {s0['t_start_s']:.6g} s) ended by time at {s0['v_end_V']:.4g} V, "
+                "not at the voltage limit, so its capacity is not the cell's capacity; give "
+                "the nominal capacity (nominal_capacity_Ah=..., on the command line "
+                "--capacity-mAh)",
+                path=s0["source"],
+            )
+        ref = float(np.mean([s["capacity_Ah"] + s["cv_capacity_Ah"] for s in full]))
+        note = (
+            f"C-rates from the lowest-rate capacity: {1e3 * ref:.4g} mAh, mean of "
+            f"{len(full)} {ref_dir}(s) at {1e3 * i_min:.4g} mA"
+        )
+
+    rows, curves = [], {}
+    for k, s in enumerate(sorted(steps, key=lambda s: (recs.index(s["rec"]), s["t_start_s"]))):
+        cc, cv = s["capacity_Ah"], s["cv_capacity_Ah"]
+        rows.append({
+            "cell": cell, "source": s["source"], "step": k, "direction": s["direction"],
+            "segment": s["segment"], "start": s["start"], "stop": s["stop"],
+            "t_start_s": s["t_start_s"], "duration_s": s["duration_s"],
+            "current_A": s["current_A"], "c_rate": abs(s["current_A"]) / ref,
+            "capacity_mAh": 1e3 * cc, "energy_Wh": s["energy_Wh"],
+            "mean_voltage_V": s["energy_Wh"] / cc if cc > 0 else np.nan,
+            "v_start_V": s["v_start_V"], "v_end_V": s["v_end_V"],
+            "end_reason": s["end_reason"], "cv_duration_s": s["cv_duration_s"],
+            "cv_capacity_mAh": 1e3 * cv, "cv_energy_Wh": s["cv_energy_Wh"],
+            "total_capacity_mAh": 1e3 * (cc + cv),
+        })  # fmt: skip
+        curves[k] = s["curve"]
+    df = pd.DataFrame(rows)
+    df["c_rate_nominal"] = nominal_c_rate(df["c_rate"].to_numpy(), rate_tol)
+    for col, base, div in (
+        ("capacity_mAh_g", "capacity_mAh", mass), ("capacity_mAh_cm2", "capacity_mAh", area),
+        ("total_capacity_mAh_g", "total_capacity_mAh", mass),
+        ("total_capacity_mAh_cm2", "total_capacity_mAh", area),
+    ):  # fmt: skip
+        df[col] = df[base] / div if div is not None else np.nan
+    df["retention_pct"] = np.nan
+    df["total_retention_pct"] = np.nan
+    for _direction, d in df.groupby("direction"):
+        low = d[d["c_rate_nominal"] == d["c_rate_nominal"].min()]
+        df.loc[d.index, "retention_pct"] = 100 * d["capacity_mAh"] / low["capacity_mAh"].mean()
+        df.loc[d.index, "total_retention_pct"] = (
+            100 * d["total_capacity_mAh"] / low["total_capacity_mAh"].mean()
+        )
+    df = df[STEP_COLUMNS]
+    return RateResult(cell, df, _summary(df), basis, ref, note, limits, curves, n_dropped)  # type: ignore[arg-type]
+
+
+def _summary(steps: pd.DataFrame) -> pd.DataFrame:
+    """Per direction and nominal C-rate: count, means and the capacity's std."""
+    mean_cols = ["current_A", "c_rate", "capacity_mAh", "capacity_mAh_g", "capacity_mAh_cm2",
+                 "cv_capacity_mAh", "total_capacity_mAh", "energy_Wh", "mean_voltage_V",
+                 "v_end_V", "retention_pct", "total_retention_pct"]  # fmt: skip
+    g = steps.groupby(["cell", "direction", "c_rate_nominal"], sort=True)
+    out = g[mean_cols].mean()
+    out.insert(0, "n", g.size())
+    out["capacity_std_mAh"] = g["capacity_mAh"].std(ddof=1)
+    return out.reset_index()
