@@ -1,0 +1,226 @@
+"""Starting values of circuit parameters read off a spectrum.
+
+The circuit is split into roles: series resistors (the high-frequency intercept), arcs
+(``p(R..., C/CPE)``, ``Zarc``/``RQ``, ``K``, ``G``, ``TLM``; written from high to low
+frequency, as usual), diffusion elements (``W``, ``Wo``, ``Ws``, ``Wsph``, at the low
+frequency end), inductors and series (blocking) capacitors. Each arc gets a peak of
+-Z'' (frequency -> tau, height -> R, scaled so the arcs add up to the real-axis span of
+the data) or, when given, a ``(tau_s, r_ohm)`` pair from the DRT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.optimize import nnls
+
+from ..schema import Spectrum
+
+if TYPE_CHECKING:
+    from .circuits import Circuit, _Leaf, _Node
+
+N0 = 0.85  # starting CPE exponent
+ARC_KINDS = frozenset({"Zarc", "RQ", "K", "G", "TLM"})
+DIFF_KINDS = frozenset({"W", "Wo", "Ws", "Wsph"})
+
+
+def _roles(circuit: Circuit):
+    """Series Rs, arcs (in string order), diffusion, inductive and blocking leaves."""
+    from .circuits import _Leaf
+
+    series_r: list[_Leaf] = []
+    arcs: list[tuple[str, object]] = []  # ("rc", (cap, [r leaves])) or ("el", leaf)
+    diffusion: list[_Leaf] = []
+    inductive: list[_Leaf] = []
+    blocking: list[_Leaf] = []
+
+    def walk(node: _Leaf | _Node, top: bool) -> None:
+        if isinstance(node, _Leaf):
+            k = node.element.kind
+            if k == "R" and top:
+                series_r.append(node)
+            elif k in ARC_KINDS:
+                arcs.append(("el", node))
+            elif k in DIFF_KINDS:
+                diffusion.append(node)
+            elif k in ("L", "La"):
+                inductive.append(node)
+            elif k in ("C", "CPE") and top:
+                blocking.append(node)
+            return
+        if node.op == "p" and len(node.children) == 2:
+            for cap, other in (node.children, node.children[::-1]):
+                if isinstance(cap, _Leaf) and cap.element.kind in ("C", "CPE"):
+                    branch = other.children if not isinstance(other, _Leaf) else [other]
+                    if getattr(other, "op", "s") == "s":
+                        rs = [c for c in branch if isinstance(c, _Leaf) and c.element.kind == "R"]
+                        if rs:
+                            arcs.append(("rc", (cap, rs)))
+                            for c in branch:
+                                if c not in rs:
+                                    walk(c, False)
+                            return
+        for c in node.children:
+            walk(c, top and node.op == "s")
+
+    walk(circuit._tree, True)
+    return series_r, arcs, diffusion, inductive, blocking
+
+
+def _ladder_peaks(
+    w: np.ndarray, z: np.ndarray, tau_max: float, n_max: int
+) -> list[tuple[float, float]]:
+    """(tau, R) of the processes in -Z'', from a quick non-negative RC-ladder fit.
+
+    -Z'' is fitted (modulus-weighted, lightly ridge-regularised) by RC elements on a
+    log-tau grid plus a capacitive tail; the resistance distribution is split into
+    basins at its local minima, and the ``n_max`` largest basins with tau below
+    ``tau_max`` are returned, sorted by tau.
+    """
+    taus = np.logspace(np.log10(0.1 / w.max()), np.log10(3.0 / w.min()), 48)
+    wt = w[:, None] * taus[None, :]
+    m = np.abs(z)
+    a = np.column_stack([wt / (1 + wt * wt), 1.0 / (w * w.min())]) * (1.0 / m)[:, None]
+    b = np.maximum(-z.imag, 0.0) / m
+    lam = 1e-2 * np.linalg.norm(a[:, :-1], ord=2)
+    a_aug = np.vstack([a, lam * np.eye(a.shape[1])[:-1]])
+    x, _ = nnls(a_aug, np.r_[b, np.zeros(a.shape[1] - 1)], maxiter=50 * a.shape[1])
+    g = x[:-1]
+    if not np.any(g > 0):
+        return []
+    # basins between local minima of g
+    cut = np.flatnonzero((g[1:-1] < g[:-2]) & (g[1:-1] <= g[2:])) + 1
+    edges = np.r_[0, cut, len(g)]
+    basins = []
+    for a0, a1 in zip(edges[:-1], edges[1:], strict=True):
+        mass = g[a0:a1].sum()
+        if mass <= 1e-3 * g.sum():
+            continue
+        tau = float(np.exp(np.sum(g[a0:a1] * np.log(taus[a0:a1])) / mass))
+        if tau <= tau_max:
+            basins.append((tau, float(mass)))
+    basins = sorted(basins, key=lambda t: -t[1])[:n_max]
+    return sorted(basins)
+
+
+def initial_guess(
+    spectrum: Spectrum,
+    circuit: Circuit,
+    peaks: Sequence[tuple[float, float]] | None = None,
+) -> np.ndarray:
+    """Starting parameter vector for ``circuit`` read off ``spectrum``.
+
+    Parameters
+    ----------
+    spectrum
+        The data.
+    circuit
+        The circuit to be fitted.
+    peaks
+        Optional ``(tau_s, r_ohm)`` per process (e.g. from the DRT); otherwise the
+        maxima of -Z'' are used (tau = 1/(2 pi f_max), R from the height).
+
+    Returns
+    -------
+    ndarray
+        One value per parameter, in circuit order, inside the default bounds.
+    """
+    f, z = spectrum.freq, spectrum.z
+    zr, zi = z.real, -z.imag
+    w = 2 * np.pi * f
+    scale = float(np.max(np.abs(z)))
+    p = circuit.typical.copy()
+    series_r, arcs, diffusion, inductive, blocking = _roles(circuit)
+
+    r_hf = float(np.min(zr))
+    if r_hf <= 0:
+        r_hf = 1e-3 * scale
+    # end of the arcs: where -Z'' has its last minimum before a low-frequency tail
+    if diffusion or blocking:
+        tail = np.flatnonzero(np.r_[False, (zi[1:-1] < zi[:-2]) & (zi[1:-1] <= zi[2:]), False])
+        end = tail[0] if len(tail) else 0  # lowest-frequency local minimum of -Z''
+        r_arcs = max(float(zr[end]) - r_hf, 1e-3 * scale)
+        tau_end = 1.0 / w[end] if len(tail) else 1.0 / w[0]
+    else:
+        r_arcs = max(float(zr[0]) - r_hf, 1e-3 * scale)
+        tau_end = np.inf
+
+    n_arcs = len(arcs)
+    if peaks is not None:
+        found = sorted((float(t), float(r)) for t, r in peaks if t > 0 and r > 0)
+    else:
+        found = _ladder_peaks(w, z, tau_end, n_arcs) if n_arcs else []
+    taus = [t for t, _ in found]
+    heights = [r for _, r in found]
+    if len(taus) > n_arcs:
+        keep = sorted(np.argsort(heights)[::-1][:n_arcs])
+        taus = [taus[i] for i in keep]
+        heights = [heights[i] for i in keep]
+    # missing arcs: fill the largest gaps in log tau, small resistance
+    lo_t, hi_t = 1.0 / w.max(), 1.0 / w.min()
+    while len(taus) < n_arcs:
+        grid = np.log([lo_t, *taus, hi_t]) if taus else np.log([lo_t, hi_t])
+        gaps = np.diff(grid)
+        j = int(np.argmax(gaps))
+        t_new = float(np.exp(grid[j] + gaps[j] / 2))
+        taus.insert(j, t_new)
+        heights.insert(j, 0.1 * r_arcs)
+    if n_arcs and peaks is None:
+        total = sum(heights)
+        heights = [h * r_arcs / total for h in heights] if total > 0 else heights
+
+    for (role, item), tau, r in zip(arcs, taus, heights, strict=False):
+        if role == "rc":
+            cap, rs = item
+            for leaf in rs:
+                p[leaf.start] = r / len(rs)
+            if cap.element.kind == "C":
+                p[cap.start] = tau / r
+            else:
+                p[cap.start], p[cap.start + 1] = tau**N0 / r, N0
+        else:
+            leaf = item
+            k, i = leaf.element.kind, leaf.start
+            if k in ("Zarc", "RQ"):
+                p[i : i + 3] = r, tau**N0 / r, N0
+            elif k in ("K", "G"):
+                p[i : i + 2] = r, tau
+            elif k == "TLM":
+                p[i : i + 4] = 0.3 * r, r, tau**N0 / r, N0
+
+    for leaf in series_r:
+        p[leaf.start] = r_hf / len(series_r)
+
+    w_lo, zi_lo = w[0], max(float(zi[0]), 1e-3 * scale)
+    for leaf in diffusion:
+        k, i = leaf.element.kind, leaf.start
+        tau = 2.0 / w_lo
+        if k == "W":
+            p[i] = zi_lo * np.sqrt(w_lo)
+        elif k == "Wo":
+            p[i : i + 2] = zi_lo * w_lo * tau, tau
+        elif k == "Wsph":
+            p[i : i + 2] = zi_lo * w_lo * tau / 3.0, tau
+        else:  # Ws: resistive at low frequency
+            p[i : i + 2] = max(float(zr[0]) - r_hf - r_arcs, 0.1 * r_arcs), 1.0 / w_lo
+
+    for leaf in blocking:
+        i = leaf.start
+        if leaf.element.kind == "C":
+            p[i] = 1.0 / (w_lo * zi_lo)
+        else:
+            p[i : i + 2] = 1.0 / (w_lo**0.9 * zi_lo), 0.9
+
+    w_hi = w[-1]
+    l_est = z.imag[-1] / w_hi
+    for leaf in inductive:
+        i = leaf.start
+        val = l_est if l_est > 0 else 1e-3 * r_hf / w_hi
+        if leaf.element.kind == "L":
+            p[i] = val
+        else:
+            p[i : i + 2] = val, 0.9
+    lo, hi = circuit.bounds
+    return np.clip(p, np.where(np.isfinite(lo), lo, -np.inf), hi)
