@@ -209,3 +209,26 @@ def test_fit_many_warm_starts_a_series():
     assert frame["success"].all()
     with pytest.raises(InputError, match="spectrum 1"):
         fit_many([spectra[0], Spectrum.from_arrays(FREQ[:3], spectra[0].z[:3])], c)
+
+
+@pytest.mark.parametrize("text", ["R0-p(R1,CPE1)-p(R2,CPE2)", "R0-p(R1,CPE1)-Wo1"])
+def test_same_fit_as_impedance_py_on_a_measured_spectrum(shared_data, text):
+    """LFP electrode GEIS (BioLogic VMP3), first sweep up to 100 kHz (above it the
+    instrument's points are artefacts): same circuit, same start, modulus weighting."""
+    cc_mod = pytest.importorskip("impedance.models.circuits")
+    from ohmslice.impedance import initial_guess
+    from ohmslice.io import read_spectra
+
+    raw = read_spectra(shared_data / "biologic" / "geis.mpr")[0]
+    keep = raw.freq < 1e5
+    spec = Spectrum.from_arrays(raw.freq[keep], raw.z[keep])
+    c = Circuit(text)
+    start = initial_guess(spec, c)
+    ours = fit_circuit(spec, c, initial=start, weighting="modulus")
+    peer = cc_mod.CustomCircuit(text, initial_guess=list(start))
+    with np.errstate(all="ignore"):
+        peer.fit(spec.freq, spec.z, weight_by_modulus=True)
+    theirs = np.asarray(peer.parameters_)
+    np.testing.assert_allclose(ours.values, theirs, rtol=0.01)
+    chi2_theirs = np.sum(np.abs(c.z(spec.freq, theirs) - spec.z) ** 2 / np.abs(spec.z) ** 2)
+    assert ours.chi2 <= chi2_theirs * (1 + 1e-9)

@@ -411,7 +411,8 @@ def fit_circuit(
         CPE exponents in (0, 1)).
     restarts
         Maximum number of perturbed restarts when the fit is poor (relative rms misfit
-        above 2 %, or not converged); the best fit is kept.
+        above 2 %, or not converged); the best fit is kept. Restarting stops early after
+        three restarts in a row that improve chi2 by less than 0.1 %.
     seed
         Seed of the perturbations, for reproducible restarts.
     max_nfev
@@ -490,14 +491,21 @@ def fit_circuit(
         return float(np.sqrt(np.mean(np.abs(zm - z) ** 2 / np.abs(z) ** 2))) > POOR_FIT_RMS
 
     x_base = x0 if best is None else best.x
-    while poor(best) and n_restarts < restarts:
+    cap = max_nfev or 20 * (len(free) + 1)
+    stale = 0  # restarts in a row that did not improve the best cost by 0.1 %
+    while poor(best) and n_restarts < restarts and stale < 3:
         n_restarts += 1
-        # alternate between perturbing the best point so far and the initial guess
-        centre = x_base if n_restarts % 2 else x0
-        trial_x = centre + rng.normal(0.0, 1.0, centre.shape)
-        res, msg = _solve(problem, trial_x, max_nfev)
+        # alternate: near the initial guess, then far around the best point so far
+        if n_restarts % 2:
+            trial_x = x0 + rng.normal(0.0, 0.5, x0.shape)
+        else:
+            trial_x = x_base + rng.normal(0.0, 1.0, x0.shape)
+        res, msg = _solve(problem, trial_x, cap)
+        stale += 1
         if res is not None:
             nfev += res.nfev
+            if best is None or res.cost < best.cost * 0.999:
+                stale = 0
             if best is None or res.cost < best.cost:
                 best, message, x_base = res, msg, res.x
     if best is None:
