@@ -253,6 +253,8 @@ def make_gitt(
     # --- initial state and full charge / discharge (quasi-static) ---------------------
     t = 0.0
     soc0 = 0.0 if direction == "discharge" else 100.0
+    if not with_full:  # start where the full charge/discharge would have left the cell
+        soc0 = 100.0 - soc0
     rest0 = 600.0
     tt = _sample_times(t, t + rest0, "uniform", 5.0, 5.0)
     ts.append(np.r_[0.0, tt])
@@ -301,7 +303,7 @@ def make_gitt(
         soc_full = soc0
 
     # --- pulses -------------------------------------------------------------------------
-    durations = np.broadcast_to(np.asarray(pulse_s, dtype=float), (10000,))
+    durations = np.resize(np.asarray(pulse_s, dtype=float), 10000)  # repeated as needed
     rows = []
     soc = soc_full
     prev = None  # (t_on, t_off, soc_at_start) of the previous pulse

@@ -177,7 +177,8 @@ def segment(
     Each active piece is classified:
 
     * ``"cc"``: the current stays within ``cc_tolerance`` (relative, or 4 noise
-      standard deviations if larger) of its level;
+      standard deviations if larger) of its level, apart from excursions shorter
+      than 3 samples;
     * a piece whose current leaves its level part-way (CC followed by CV, the usual
       charge) is split there into ``"cc"`` and the remainder;
     * ``"cv"``: the current varies but the voltage stays within ``cv_voltage_tol_V``;
@@ -311,13 +312,17 @@ def _split_active(
         level = float(np.median(pa[: min(5, len(pa))]))
         tol = max(cc_tolerance * level, 4.0 * noise)
         off = np.abs(pa - level) > tol
+        # a departure counts where it persists for 3 samples (noise outliers do not)
+        if off.size >= 3:
+            off[:-2] &= off[1:-1] & off[2:]
+            off[-2] &= off[-1]
         if not off.any():
             out_start.append(p0)
             out_kind.append("cc")
             continue
         k = int(np.argmax(off))
         # a leading constant part (CC before CV) is its own cc piece
-        if k >= 2:
+        if k >= 2 and np.mean(np.abs(pa[:k] - level) > tol) < 0.1:
             out_start.append(p0)
             out_kind.append("cc")
             p0 = p0 + k
