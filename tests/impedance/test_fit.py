@@ -232,3 +232,81 @@ def test_same_fit_as_impedance_py_on_a_measured_spectrum(shared_data, text):
     np.testing.assert_allclose(ours.values, theirs, rtol=0.01)
     chi2_theirs = np.sum(np.abs(c.z(spec.freq, theirs) - spec.z) ** 2 / np.abs(spec.z) ** 2)
     assert ours.chi2 <= chi2_theirs * (1 + 1e-9)
+
+
+# --- command line ------------------------------------------------------------------------
+
+
+def _write_csv(path, spec: Spectrum) -> None:
+    spec.data[["freq_Hz", "z_real_ohm", "z_imag_ohm"]].to_csv(path, index=False)
+
+
+def test_cli_eis_fit_json_and_table(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from ohmslice.cli import app
+
+    c = Circuit(CATHODE)
+    spec = noisy(c, CATHODE_TRUE, 0.003, np.random.default_rng(11))
+    f = tmp_path / "cathode.csv"
+    _write_csv(f, spec)
+    runner = CliRunner()
+    res = runner.invoke(app, ["eis", "fit", str(f), "--circuit", CATHODE, "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["symmetric"] is None and out["circuit"] == CATHODE
+    np.testing.assert_allclose([out["params"][n] for n in c.param_names], CATHODE_TRUE, rtol=0.1)
+    assert set(out["errors"]) == set(c.param_names) and out["chi2"] > 0
+    assert [round(t["tau_s"], 3) for t in out["time_constants"]][-1] == pytest.approx(10, 0.05)
+
+    res = runner.invoke(app, ["eis", "fit", str(f), "-c", CATHODE])
+    assert res.exit_code == 0, res.output
+    assert "CPE1_1" in res.output and "AIC" in res.output and "chi2" in res.output
+
+
+def test_cli_eis_fit_symmetric(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from ohmslice.cli import app
+
+    # symmetric cell: separator 8 Ohm plus two identical electrodes
+    c = Circuit("R0-p(R1,CPE1)")
+    electrode = [1.0, 20.0, q_of(20.0, 1e-3, 0.85), 0.85]
+    z_sym = 8.0 + 2 * c.z(FREQ, electrode)
+    f = tmp_path / "sym.csv"
+    _write_csv(f, Spectrum.from_arrays(FREQ, z_sym))
+    runner = CliRunner()
+    res = runner.invoke(
+        app, ["eis", "fit", str(f), "-c", "R0-p(R1,CPE1)", "--symmetric", "--r-sep", "8", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["symmetric"]["r_sep_source"] == "given" and out["symmetric"]["r_sep_ohm"] == 8.0
+    np.testing.assert_allclose(out["params"]["R1"], 20.0, rtol=1e-4)
+    np.testing.assert_allclose(out["params"]["R0"], 1.0, rtol=1e-3)
+    res = runner.invoke(app, ["eis", "fit", str(f), "-c", "R0-p(R1,CPE1)", "--symmetric"])
+    assert res.exit_code == 0, res.output
+    assert "high-frequency intercept" in res.output
+
+
+def test_cli_eis_fit_errors(tmp_path):
+    from typer.testing import CliRunner
+
+    from ohmslice.cli import app
+
+    c = Circuit("R0-p(R1,C1)")
+    f = tmp_path / "rc.csv"
+    _write_csv(f, Spectrum.from_arrays(FREQ, c.z(FREQ, [1.0, 10.0, 1e-4])))
+    runner = CliRunner()
+    res = runner.invoke(app, ["eis", "fit", str(f), "-c", "R0-p(R1,C1"])
+    assert res.exit_code == 2 and "position 10" in res.output
+    res = runner.invoke(app, ["eis", "fit", str(f), "-c", "R0-p(R1,C1)", "--sweep", "3"])
+    assert res.exit_code == 2 and "sweep" in res.output
+    res = runner.invoke(app, ["eis", "fit", str(f), "-c", "R0-p(R1,C1)", "--r-sep", "3"])
+    assert res.exit_code == 2 and "--symmetric" in res.output
+    res = runner.invoke(app, ["eis", "fit", str(tmp_path / "nope.csv"), "-c", "R0"])
+    assert res.exit_code == 2

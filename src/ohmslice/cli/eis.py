@@ -6,9 +6,13 @@ to the root application as ``ohmslice eis``.
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+
 import typer
 
-from ._app import app
+from ._app import app, console, input_errors
 
 eis_app = typer.Typer(
     name="eis",
@@ -16,3 +20,124 @@ eis_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(eis_app, name="eis")
+
+
+def load_spectrum(file: Path, sweep: int):
+    """Sweep ``sweep`` of ``file`` (negative counts from the end), as a Spectrum."""
+    from ..errors import InputError
+    from ..io import read_spectra
+
+    spectra = read_spectra(file)
+    if not -len(spectra) <= sweep < len(spectra):
+        raise InputError(
+            f"--sweep {sweep}: the file holds {len(spectra)} impedance sweep(s), "
+            f"expected 0..{len(spectra) - 1} (or negative from the end)",
+            path=file,
+        )
+    return spectra[sweep]
+
+
+def per_electrode(spectrum, symmetric: bool, r_sep: float | None):
+    """Apply ``--symmetric``/``--r-sep``; returns the spectrum and a note saying what was done."""
+    from ..errors import InputError
+    from ..impedance.fit import high_frequency_intercept
+
+    if not symmetric:
+        if r_sep is not None:
+            raise InputError("--r-sep is only used with --symmetric")
+        return spectrum, None
+    if r_sep is None:
+        r_sep, source = high_frequency_intercept(spectrum), "high-frequency intercept"
+    else:
+        source = "given"
+    if not math.isfinite(r_sep) or r_sep < 0:
+        raise InputError(f"--r-sep {r_sep}: expected a finite separator resistance >= 0 Ohm")
+    note = {
+        "per_electrode": "(Z - R_sep) / 2",
+        "r_sep_ohm": float(r_sep),
+        "r_sep_source": source,
+    }
+    return spectrum.per_electrode(r_sep), note
+
+
+def _fmt(v: float) -> str:
+    return "inf" if not math.isfinite(v) else f"{v:.4g}"
+
+
+@eis_app.command("fit")
+@input_errors
+def fit_command(
+    file: Path = typer.Argument(..., help="Instrument file holding an impedance spectrum."),
+    circuit: str = typer.Option(
+        ..., "--circuit", "-c", help="Circuit string, e.g. 'R0-p(R1,CPE1)-p(R2,CPE2)-Wo1'."
+    ),
+    symmetric: bool = typer.Option(
+        False,
+        "--symmetric",
+        help="Symmetric cell: fit one electrode, (Z - R_sep)/2, R_sep from the "
+        "high-frequency intercept unless --r-sep is given.",
+    ),
+    r_sep: float = typer.Option(
+        None, "--r-sep", help="Separator resistance [Ohm] for --symmetric."
+    ),
+    sweep: int = typer.Option(0, "--sweep", help="Which sweep of a multi-sweep file (0 = first)."),
+    weighting: str = typer.Option(
+        "modulus", "--weighting", help="Residual weighting: modulus, proportional or unit."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Fit an equivalent circuit to a spectrum: values, standard errors, chi2, AIC."""
+    from rich.table import Table
+
+    from ..impedance import Circuit, fit_circuit
+
+    circ = Circuit(circuit)  # parse errors before reading the file
+    spectrum = load_spectrum(file, sweep)
+    spectrum, note = per_electrode(spectrum, symmetric, r_sep)
+    res = fit_circuit(spectrum, circ, weighting=weighting)
+    tc = res.time_constants()
+
+    if as_json:
+        out = res.to_dict()
+        out["file"] = str(file)
+        out["sweep"] = sweep
+        out["symmetric"] = note
+        out["time_constants"] = json.loads(tc.to_json(orient="records"))
+        typer.echo(json.dumps(out, indent=2))
+        return
+
+    title = f"{file.name}  sweep {sweep}  {circ.text}  ({len(spectrum)} points)"
+    table = Table(title=title, title_justify="left")
+    for col, just in (("name", "left"), ("value", "right"), ("std err", "right")):
+        table.add_column(col, justify=just)
+    table.add_column("unit")
+    table.add_column("rel. err", justify="right")
+    for row in res.to_frame().itertuples():
+        rel = row.error / abs(row.value) if row.value else math.inf
+        err = "fixed" if row.fixed else _fmt(row.error)
+        table.add_row(row.name, _fmt(row.value), err, row.unit, f"{100 * rel:.2g} %")
+    console.print(table)
+    if not tc.empty:
+        tt = Table(title="time constants", title_justify="left")
+        for col in ("process", "R [Ohm]", "tau [s]", "f_peak [Hz]", "n"):
+            tt.add_column(col, justify="left" if col == "process" else "right")
+        for r in tc.itertuples():
+            tt.add_row(
+                r.element,
+                f"{_fmt(r.r_ohm)} ± {_fmt(r.r_err_ohm)}",
+                f"{_fmt(r.tau_s)} ± {_fmt(r.tau_err_s)}",
+                _fmt(r.f_peak_Hz),
+                f"{r.n:.3g}",
+            )
+        console.print(tt)
+    console.print(
+        f"chi2 = {res.chi2:.4g} ({res.weighting} weighting), reduced chi2 = "
+        f"{res.chi2_reduced:.3g}, AIC = {res.aic:.1f}, BIC = {res.bic:.1f}"
+    )
+    if note:
+        console.print(
+            f"symmetric cell: per-electrode spectrum (Z - R_sep)/2 with R_sep = "
+            f"{note['r_sep_ohm']:.4g} Ohm ({note['r_sep_source']})"
+        )
+    if not res.success:
+        console.print(f"[yellow]warning:[/] {res.message}")

@@ -6,7 +6,14 @@ parameter names (``R0``, ``CPE1_0``, ``Wo1_1``); see :mod:`.circuits` and
 """
 
 from .circuits import Circuit, CircuitError, describe_elements
-from .fit import FitResult, FitSeries, fit_circuit, fit_many, initial_guess
+from .fit import (
+    FitResult,
+    FitSeries,
+    fit_circuit,
+    fit_many,
+    high_frequency_intercept,
+    initial_guess,
+)
 
 __all__ = [
     "Circuit",
@@ -16,5 +23,6 @@ __all__ = [
     "describe_elements",
     "fit_circuit",
     "fit_many",
+    "high_frequency_intercept",
     "initial_guess",
 ]

@@ -34,7 +34,15 @@ from ..schema import Spectrum
 from ._guess import initial_guess
 from .circuits import Circuit, ParamsLike
 
-__all__ = ["FitResult", "FitSeries", "fit_circuit", "fit_many", "initial_guess", "WEIGHTINGS"]
+__all__ = [
+    "FitResult",
+    "FitSeries",
+    "WEIGHTINGS",
+    "fit_circuit",
+    "fit_many",
+    "high_frequency_intercept",
+    "initial_guess",
+]
 
 WEIGHTINGS = ("modulus", "proportional", "unit")
 
@@ -65,6 +73,27 @@ def _sigma(z: np.ndarray, weighting: str) -> tuple[np.ndarray, np.ndarray]:
         one = np.ones(z.shape)
         return one, one
     raise InputError(f"weighting '{weighting}' is not one of {WEIGHTINGS}")
+
+
+def high_frequency_intercept(spectrum: Spectrum | tuple[np.ndarray, np.ndarray]) -> float:
+    """High-frequency intercept of the spectrum with the real axis, R_inf [Ohm].
+
+    Where Z'' changes sign at high frequency (inductive above, capacitive below), Z' is
+    interpolated linearly at Z'' = 0 between the two points around the highest such
+    crossing. Without a crossing (the spectrum stays capacitive up to f_max), the
+    smallest Z' of the three highest-frequency points is returned: an upper bound, as an
+    arc may continue above f_max.
+    """
+    spec = _as_spectrum(spectrum)
+    z = spec.z  # frequency ascending
+    zi = z.imag
+    cross = np.flatnonzero((zi[1:] >= 0) & (zi[:-1] < 0))
+    if len(cross):
+        i = int(cross[-1])  # between point i (capacitive) and i + 1 (inductive)
+        a, b = zi[i], zi[i + 1]
+        t = 0.0 if b == a else -a / (b - a)
+        return float(z.real[i] + t * (z.real[i + 1] - z.real[i]))
+    return float(np.min(z.real[-3:]))
 
 
 # --- parameter transforms ---------------------------------------------------------------
