@@ -137,7 +137,8 @@ def read(
     try:
         return reader.load(p, columns)
     except InputError as exc:
-        raise exc.with_path(p) from None
+        exc.with_path(p)  # name the file if the reader did not; keep the cause
+        raise
 
 
 def _items(result: ReadResult) -> list[Recording | Spectrum]:

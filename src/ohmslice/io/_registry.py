@@ -91,7 +91,8 @@ def foreign(path: str | PathLike[str], what: str) -> Iterator[None]:
     try:
         yield
     except InputError as exc:
-        raise exc.with_path(path) from None
+        exc.with_path(path)
+        raise
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 -- third-party parser failures of any type

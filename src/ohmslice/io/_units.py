@@ -69,6 +69,7 @@ SI_UNIT = {
 
 _HEADER_BRACKET = re.compile(r"^(?P<name>.*?)\s*[\(\[\{](?P<unit>[^\(\)\[\]\{\}]*)[\)\]\}]\s*$")
 _HEADER_SLASH = re.compile(r"^(?P<name>.+?)\s*/\s*(?P<unit>[^/]+?)\s*$")
+_HEADER_UNDERSCORE = re.compile(r"^(?P<name>.+?)_(?P<unit>[^_\s]+)$")
 
 
 def normalise_unit(unit: str) -> str:
@@ -88,11 +89,12 @@ def split_header(header: str) -> tuple[str, str | None]:
     """Split a column header into (quantity name, unit or None).
 
     ``"Time (s)"`` -> ``("Time", "s")``; ``"I/mA"`` -> ``("I", "mA")``;
-    ``"(Q-Qo)/mA.h"`` -> ``("(Q-Qo)", "mA.h")``; ``"Seconds"`` -> ``("Seconds", None)``.
-    A bracket that holds no known unit (``"Re(Z)"``) is part of the name.
+    ``"(Q-Qo)/mA.h"`` -> ``("(Q-Qo)", "mA.h")``; ``"Current_mA"`` -> ``("Current", "mA")``;
+    ``"Seconds"`` -> ``("Seconds", None)``. A bracket that holds no known unit
+    (``"Re(Z)"``) is part of the name.
     """
     text = header.strip()
-    for pattern in (_HEADER_BRACKET, _HEADER_SLASH):
+    for pattern in (_HEADER_BRACKET, _HEADER_SLASH, _HEADER_UNDERSCORE):
         m = pattern.match(text)
         if m and m.group("name").strip() and _known_anywhere(m.group("unit")):
             return m.group("name").strip(), m.group("unit").strip()
@@ -101,6 +103,8 @@ def split_header(header: str) -> tuple[str, str | None]:
 
 def _known_anywhere(unit: str) -> bool:
     u = normalise_unit(unit)
+    if not u:
+        return False
     return any(u in table for table in _FACTORS.values()) or any(
         u.lower() in {k.lower() for k in table} for table in _FACTORS.values()
     )

@@ -1,0 +1,260 @@
+"""EC-Lab text export (.mpt) on files written here: every header and number variant."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from eclab_files import GCPL_COLUMNS, gcpl_rows, mpt_bytes
+
+from ohmslice.errors import (
+    EmptyDataError,
+    FileFormatError,
+    InvalidDataError,
+    MissingColumnError,
+    TruncatedFileError,
+)
+from ohmslice.io import read
+from ohmslice.schema import Recording, Spectrum
+
+SETTINGS = [
+    "Run on channel : 1 (SN 15265)",
+    "Device : SP-300 (SN 1854)",
+    "Electrode surface area : 0,785 cm²",
+    "Temperature : 25 °C",
+    "Ns                  0                   1                   ",
+    "ctrl_type           Rest                CC                  ",
+    "ctrl1_val_unit                          µA                  ",
+]
+
+PEIS_COLUMNS = [
+    "freq/Hz",
+    "Re(Z)/Ohm",
+    "-Im(Z)/Ohm",
+    "|Z|/Ohm",
+    "time/s",
+    "<Ewe>/V",
+    "<I>/mA",
+    "cycle number",
+    "Ns",
+]
+
+
+def peis_rows(loops: int = 2, n: int = 6) -> list[list]:
+    rows = []
+    f = np.logspace(5, -1, n)
+    z = 10 + 50 / (1 + 1j * 2 * np.pi * f * 50 * 1e-5)
+    for c in range(loops):
+        for k in range(n):
+            rows.append(
+                [f[k], z[k].real, -z[k].imag, abs(z[k]), 100.0 + 10 * c + k, 3.7, 0.001, c + 1, 0]
+            )
+    return rows
+
+
+@pytest.mark.parametrize("decimal", [".", ","])
+def test_gcpl_decimal_point_and_comma(write, decimal):
+    p = write("cell_GCPL_C01.mpt", mpt_bytes(GCPL_COLUMNS, gcpl_rows(), decimal=decimal))
+    rec = read(p)
+    assert isinstance(rec, Recording)
+    assert rec.meta["technique"] == "GCPL"
+    assert rec.meta["format"] == "biologic-mpt"
+    assert len(rec) == 15
+    np.testing.assert_allclose(rec.current[-1], 0.5e-3)  # <I>/mA -> A
+    np.testing.assert_allclose(rec.voltage[:3], [3.5, 3.51, 3.52])
+    np.testing.assert_allclose(rec.data["charge_Ah"].iloc[-1], 10 * 0.5 / 3600 * 1e-3)
+    assert rec.data["step"].tolist() == [0] * 5 + [1] * 10
+
+
+def test_latin1_header_settings_and_sequence(write):
+    data = mpt_bytes(GCPL_COLUMNS, gcpl_rows(), settings=SETTINGS, technique="Modulo Bat")
+    assert "µ".encode("latin-1") in data and "°".encode("latin-1") in data
+    rec = read(write("mb.mpt", data))
+    s = rec.meta["settings"]
+    assert s["Electrode surface area"] == "0,785 cm²"
+    assert s["Temperature"] == "25 °C"
+    assert s["parameters"]["ctrl1_val_unit"] == ["", "µA"]
+    assert rec.meta["instrument"] == "SP-300 (SN 1854)"
+    assert rec.meta["technique"] == "MB"
+    assert rec.meta["sequence"] == ["Rest", "CC"]
+    assert rec.data["technique"].tolist() == ["Rest"] * 5 + ["CC"] * 10
+
+
+def test_utf8_header_is_accepted(write):
+    data = mpt_bytes(GCPL_COLUMNS, gcpl_rows(), settings=SETTINGS, encoding="utf-8")
+    rec = read(write("utf8.mpt", data))
+    assert rec.meta["settings"]["Temperature"] == "25 °C"
+
+
+def test_headerless_export_is_sniffed_by_content(write):
+    data = mpt_bytes(GCPL_COLUMNS, gcpl_rows(), header=False)
+    rec = read(write("export.txt", data))  # suffix says text table, content says EC-Lab
+    assert rec.meta["format"] == "biologic-mpt"
+    assert len(rec) == 15
+
+
+def test_peis_loops_and_sign(write):
+    out = read(
+        write(
+            "peis.mpt",
+            mpt_bytes(
+                PEIS_COLUMNS,
+                peis_rows(),
+                technique="Potentio Electrochemical Impedance Spectroscopy",
+            ),
+        )
+    )
+    assert isinstance(out, list) and len(out) == 2
+    assert all(isinstance(s, Spectrum) for s in out)
+    s = out[0]
+    assert s.meta["technique"] == "PEIS"
+    assert (s.data["z_imag_ohm"] < 0).all()  # -Im(Z) > 0 in the file: capacitive arc
+    assert np.all(np.diff(s.freq) > 0)
+    np.testing.assert_allclose(s.data["dc_A"], 1e-6)
+    assert [x.meta["cycle"] for x in out] == [1, 2]
+
+
+def test_frequency_restart_splits_sweeps_without_cycle_column(write):
+    cols = [c for c in PEIS_COLUMNS if c != "cycle number"]
+    rows = [r[:7] + r[8:] for r in peis_rows(loops=3)]
+    out = read(write("peis3.mpt", mpt_bytes(cols, rows)))
+    assert [len(s) for s in out] == [6, 6, 6]
+
+
+def test_sequence_with_rest_peis_and_cc(write):
+    cols = ["Ns", "time/s", "Ewe/V", "I/mA", "freq/Hz", "Re(Z)/Ohm", "-Im(Z)/Ohm", "control/V/mA"]
+    rows = []
+    t = 0.0
+    for _ in range(4):  # rest
+        rows.append([0, t, 3.7, 0.0, 0.0, 0.0, 0.0, 0.0])
+        t += 1
+    for f in np.logspace(4, 0, 5):  # PEIS
+        rows.append([1, t, 3.7, 0.0, f, 20.0, 5.0, 0.0])
+        t += 1
+    for _ in range(6):  # CC
+        rows.append([2, t, 3.6, -1.0, 0.0, 0.0, 0.0, -1.0])
+        t += 1
+    out = read(write("seq.mpt", mpt_bytes(cols, rows, technique="Modulo Bat")))
+    rec, spec = out
+    assert isinstance(rec, Recording) and isinstance(spec, Spectrum)
+    assert len(rec) == 10 and len(spec) == 5
+    assert rec.current.min() == pytest.approx(-1e-3)  # I/mA, not control/V/mA
+    assert rec.meta["columns"]["current_A"] == "I/mA"
+    np.testing.assert_allclose(spec.data["dc_V"], 3.7)
+
+
+def test_ecell_only_is_used_and_noted(write):
+    cols = ["time/s", "Ecell/V", "I/mA"]
+    rows = [[float(k), 3.0 + 0.1 * k, 1.0] for k in range(5)]
+    rec = read(write("ecell.mpt", mpt_bytes(cols, rows)))
+    assert rec.meta["columns"]["voltage_V"] == "Ecell/V"
+    assert any("Ecell" in n for n in rec.meta["notes"])
+
+
+def test_columns_override(write):
+    cols = ["time/s", "Ewe/V", "Ece/V", "I/mA"]
+    rows = [[float(k), 3.0, 0.1 * k, 1.0] for k in range(5)]
+    rec = read(write("ece.mpt", mpt_bytes(cols, rows)), columns={"voltage_V": "Ece/V"})
+    np.testing.assert_allclose(rec.voltage, 0.1 * np.arange(5))
+    with pytest.raises(MissingColumnError) as exc:
+        read(write("ece.mpt", mpt_bytes(cols, rows)), columns={"voltage_V": "Enope/V"})
+    assert "ece.mpt" in str(exc.value) and "Enope/V" in str(exc.value)
+
+
+def test_missing_columns(write):
+    cols = ["time/s", "Ewe/V", "Ns"]
+    rows = [[float(k), 3.0, 0] for k in range(5)]
+    with pytest.raises(MissingColumnError) as exc:
+        read(write("nocurrent.mpt", mpt_bytes(cols, rows)))
+    msg = str(exc.value)
+    assert "nocurrent.mpt" in msg and "Ewe/V" in msg and "current" in msg
+
+
+@pytest.mark.parametrize("bad", ["", "NaN", "abc"])
+def test_nan_or_garbage_value_names_row_and_column(write, bad):
+    rows = gcpl_rows()
+    rows[7][6] = bad  # Ewe/V of data row 7
+    p = write("nan.mpt", mpt_bytes(GCPL_COLUMNS, rows))
+    with pytest.raises(InvalidDataError) as exc:
+        read(p)
+    msg = str(exc.value)
+    assert "nan.mpt" in msg and "Ewe/V" in msg and "row 7" in msg
+    assert exc.value.row == 7
+
+
+def test_nan_in_unused_column_is_ignored(write):
+    rows = gcpl_rows()
+    rows[3][5] = "NaN"  # control/V/mA is not used
+    assert len(read(write("ok.mpt", mpt_bytes(GCPL_COLUMNS, rows)))) == 15
+
+
+def test_truncated_header(write):
+    data = mpt_bytes(GCPL_COLUMNS, gcpl_rows(), nb_header=60)
+    with pytest.raises(TruncatedFileError) as exc:
+        read(write("short.mpt", data))
+    assert "short.mpt" in str(exc.value) and "60" in str(exc.value)
+
+
+def test_truncated_inside_a_line(write):
+    data = mpt_bytes(GCPL_COLUMNS, gcpl_rows())
+    cut = data.rstrip(b"\r\n")
+    cut = cut[: cut.rfind(b"\t", 0, len(cut) - 40)]  # a few values short on the last line
+    with pytest.raises(TruncatedFileError) as exc:
+        read(write("cut.mpt", cut))
+    assert "cut.mpt" in str(exc.value) and "row 14" in str(exc.value)
+
+
+def test_truncated_inside_a_number(write):
+    data = mpt_bytes(GCPL_COLUMNS, gcpl_rows(), trailing_newline=False)
+    with pytest.raises(TruncatedFileError) as exc:
+        read(write("cutnum.mpt", data[:-7]))
+    assert "cutnum.mpt" in str(exc.value)
+
+
+def test_truncated_against_loop_table(write):
+    settings = [
+        "Number of loops : 2",
+        "Loop 0 from point number 0 to 14",
+        "Loop 1 from point number 15 to 29",
+    ]
+    data = mpt_bytes(GCPL_COLUMNS, gcpl_rows(), settings=settings)
+    with pytest.raises(TruncatedFileError) as exc:
+        read(write("loops.mpt", data))
+    assert "loops.mpt" in str(exc.value) and "29" in str(exc.value)
+
+
+def test_header_only_is_empty(write):
+    with pytest.raises(EmptyDataError) as exc:
+        read(write("nodata.mpt", mpt_bytes(GCPL_COLUMNS, [])))
+    assert "nodata.mpt" in str(exc.value)
+
+
+def test_bad_second_line(write):
+    with pytest.raises(FileFormatError) as exc:
+        read(write("bad.mpt", b"EC-Lab ASCII FILE\r\nsomething else\r\nmore\r\n"))
+    assert "bad.mpt" in str(exc.value) and "Nb header lines" in str(exc.value)
+
+
+def test_extra_values_in_a_row_are_refused(write):
+    data = mpt_bytes(["time/s", "Ewe/V", "I/mA"], [[0.0, 3.0, 1.0], [1.0, 3.0, 1.0, 5.0, 6.0]])
+    with pytest.raises(FileFormatError) as exc:
+        read(write("wide.mpt", data))
+    assert "wide.mpt" in str(exc.value)
+
+
+def test_large_file_is_fast(write):
+    n = 200_000
+    t = np.arange(n, dtype=float)
+    block = np.column_stack([t, 3.5 + 1e-6 * t, np.where(t % 100 < 50, 1.0, 0.0), t % 7])
+    text = "\r\n".join("\t".join(f"{v:.7E}" for v in row) for row in block[:10])  # format check
+    assert "E+" in text
+    body = "\r\n".join("\t".join(a) for a in np.char.mod("%.9E", block).tolist()).replace(".", ",")
+    head = mpt_bytes(["time/s", "Ewe/V", "I/mA", "Ns"], [], decimal=",")
+    p = write("big.mpt", head + body.encode() + b"\r\n")
+    t0 = time.perf_counter()
+    rec = read(p)
+    elapsed = time.perf_counter() - t0
+    assert len(rec) == n
+    assert rec.current.max() == pytest.approx(1e-3)
+    assert elapsed < 5.0, f"{n} rows took {elapsed:.2f} s"
