@@ -1,0 +1,480 @@
+"""A cathode half-cell model: NCM523 open-circuit voltage and SOC-dependent impedance.
+
+The cell is a composite cathode (NCM523 : LPSCl : carbon = 75 : 22 : 3 wt %) on an
+LPSCl separator with an In-Li counter electrode, as in the seed study. Its voltage under
+a current I (> 0 charges the cathode) is
+
+    V = OCV_Li(x) + E_counter + eta,     eta = overpotential of the linear network below,
+
+with x in [0, 1] the cathode's state of charge in units of the nominal capacity
+(``soc_pct = 100 x``). The small-signal impedance of one cathode at SOC x is
+
+    Z_el = p(R1, C1) - Zarc(R2, Q2, n2) - Ws(R3, tau3) [- 1/(s C_chem)]
+
+* **R1 || C1** -- contact and electronic resistance of the composite, own time constant
+  tau1 = R1 C1 of a few microseconds (peak near 50 kHz, the high-frequency arc);
+* **R2 || CPE2** (a Zarc) -- charge transfer between active material (AM) and solid
+  electrolyte (SE), tau2 = (R2 Q2)^(1/n2) of about a millisecond (peak ~ 100-200 Hz);
+* **Ws(R3, tau3)** -- Li diffusion in the AM, a finite-length Warburg whose DC
+  resistance is R3 and whose slowest mode has time constant 4 tau3 / pi^2 (tens of
+  seconds: below 0.1 Hz); ``diffusion="Wo"`` selects the finite-space element instead
+  (its DC-limit resistance is R3 / 3 and its capacitor tau3 / R3 stands for the charge
+  storage that the OCV curve carries in the time domain);
+* **C_chem** = Q / (dOCV/dx) -- the insertion (chemical) capacitance, Q the capacity in
+  coulombs; it is the small-signal form of the OCV slope, in the spectrum only (the time
+  domain follows OCV(x) itself). Omitted for ``diffusion="Wo"``.
+
+The half cell adds the separator's bulk resistance R_sep and the In-Li counter electrode
+(R_ce || C_ce, a fast arc): Z_half = R_sep + Z_el + p(R_ce, C_ce). A symmetric cell
+(two cathodes at the same SOC, their separators in series) has
+Z_sym = n_sep R_sep + 2 Z_el.
+
+Parameters are plain Python callables of the SOC in percent (array in, array out), so a
+user can set any dependence; :func:`table` turns a table of (SOC, value) into one.
+Resistances are areal [Ohm cm^2] (divided by the area to get Ohm), time constants in
+seconds. Every parameter is checked on a 0-100 % grid when the cell is built: a negative
+resistance, a non-positive time constant or an exponent outside (0, 1] raises
+:class:`~ohmslice.errors.InputError` naming the cell, the parameter and the SOC.
+
+NCM523 defaults and why
+-----------------------
+* ``OCV_NCM523_VS_LI``: tabulated OCV vs Li/Li+ from 3.00 V (x = 0) to 4.35 V
+  (x = 1), monotone cubic (PCHIP) in between. Shape of published NCM523 curves: a steep
+  tail below 5 % SOC (3.0 -> 3.6 V, the fully lithiated end that terminates
+  discharges), a gentle slope through 3.8 V at 50 % SOC (the seed's resistance minimum
+  at 3.8 V ~ 50 % SOC) and a steeper rise above 90 % to 4.35 V. The window is the seed's
+  3.0-4.35 V, so 0 and 100 % of the table are the cut-off potentials at rest.
+* In-Li counter electrode: -0.62 V (``counter_potential_V``); voltages the instrument
+  records are cathode vs In-Li, i.e. 2.38-3.73 V for the window above.
+* Area 0.785 cm^2 (10 mm die), 1C = 3 mA cm^-2 (seed) -> 2.355 mA; nominal capacity =
+  1C current x 1 h = 2.355 mAh; 16.5 mg NCM523 (22 mg composite x 75 %) -> 143 mAh/g.
+* R1 (contact) 4 Ohm cm^2, rising by up to 50 % at low SOC (the lithiated NCM is the
+  poorer electronic conductor); tau1 = 3 us. Same for both cathodes of the reference
+  study, as the seed finds.
+* R2 (charge transfer) 12 Ohm cm^2 at 50 % SOC, U-shaped in SOC (x 2.5 at 0 %,
+  x 1.6 at 100 %), n2 = 0.85, tau2 = 1 ms: far enough from tau1 and from the first
+  100 us sample of a GITT pulse for R1 and R2 to be told apart in time.
+* R3 (diffusion) 15 Ohm cm^2 at 50 %, rising steeply below 20 % SOC (x 8 at 0 %: Li
+  diffusion in nearly fully lithiated NCM slows down) and moderately above 80 %;
+  tau3 = 30 s (slowest mode 12 s), longer at low SOC; a 72 s pulse sees 99.8 % of R3.
+* Separator 8 Ohm cm^2 (0.6 mm LPSCl at ~ 8 mS/cm), In-Li 2 Ohm cm^2 with tau = 1 us.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from scipy.interpolate import PchipInterpolator
+
+from ..errors import InputError
+from ..schema import Spectrum
+from . import rc
+
+__all__ = [
+    "Curve",
+    "table",
+    "OCV",
+    "OCV_NCM523_VS_LI",
+    "ElectrodeParameters",
+    "CellModel",
+    "ncm523_parameters",
+    "ncm523_cell",
+]
+
+Curve = Callable[[np.ndarray], np.ndarray]
+
+#: SOC grid [%] on which every parameter is checked when a cell is built
+CHECK_GRID = np.linspace(0.0, 100.0, 201)
+
+
+def table(soc_pct: Sequence[float], values: Sequence[float]) -> Curve:
+    """A parameter curve from a table: linear interpolation in SOC, constant beyond the ends.
+
+    Raises
+    ------
+    InputError
+        Lengths differ, fewer than one point, non-finite values, SOC not increasing.
+    """
+    x = np.asarray(soc_pct, dtype=float)
+    y = np.asarray(values, dtype=float)
+    if x.shape != y.shape or x.ndim != 1 or x.size < 1:
+        raise InputError(
+            f"table needs equal-length 1-D SOC and value lists, got {x.shape} and {y.shape}"
+        )
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise InputError("table: SOC and values must be finite numbers")
+    if np.any(np.diff(x) <= 0):
+        raise InputError("table: SOC values must be strictly increasing")
+
+    def curve(soc: np.ndarray) -> np.ndarray:
+        return np.interp(np.asarray(soc, dtype=float), x, y)
+
+    return curve
+
+
+def _constant(value: float) -> Curve:
+    def curve(soc: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(soc), float(value))
+
+    return curve
+
+
+class OCV:
+    """Open-circuit voltage vs Li/Li+ as a monotone cubic (PCHIP) through a table.
+
+    Parameters
+    ----------
+    x, volts
+        State of charge as a fraction of the nominal capacity (0-1, increasing) and the
+        OCV vs Li/Li+ [V] there (increasing). Outside the table the curve continues
+        linearly with its end slopes (the simulator refuses SOC beyond 2 % outside).
+    """
+
+    def __init__(self, x: Sequence[float], volts: Sequence[float]) -> None:
+        xa = np.asarray(x, dtype=float)
+        va = np.asarray(volts, dtype=float)
+        if xa.shape != va.shape or xa.size < 2 or np.any(np.diff(xa) <= 0):
+            raise InputError("OCV table needs >= 2 points with strictly increasing SOC")
+        if np.any(np.diff(va) <= 0):
+            raise InputError("OCV table: voltage must increase with SOC")
+        self.x, self.volts = xa, va
+        self._f = PchipInterpolator(xa, va, extrapolate=False)
+        self._df = self._f.derivative()
+        self._slope_lo = float(self._df(xa[0]))
+        self._slope_hi = float(self._df(xa[-1]))
+
+    @property
+    def v_min(self) -> float:
+        return float(self.volts[0])
+
+    @property
+    def v_max(self) -> float:
+        return float(self.volts[-1])
+
+    def __call__(self, x: np.ndarray | float) -> np.ndarray:
+        """OCV vs Li/Li+ [V] at SOC fraction(s) ``x``."""
+        xa = np.asarray(x, dtype=float)
+        v = self._f(np.clip(xa, self.x[0], self.x[-1]))
+        v = np.where(xa < self.x[0], self.volts[0] + self._slope_lo * (xa - self.x[0]), v)
+        return np.where(xa > self.x[-1], self.volts[-1] + self._slope_hi * (xa - self.x[-1]), v)
+
+    def slope(self, x: np.ndarray | float) -> np.ndarray:
+        """dOCV/dx [V per unit SOC fraction]."""
+        xa = np.asarray(x, dtype=float)
+        return self._df(np.clip(xa, self.x[0], self.x[-1]))
+
+    def soc_at(self, volts: float) -> float:
+        """The SOC fraction where OCV = ``volts`` (inverse, by bisection on the table)."""
+        from scipy.optimize import brentq
+
+        if volts <= self.v_min:
+            return float(self.x[0])
+        if volts >= self.v_max:
+            return float(self.x[-1])
+        return float(brentq(lambda z: float(self(z)) - volts, self.x[0], self.x[-1], xtol=1e-12))
+
+
+OCV_NCM523_VS_LI = OCV(
+    [0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.10, 0.20, 0.30, 0.40, 0.50,
+     0.60, 0.70, 0.80, 0.90, 0.95, 0.98, 1.00],
+    [3.000, 3.250, 3.400, 3.500, 3.550, 3.600, 3.640, 3.660, 3.712, 3.745, 3.772, 3.800,
+     3.845, 3.905, 3.980, 4.075, 4.150, 4.235, 4.350],
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ElectrodeParameters:
+    """SOC-dependent impedance parameters of one cathode (callables of SOC in %).
+
+    Attributes
+    ----------
+    r_contact_ohm_cm2, tau_contact_s
+        Contact/electronic resistance R1 [Ohm cm^2] and its time constant R1 C1 [s].
+    r_ct_ohm_cm2, tau_ct_s, n_ct
+        Charge-transfer resistance R2 [Ohm cm^2], its characteristic time
+        (R2 Q2)^(1/n) [s] and CPE exponent n (0 < n <= 1).
+    r_diff_ohm_cm2, tau_diff_s
+        Diffusion resistance R3 [Ohm cm^2] and Warburg time constant tau3 = L^2/D [s].
+    diffusion
+        ``"Ws"`` (finite length, default) or ``"Wo"`` (finite space).
+    """
+
+    r_contact_ohm_cm2: Curve
+    tau_contact_s: Curve
+    r_ct_ohm_cm2: Curve
+    tau_ct_s: Curve
+    n_ct: Curve
+    r_diff_ohm_cm2: Curve
+    tau_diff_s: Curve
+    diffusion: str = "Ws"
+
+    _RESISTANCES = ("r_contact_ohm_cm2", "r_ct_ohm_cm2", "r_diff_ohm_cm2")
+    _TIMES = ("tau_contact_s", "tau_ct_s", "tau_diff_s")
+
+    def evaluate(self, soc_pct: np.ndarray | float) -> dict[str, np.ndarray]:
+        """Every parameter at SOC ``soc_pct`` [%] (areal resistances, seconds)."""
+        s = np.asarray(soc_pct, dtype=float)
+        return {
+            name: np.broadcast_to(np.asarray(getattr(self, name)(s), dtype=float), s.shape)
+            for name in (*self._RESISTANCES, *self._TIMES, "n_ct")
+        }
+
+    def check(self, where: str) -> None:
+        """Raise InputError if a parameter is not physical somewhere on 0-100 % SOC."""
+        if self.diffusion not in ("Ws", "Wo"):
+            raise InputError(f"{where}: diffusion = {self.diffusion!r}; expected 'Ws' or 'Wo'")
+        try:
+            values = self.evaluate(CHECK_GRID)
+        except Exception as exc:  # a user callable failing is a bad parameter
+            raise InputError(
+                f"{where}: a parameter function failed on SOC 0-100 %: {exc}"
+            ) from None
+        for name, v in values.items():
+            if name in self._RESISTANCES:
+                bad, want = ~(np.isfinite(v) & (v >= 0)), ">= 0"
+            elif name in self._TIMES:
+                bad, want = ~(np.isfinite(v) & (v > 0)), "> 0"
+            else:
+                bad, want = ~(np.isfinite(v) & (v > 0) & (v <= 1)), "in (0, 1]"
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise InputError(
+                    f"{where}: parameter {name} = {v[i]:.6g} at SOC {CHECK_GRID[i]:g} %; "
+                    f"expected a finite value {want}"
+                )
+
+
+def _u_shape(soc: np.ndarray, low: float, width: float, high: float) -> np.ndarray:
+    """1 at 50 % SOC; + ``low`` x exp(-SOC/width) towards 0 %; + ``high`` x ((SOC-50)/50)^2."""
+    s = np.asarray(soc, dtype=float)
+    return 1.0 + low * np.exp(-s / width) + high * ((s - 50.0) / 50.0) ** 2
+
+
+def ncm523_parameters() -> ElectrodeParameters:
+    """The NCM523 | LPSCl composite-cathode defaults documented in the module docstring."""
+
+    def r_contact(s: np.ndarray) -> np.ndarray:
+        return 4.0 * (1.0 + 0.5 * np.exp(-np.asarray(s, dtype=float) / 10.0))
+
+    def r_ct(s: np.ndarray) -> np.ndarray:
+        return 12.0 * _u_shape(s, 1.5, 8.0, 0.6)
+
+    def r_diff(s: np.ndarray) -> np.ndarray:
+        return 15.0 * _u_shape(s, 7.0, 6.0, 0.6)
+
+    def tau_diff(s: np.ndarray) -> np.ndarray:
+        return 30.0 * (1.0 + 1.0 * np.exp(-np.asarray(s, dtype=float) / 10.0))
+
+    return ElectrodeParameters(
+        r_contact_ohm_cm2=r_contact,
+        tau_contact_s=_constant(3e-6),
+        r_ct_ohm_cm2=r_ct,
+        tau_ct_s=_constant(1e-3),
+        n_ct=_constant(0.85),
+        r_diff_ohm_cm2=r_diff,
+        tau_diff_s=tau_diff,
+    )
+
+
+@dataclass(frozen=True)
+class CellModel:
+    """A cathode half cell (and, for spectra, the symmetric cell of two such cathodes).
+
+    Attributes
+    ----------
+    name, label
+        Short name (file names, tables) and description.
+    electrode
+        SOC-dependent impedance of one cathode.
+    ocv
+        Cathode OCV vs Li/Li+ (:class:`OCV`).
+    area_cm2
+        Electrode area [cm^2]; areal parameters are divided by it.
+    current_density_1c_A_cm2
+        Current density of 1C [A cm^-2]; the nominal capacity is 1C x 1 h.
+    active_mass_mg
+        Mass of active material [mg] (for mAh/g in the study file).
+    counter_potential_V
+        Potential of the counter electrode vs Li/Li+ [V] (In-Li: 0.62); recorded voltage
+        = cathode potential - counter_potential_V.
+    r_sep_ohm_cm2
+        Bulk resistance of one separator layer [Ohm cm^2].
+    sym_separator_layers
+        Separator layers in the symmetric cell (two half-cell separators stacked: 2).
+    r_counter_ohm_cm2, tau_counter_s
+        In-Li counter electrode as R || C (areal resistance, time constant).
+    """
+
+    name: str
+    electrode: ElectrodeParameters = field(default_factory=ncm523_parameters)
+    ocv: OCV = OCV_NCM523_VS_LI
+    label: str = ""
+    area_cm2: float = 0.785
+    current_density_1c_A_cm2: float = 3e-3
+    active_mass_mg: float = 16.5
+    counter_potential_V: float = 0.62
+    r_sep_ohm_cm2: float = 8.0
+    sym_separator_layers: int = 2
+    r_counter_ohm_cm2: float = 2.0
+    tau_counter_s: float = 1e-6
+
+    def __post_init__(self) -> None:
+        where = f"cell {self.name!r}"
+        for attr in ("area_cm2", "current_density_1c_A_cm2", "active_mass_mg", "tau_counter_s"):
+            v = getattr(self, attr)
+            if not (np.isfinite(v) and v > 0):
+                raise InputError(f"{where}: {attr} = {v!r}; expected a finite number > 0")
+        for attr in ("r_sep_ohm_cm2", "r_counter_ohm_cm2"):
+            v = getattr(self, attr)
+            if not (np.isfinite(v) and v >= 0):
+                raise InputError(f"{where}: {attr} = {v!r}; expected a finite number >= 0")
+        if int(self.sym_separator_layers) < 0:
+            raise InputError(f"{where}: sym_separator_layers must be >= 0")
+        self.electrode.check(where)
+
+    def with_(self, **changes: Any) -> CellModel:
+        """A copy with some attributes changed (validated again)."""
+        return replace(self, **changes)
+
+    # --- capacity and voltages ----------------------------------------------------------
+    @property
+    def one_c_A(self) -> float:
+        """Current of 1C [A]."""
+        return self.area_cm2 * self.current_density_1c_A_cm2
+
+    @property
+    def capacity_Ah(self) -> float:
+        """Nominal capacity [A h] = 1C current x 1 h; the OCV table spans it."""
+        return self.one_c_A
+
+    @property
+    def capacity_C(self) -> float:
+        """Nominal capacity [C]."""
+        return self.capacity_Ah * 3600.0
+
+    def to_cell_voltage(self, v_vs_li: float) -> float:
+        """Recorded (vs counter electrode) voltage [V] of a potential vs Li/Li+."""
+        return float(v_vs_li) - self.counter_potential_V
+
+    def ocv_cell(self, x: np.ndarray | float) -> np.ndarray:
+        """Open-circuit voltage of the half cell (cathode vs counter) [V] at SOC fraction x."""
+        return self.ocv(x) - self.counter_potential_V
+
+    # --- impedance ------------------------------------------------------------------------
+    def parameters_ohm(self, soc_pct: float) -> dict[str, float]:
+        """Per-electrode parameters at ``soc_pct`` in absolute units (Ohm, s).
+
+        Keys: ``r1``, ``tau1``, ``r2``, ``tau2``, ``n2``, ``r3``, ``tau3``.
+        """
+        p = self.electrode.evaluate(float(soc_pct))
+        a = self.area_cm2
+        return {
+            "r1": float(p["r_contact_ohm_cm2"]) / a,
+            "tau1": float(p["tau_contact_s"]),
+            "r2": float(p["r_ct_ohm_cm2"]) / a,
+            "tau2": float(p["tau_ct_s"]),
+            "n2": float(p["n_ct"]),
+            "r3": float(p["r_diff_ohm_cm2"]) / a,
+            "tau3": float(p["tau_diff_s"]),
+        }
+
+    @property
+    def r_sep_ohm(self) -> float:
+        return self.r_sep_ohm_cm2 / self.area_cm2
+
+    @property
+    def r_counter_ohm(self) -> float:
+        return self.r_counter_ohm_cm2 / self.area_cm2
+
+    def electrode_chain(self, soc_pct: float) -> rc.RCChain:
+        """RC expansion of one cathode's impedance (no chemical capacitance) at ``soc_pct``."""
+        p = self.parameters_ohm(soc_pct)
+        contact = rc.RCChain(0.0, np.array([p["r1"]]), np.array([p["tau1"]]))
+        ct = rc.zarc_rc(p["r2"], p["tau2"], p["n2"])
+        diff = rc.warburg_rc(p["r3"], p["tau3"], self.electrode.diffusion)
+        diff.capacitance_F = np.inf  # the OCV carries the Wo element's storage
+        return rc.merge(contact, ct, diff)
+
+    def half_cell_chain(self, soc_pct: float) -> rc.RCChain:
+        """RC expansion of the half cell: separator + cathode + counter electrode."""
+        counter = rc.RCChain(
+            self.r_sep_ohm, np.array([self.r_counter_ohm]), np.array([self.tau_counter_s])
+        )
+        return rc.merge(counter, self.electrode_chain(soc_pct))
+
+    def chemical_capacitance_F(self, soc_pct: float) -> float:
+        """Insertion capacitance Q / (dOCV/dx) [F] at ``soc_pct``."""
+        return self.capacity_C / float(self.ocv.slope(soc_pct / 100.0))
+
+    def circuit(self, soc_pct: float, kind: str = "half") -> tuple[str, dict[str, float]]:
+        """The exact impedance of the model as an impedance.py-style circuit and its parameters.
+
+        ``kind`` is ``"electrode"`` (one cathode), ``"half"`` (separator + cathode +
+        In-Li) or ``"symmetric"`` (n separators + two cathodes). Element names:
+        R0 separator(s), R1/C1 contact, Zarc2 charge transfer, Ws3 (or Wo3) diffusion,
+        C4 chemical capacitance (not with Wo), R5/C5 counter electrode; in the symmetric
+        cell the second cathode repeats them as R6/C6, Zarc7, Ws8, C9.
+        """
+        p = self.parameters_ohm(soc_pct)
+        w = self.electrode.diffusion
+        q2 = p["tau2"] ** p["n2"] / p["r2"] if p["r2"] > 0 else 1.0
+
+        def cathode(i: int) -> tuple[list[str], dict[str, float]]:
+            parts = [f"p(R{i},C{i})", f"Zarc{i + 1}", f"{w}{i + 2}"]
+            vals = {
+                f"R{i}": p["r1"],
+                f"C{i}": p["tau1"] / p["r1"] if p["r1"] > 0 else 1.0,
+                f"Zarc{i + 1}_0": p["r2"],
+                f"Zarc{i + 1}_1": q2,
+                f"Zarc{i + 1}_2": p["n2"],
+                f"{w}{i + 2}_0": p["r3"],
+                f"{w}{i + 2}_1": p["tau3"],
+            }
+            if w == "Ws":
+                parts.append(f"C{i + 3}")
+                vals[f"C{i + 3}"] = self.chemical_capacitance_F(soc_pct)
+            return parts, vals
+
+        if kind == "electrode":
+            parts, vals = cathode(1)
+            return "-".join(parts), vals
+        if kind == "half":
+            parts, vals = cathode(1)
+            vals.update(
+                R0=self.r_sep_ohm,
+                R5=self.r_counter_ohm,
+                C5=self.tau_counter_s / self.r_counter_ohm if self.r_counter_ohm > 0 else 1.0,
+            )
+            return "-".join(["R0", *parts, "p(R5,C5)"]), vals
+        if kind == "symmetric":
+            p1, v1 = cathode(1)
+            p2, v2 = cathode(6)
+            vals = {"R0": self.sym_separator_layers * self.r_sep_ohm, **v1, **v2}
+            return "-".join(["R0", *p1, *p2]), vals
+        raise InputError(f"spectrum kind {kind!r}; expected 'electrode', 'half' or 'symmetric'")
+
+    def impedance(self, freq_hz: np.ndarray, soc_pct: float, kind: str = "half") -> np.ndarray:
+        """Exact complex impedance [Ohm] at frequencies ``freq_hz`` [Hz] and ``soc_pct``."""
+        from ..impedance.circuits import Circuit
+
+        text, vals = self.circuit(soc_pct, kind)
+        return Circuit(text).z(np.asarray(freq_hz, dtype=float), vals)
+
+    def spectrum(self, freq_hz: np.ndarray, soc_pct: float, kind: str = "half") -> Spectrum:
+        """Noise-free :class:`~ohmslice.schema.Spectrum` of the model (see :meth:`circuit`)."""
+        z = self.impedance(freq_hz, soc_pct, kind)
+        meta = {
+            "source": None,
+            "technique": "PEIS",
+            "settings": {"cell": self.name, "soc_pct": float(soc_pct), "kind": kind},
+            "symmetric": kind == "symmetric",
+        }
+        return Spectrum.from_arrays(np.asarray(freq_hz, dtype=float), z, meta)
+
+
+def ncm523_cell(name: str = "NCM523", **changes: Any) -> CellModel:
+    """An NCM523 | LPSCl | In-Li half cell with the defaults of this module."""
+    return CellModel(name=name, **changes)

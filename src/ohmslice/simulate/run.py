@@ -1,0 +1,490 @@
+"""Time-domain simulation of a current programme on a :class:`~.cell.CellModel`.
+
+The half cell's voltage is V = OCV(x) - E_counter + r0 I + sum_k v_k, where r0 is the
+series resistance and v_k the voltages of the RC elements of the cell's RC expansion
+(:mod:`ohmslice.simulate.rc`; CPE and Warburg elements become ~260 RC elements).
+
+Integration is exact for piecewise-constant current. Over an interval of constant I,
+every element relaxes as
+
+    v_k(t0 + dt) = v_k(t0) e^(-dt/tau_k) + R_k I (1 - e^(-dt/tau_k)),
+
+evaluated for all sample times and all elements at once (one matrix of exponentials),
+and the state of charge moves linearly, x(t) = x(t0) + I (t - t0) / Q, so OCV(x(t)) is
+exact too. The parameters depend on SOC; they are evaluated at the middle SOC of
+each *chunk* of a step -- a step is cut into chunks of at most ``max_soc_step`` (1 %
+SOC by default, so one 72 s GITT pulse at 0.5C is one chunk: its response is exactly the
+linear step response of the circuit at the pulse's middle SOC) -- and held there; the
+element voltages carry over from chunk to chunk (the overpotential is continuous).
+
+* **CC and rest** steps are evaluated on an event-driven grid of candidate times: 40
+  per decade from 100 us after the step starts (dense right after the current change)
+  plus every ``record_dt_s``. A voltage limit ends a CC step at the exact crossing
+  (Brent's method on the closed-form V(t) between the bracketing candidates).
+* **CV** steps solve for the current each time step: with I constant over [t, t+dt],
+  V(t+dt) is linear in I (the OCV through its slope), so
+  I = (V_set - OCV(x) - sum v_k a_k) / (r0 + sum R_k (1 - a_k) + OCV'(x) dt / Q),
+  a_k = e^(-dt/tau_k), with dt growing geometrically from 100 us to 2 s. This is the one
+  time-marching loop (a few hundred to a few thousand iterations per CV step), each
+  iteration vectorised over the elements.
+
+Recording follows EC-Lab's criteria: a candidate point is recorded when ``record_dt_s``
+has elapsed (it lies on a new multiple of dt since the step start) or the voltage has
+moved into a new ``record_dE_V`` band since the step start (CV: the current into a new
+``record_dI_A`` band); the first point (100 us after the step change) and the last
+point of every step are always recorded. The criteria are applied to the noise-free
+signal; noise (:mod:`ohmslice.simulate.noise`) is added to the recorded points.
+
+Bad programmes raise :class:`~ohmslice.errors.InputError` before any integration:
+see :func:`ohmslice.simulate.programme.check_programme`; at run time a step whose
+voltage limit is already reached before it starts, or that would drive the SOC more
+than 2 % beyond the OCV table, raises too (the caller writes nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq
+
+from ..errors import InputError
+from ..schema import CHARGE, CURRENT, CYCLE, STEP, TIME, VOLTAGE, Recording
+from .cell import CellModel
+from .noise import QUIET, NoiseModel
+from .programme import CC, CV, Programme, Repeat, Rest, Step, check_programme
+
+__all__ = ["simulate", "SimResult", "State", "FIRST_SAMPLE_S"]
+
+#: Time of the first candidate sample after a current change [s].
+FIRST_SAMPLE_S = 1e-4
+#: Candidate samples per decade of time after a current change.
+PER_DECADE = 40
+#: SOC tolerance beyond the OCV table before a step is refused (fraction).
+SOC_MARGIN = 0.02
+CV_DT_MAX_S = 2.0
+CV_DT_GROWTH = 1.15
+
+MODE_CC, MODE_CV, MODE_REST = 1, 2, 3
+
+
+@dataclass
+class State:
+    """Cell state: time [s], SOC fraction x, RC element voltages [V]."""
+
+    t: float
+    x: float
+    v: np.ndarray
+
+
+@dataclass
+class _Chain:
+    r0: float
+    r: np.ndarray
+    tau: np.ndarray
+
+    @property
+    def r_sum(self) -> float:
+        return float(self.r0 + self.r.sum())
+
+
+@dataclass
+class _StepOut:
+    t: np.ndarray  # absolute times of candidates
+    v: np.ndarray
+    i: np.ndarray
+    x: np.ndarray
+    keep: np.ndarray  # recorded candidates
+    end_reason: str
+
+
+@dataclass
+class SimResult:
+    """What :func:`simulate` returns.
+
+    Attributes
+    ----------
+    recording
+        The recorded data as a :class:`~ohmslice.schema.Recording` (canonical columns
+        plus ``ns`` (step index within its block), ``mode`` (1 CC, 2 CV, 3 rest) and
+        ``control`` (set current [A] or voltage [V])), noise included.
+    steps
+        One row per executed step: ``step``, ``cycle``, ``ns``, ``kind``, ``label``,
+        ``t_start_s``, ``t_end_s``, ``current_A`` (set current; NaN for CV),
+        ``x_start``, ``x_end``, ``x_param`` (SOC fraction at which a single-chunk step's
+        parameters were evaluated), ``v_start_V`` (voltage just before the step),
+        ``v_end_V``, ``end_reason`` (``duration``, ``v_min``, ``v_max``, ``i_cutoff``).
+    soc
+        True SOC fraction x at every recorded row.
+    state
+        Final state.
+    """
+
+    recording: Recording
+    steps: pd.DataFrame
+    soc: np.ndarray
+    state: State
+    cell: CellModel
+    start_states: list[State] = field(repr=False, default_factory=list)
+    max_soc_step: float = 0.01
+
+    def step_voltage(self, step: int, t_rel: np.ndarray) -> np.ndarray:
+        """Noise-free voltage [V] of CC/rest step ``step`` at times ``t_rel`` [s] after its start."""
+        row = self.steps.iloc[step]
+        if row["kind"] not in ("CC", "rest"):
+            raise InputError(f"step {step} is a {row['kind']} step; expected CC or rest")
+        eng = _Engine(self.cell, self.max_soc_step)
+        st = self.start_states[step]
+        i = 0.0 if row["kind"] == "rest" else float(row["current_A"])
+        t_rel = np.asarray(t_rel, dtype=float)
+        t_total = float(row["t_end_s"] - row["t_start_s"])
+        v, _, _ = eng.cc_eval(State(st.t, st.x, st.v.copy()), i, t_rel, t_total)
+        return v
+
+
+class _Engine:
+    def __init__(self, cell: CellModel, max_soc_step: float) -> None:
+        self.cell = cell
+        self.q = cell.capacity_C
+        self.max_soc_step = max_soc_step
+        self.e_counter = cell.counter_potential_V
+
+    def chain(self, x: float) -> _Chain:
+        ch = self.cell.half_cell_chain(100.0 * x)
+        return _Chain(ch.r0, ch.r, ch.tau)
+
+    def ocv(self, x: np.ndarray) -> np.ndarray:
+        return self.cell.ocv(x) - self.e_counter
+
+    def chunk_bounds(self, i: float, t_total: float) -> np.ndarray:
+        if i == 0.0 or not np.isfinite(t_total):
+            return np.array([0.0, t_total])
+        t_chunk = self.max_soc_step * self.q / abs(i)
+        n = max(1, int(np.ceil(t_total / t_chunk - 1e-9)))
+        return np.linspace(0.0, t_total, n + 1)
+
+    def cc_eval(
+        self, st: State, i: float, t_rel: np.ndarray, t_total: float
+    ) -> tuple[np.ndarray, State, list[tuple[float, float, _Chain, float, np.ndarray]]]:
+        """Voltages at ``t_rel`` (sorted, within [0, t_total]) under constant current ``i``
+        from ``st``; returns (V, state at t_total, chunks), each chunk being
+        (start, end, chain, x at start, element voltages at start)."""
+        bounds = self.chunk_bounds(i, t_total)
+        out = np.empty(t_rel.size)
+        x, v = st.x, st.v
+        chunks = []
+        for j in range(bounds.size - 1):
+            b0, b1 = bounds[j], bounds[j + 1]
+            sel = (t_rel > b0) & (t_rel <= b1) if j else (t_rel >= b0) & (t_rel <= b1)
+            ch = self.chain(x + i * 0.5 * (b1 - b0) / self.q)
+            chunks.append((b0, b1, ch, x, v))
+            out[sel] = self._voltage(ch, x, v, i, t_rel[sel] - b0)
+            x, v = self._advance(ch, x, v, i, b1 - b0)
+        return out, State(st.t + t_total, x, v), chunks
+
+    def _voltage(self, ch: _Chain, x: float, v: np.ndarray, i: float, dt: np.ndarray) -> np.ndarray:
+        e = np.exp(-dt[:, None] / ch.tau)
+        eta = ch.r_sum * i + e @ (v - ch.r * i)
+        return self.ocv(x + i * dt / self.q) + eta
+
+    def _advance(
+        self, ch: _Chain, x: float, v: np.ndarray, i: float, dt: float
+    ) -> tuple[float, np.ndarray]:
+        a = np.exp(-dt / ch.tau)
+        return x + i * dt / self.q, v * a + ch.r * i * (1.0 - a)
+
+    # --- steps ------------------------------------------------------------------------------
+    def run_cc(self, st: State, step: CC | Rest, where: str) -> tuple[_StepOut, State, float]:
+        i = float(step.current_A) if isinstance(step, CC) else 0.0
+        v_min = getattr(step, "v_min", None)
+        v_max = getattr(step, "v_max", None)
+        v_before = float(self.ocv(st.x) + st.v.sum() + 0.0)
+        if i < 0 and v_min is not None and v_before <= v_min:
+            raise InputError(
+                f"{where}: voltage {v_before:.4f} V is already at or below the limit "
+                f"v_min = {v_min:.4f} V before the discharge starts (cut-off already reached)"
+            )
+        if i > 0 and v_max is not None and v_before >= v_max:
+            raise InputError(
+                f"{where}: voltage {v_before:.4f} V is already at or above the limit "
+                f"v_max = {v_max:.4f} V before the charge starts (cut-off already reached)"
+            )
+        duration = float(step.duration_s)
+        x_bound = (1.0 + SOC_MARGIN) if i > 0 else -SOC_MARGIN
+        t_bound = (x_bound - st.x) * self.q / i if i != 0 else np.inf
+        if np.isfinite(duration) and duration > t_bound:
+            raise InputError(
+                f"{where}: {duration:g} s at {i:g} A would take the SOC to "
+                f"{100 * (st.x + i * duration / self.q):.1f} %, beyond the OCV table "
+                "(0-100 %); shorten the step or add a voltage limit"
+            )
+        t_total = duration if np.isfinite(duration) else t_bound
+        grid = _grid(t_total, step.record_dt_s)
+        volts, end, chunks = self.cc_eval(st, i, grid, t_total)
+        reason = "duration"
+        hit = np.zeros(grid.size, dtype=bool)
+        if i < 0 and v_min is not None:
+            hit |= volts <= v_min
+        if i > 0 and v_max is not None:
+            hit |= volts >= v_max
+        if hit.any():
+            k = int(np.flatnonzero(hit)[0])
+            limit = v_min if i < 0 else v_max
+            reason = "v_min" if i < 0 else "v_max"
+            t_lo = grid[k - 1] if k > 0 else 0.0
+            j = next(
+                n for n, c in enumerate(chunks) if c[0] < grid[k] <= c[1] or n == len(chunks) - 1
+            )
+            b0, _, ch, xc, vc = chunks[j]
+
+            def f(t: float) -> float:
+                return float(self._voltage(ch, xc, vc, i, np.array([t - b0]))[0]) - limit
+
+            if f(max(t_lo, b0)) * f(grid[k]) < 0:
+                t_hit = brentq(f, max(t_lo, b0), grid[k], xtol=1e-10, rtol=1e-13)
+            else:
+                t_hit = grid[k]
+            grid = np.concatenate([grid[:k], [t_hit]])
+            volts = np.concatenate([volts[:k], [f(t_hit) + limit]])
+            x_end, v_end = self._advance(ch, xc, vc, i, t_hit - b0)
+            end = State(st.t + t_hit, x_end, v_end)
+            chunks = chunks[: j + 1]
+        elif not np.isfinite(duration):
+            raise InputError(
+                f"{where}: the voltage limit is not reached before the SOC leaves the "
+                "OCV table (0-100 %); check the limit"
+            )
+        x_params = [c[3] + i * 0.5 * (c[1] - c[0]) / self.q for c in chunks]
+        x_rel = st.x + i * grid / self.q
+        keep = _record(grid, volts, step.record_dt_s, step.record_dE_V)
+        out = _StepOut(st.t + grid, volts, np.full(grid.size, i), x_rel, keep, reason)
+        x_param = x_params[0] if len(x_params) == 1 else np.nan
+        return out, end, x_param
+
+    def run_cv(self, st: State, step: CV, where: str) -> tuple[_StepOut, State, float]:
+        v_set = float(step.voltage_V)
+        ch = self.chain(st.x)
+        x_ch = st.x
+        slope = float(self.cell.ocv.slope(st.x))
+        t_rel, x, v = 0.0, st.x, st.v.copy()
+        dt = FIRST_SAMPLE_S
+        ts, vs, is_, xs = [], [], [], []
+        reason = "duration"
+        i_cut = float(step.i_cutoff_A)
+        while t_rel < step.duration_s:
+            dt = min(dt, step.duration_s - t_rel)
+            if abs(x - x_ch) > 1e-3:
+                ch, x_ch = self.chain(x), x
+                slope = float(self.cell.ocv.slope(x))
+            a = np.exp(-dt / ch.tau)
+            denom = ch.r0 + float((ch.r * (1.0 - a)).sum()) + slope * dt / self.q
+            i = (v_set - float(self.ocv(x)) - float(v @ a)) / denom
+            v = v * a + ch.r * i * (1.0 - a)
+            x = x + i * dt / self.q
+            t_rel += dt
+            ts.append(t_rel)
+            vs.append(float(self.ocv(x)) + ch.r0 * i + float(v.sum()))
+            is_.append(i)
+            xs.append(x)
+            if not (-SOC_MARGIN <= x <= 1.0 + SOC_MARGIN):
+                raise InputError(
+                    f"{where}: CV at {v_set:.4f} V drives the SOC beyond the OCV table"
+                )
+            if i_cut > 0 and abs(i) <= i_cut:
+                reason = "i_cutoff"
+                break
+            dt = min(dt * CV_DT_GROWTH, CV_DT_MAX_S)
+        t_arr, i_arr = np.array(ts), np.array(is_)
+        keep = _record(t_arr, i_arr, step.record_dt_s, step.record_dI_A)
+        out = _StepOut(st.t + t_arr, np.array(vs), i_arr, np.array(xs), keep, reason)
+        return out, State(st.t + t_rel, x, v), np.nan
+
+
+def _grid(t_total: float, dt: float) -> np.ndarray:
+    """Candidate times in (0, t_total]: 40/decade from 100 us, every dt, and t_total."""
+    parts = [np.arange(1, int(np.floor(t_total / dt)) + 1) * dt, [t_total]]
+    if t_total > FIRST_SAMPLE_S:
+        n = int(np.ceil(np.log10(t_total / FIRST_SAMPLE_S) * PER_DECADE)) + 1
+        parts.append(np.geomspace(FIRST_SAMPLE_S, t_total, n))
+    g = np.unique(np.concatenate(parts))
+    return g[(g > 0) & (g <= t_total)]
+
+
+def _record(t: np.ndarray, y: np.ndarray, dt: float, dy: float) -> np.ndarray:
+    """EC-Lab-like recording: new dt multiple or new dy band since the step start."""
+    if t.size == 0:
+        return np.zeros(0, dtype=bool)
+    kt = np.floor(t / dt + 1e-9)
+    ky = np.floor((y - y[0]) / dy)
+    keep = np.zeros(t.size, dtype=bool)
+    keep[0] = keep[-1] = True
+    keep[1:] |= (np.diff(kt) != 0) | (np.diff(ky) != 0)
+    return keep
+
+
+def simulate(
+    cell: CellModel,
+    programme: Programme,
+    *,
+    soc0: float = 0.0,
+    state: State | None = None,
+    noise: NoiseModel = QUIET,
+    seed: int | np.random.Generator | None = 0,
+    max_soc_step: float = 0.01,
+    technique: str = "GCPL",
+) -> SimResult:
+    """Simulate ``programme`` on ``cell`` and record it like the instrument would.
+
+    Parameters
+    ----------
+    cell
+        The half-cell model.
+    programme
+        Steps (:class:`~.programme.CC`, :class:`~.programme.CV`,
+        :class:`~.programme.Rest`) and :class:`~.programme.Repeat` blocks.
+    soc0
+        Initial SOC fraction (0-1), relaxed (all element voltages 0); ignored if
+        ``state`` is given.
+    state
+        Initial state (e.g. the final state of an earlier simulation).
+    noise, seed
+        Noise model and the seed (or generator) of its random numbers.
+    max_soc_step
+        Largest SOC change (fraction) over which parameters are held constant.
+    technique
+        Technique name stored in the recording's metadata.
+
+    Returns
+    -------
+    SimResult
+
+    Raises
+    ------
+    InputError
+        A programme that cannot run (see :func:`~.programme.check_programme`), a limit
+        already reached before its step, SOC outside the model's range.
+    """
+    check_programme(programme)
+    if isinstance(programme, (CC, CV, Rest, Repeat)):
+        programme = [programme]
+    if not (np.isfinite(max_soc_step) and 0 < max_soc_step <= 0.1):
+        raise InputError(f"max_soc_step = {max_soc_step!r}; expected 0 < max_soc_step <= 0.1")
+    eng = _Engine(cell, max_soc_step)
+    if state is None:
+        if not (np.isfinite(soc0) and 0.0 <= soc0 <= 1.0):
+            raise InputError(f"initial SOC soc0 = {soc0!r}; expected a fraction in [0, 1]")
+        n_el = eng.chain(soc0).r.size
+        state = State(0.0, float(soc0), np.zeros(n_el))
+    else:
+        state = State(state.t, state.x, state.v.copy())
+    outs: list[_StepOut] = []
+    rows: list[dict[str, Any]] = []
+    starts: list[State] = []
+    meta_cols: list[tuple[int, int, int, int, float]] = []  # step, cycle, ns, mode, control
+    cycle = 0
+
+    def run(step: Step, ns: int, where: str) -> str:
+        nonlocal state
+        starts.append(State(state.t, state.x, state.v.copy()))
+        v_before = float(eng.ocv(state.x) + state.v.sum())
+        if isinstance(step, CV):
+            out, new, xp = eng.run_cv(state, step, where)
+            kind, mode, control, i_set = "CV", MODE_CV, step.voltage_V, np.nan
+        else:
+            out, new, xp = eng.run_cc(state, step, where)
+            is_rest = isinstance(step, Rest)
+            kind = "rest" if is_rest else "CC"
+            mode = MODE_REST if is_rest else MODE_CC
+            i_set = 0.0 if is_rest else float(step.current_A)
+            control = i_set
+        k = len(outs)
+        rows.append(
+            {
+                "step": k,
+                "cycle": cycle,
+                "ns": ns,
+                "kind": kind,
+                "label": step.label,
+                "t_start_s": state.t,
+                "t_end_s": new.t,
+                "current_A": i_set,
+                "x_start": state.x,
+                "x_end": new.x,
+                "x_param": xp,
+                "v_start_V": v_before,
+                "v_end_V": float(out.v[-1]) if out.v.size else v_before,
+                "end_reason": out.end_reason,
+            }
+        )
+        outs.append(out)
+        meta_cols.append((k, cycle, ns, mode, control))
+        state = new
+        return out.end_reason
+
+    for i_item, item in enumerate(programme):
+        if isinstance(item, Repeat):
+            n_max = item.times if item.times is not None else item.max_times
+            for _ in range(n_max):
+                cycle += 1
+                limited = False
+                for ns, step in enumerate(item.steps):
+                    reason = run(step, ns, f"programme step {i_item}, cycle {cycle}, step {ns}")
+                    limited |= reason in ("v_min", "v_max")
+                if item.times is None and limited:
+                    break
+        else:
+            run(item, 0, f"programme step {i_item}")
+
+    return _assemble(
+        cell, outs, rows, meta_cols, starts, state, noise, seed, max_soc_step, technique
+    )
+
+
+def _assemble(cell, outs, rows, meta_cols, starts, state, noise, seed, max_soc_step, technique):
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    sizes = [int(o.keep.sum()) for o in outs]
+    t = np.concatenate([o.t[o.keep] for o in outs])
+    v = np.concatenate([o.v[o.keep] for o in outs])
+    i = np.concatenate([o.i[o.keep] for o in outs])
+    x = np.concatenate([o.x[o.keep] for o in outs])
+    rep = np.repeat(np.array([m[:4] for m in meta_cols], dtype=np.int64), sizes, axis=0)
+    control = np.repeat(np.array([m[4] for m in meta_cols], dtype=float), sizes)
+    x0 = starts[0].x if starts else state.x
+    charge = (x - x0) * cell.capacity_Ah
+    df = pd.DataFrame(
+        {
+            TIME: t,
+            VOLTAGE: noise.voltage(v, rng),
+            CURRENT: noise.current(i, rng),
+            STEP: rep[:, 0],
+            CYCLE: rep[:, 1],
+            CHARGE: charge,
+            "ns": rep[:, 2],
+            "mode": rep[:, 3],
+            "control": control,
+        }
+    )
+    meta = {
+        "source": None,
+        "format": "simulated",
+        "instrument": "ohmslice.simulate",
+        "technique": technique,
+        "settings": {
+            "cell": cell.name,
+            "capacity_Ah": cell.capacity_Ah,
+            "area_cm2": cell.area_cm2,
+            "active_mass_mg": cell.active_mass_mg,
+            "counter_potential_V": cell.counter_potential_V,
+        },
+    }
+    return SimResult(
+        recording=Recording(df, meta),
+        steps=pd.DataFrame(rows),
+        soc=x,
+        state=state,
+        cell=cell,
+        start_states=starts,
+        max_soc_step=max_soc_step,
+    )
