@@ -40,7 +40,7 @@ from ._registry import MAYBE, NO, YES, Reader, ReadResult, foreign, register
 from ._units import factor, split_header
 
 NAME = "table"
-DESCRIPTION = "CSV/TSV/Parquet table with time, voltage, current or frequency, Z', Z'' columns"
+DESCRIPTION = "CSV/TSV/Parquet table (column names and units recognised)"
 LAYOUT_BYTES = 65536
 _DELIMITERS = ("\t", ";", ",", "|")
 ZMOD, PHASE = "_zmod", "_phase"

@@ -1,0 +1,138 @@
+"""``ohmslice inspect FILE...``: what a data file holds, as ohmslice reads it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ..errors import InputError
+from ._app import EXIT_INPUT, app, console, fail, input_errors
+
+
+def _si(value: float, unit: str) -> str:
+    """``0.0005, "A"`` -> ``"500 µA"``."""
+    a = abs(value)
+    for factor, prefix in ((1e6, "M"), (1e3, "k"), (1, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n")):
+        if a >= factor * 0.9995:
+            return f"{value / factor:.4g} {prefix}{unit}"
+    return f"{value:.3g} {unit}" if a else f"0 {unit}"
+
+
+def _range(lo: float, hi: float, unit: str) -> str:
+    return f"{_si(lo, unit)} … {_si(hi, unit)}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.4g} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.4g} min"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:.4g} h"
+    return f"{seconds / 86400:.4g} d"
+
+
+def _steps(recording: Any) -> str:
+    """Counts of constant-current and rest segments from :func:`ohmslice.pulses.segment`."""
+    from ..pulses import segment
+
+    try:
+        seg = segment(recording)
+    except InputError as exc:
+        return f"n/a ({exc.message})"
+    counts = seg["kind"].value_counts()
+    parts = [f"{int(counts.get('cc', 0))} constant-current", f"{int(counts.get('rest', 0))} rest"]
+    parts += [f"{int(counts[k])} {k}" for k in ("cv", "other") if counts.get(k, 0)]
+    return ", ".join(parts)
+
+
+def _techniques(items: list[Any]) -> str:
+    meta = items[0].meta
+    names = []
+    for x in items:
+        t = x.meta.get("technique")
+        if t and t not in names:
+            names.append(t)
+    text = ", ".join(names) if names else "n/a (not recorded in the file)"
+    if meta.get("sequence"):
+        text += f" (sequence: {', '.join(meta['sequence'])})"
+    return text
+
+
+def summarize(result: Any) -> list[tuple[str, str]]:
+    """(field, value) lines describing what :func:`ohmslice.io.read` returned."""
+    from ..io import readers
+    from ..schema import Recording, Spectrum
+
+    items = result if isinstance(result, list) else [result]
+    meta = items[0].meta
+    described = {r.name: r.description for r in readers()}
+    fmt = meta.get("format") or "?"
+    lines = [("format", f"{described.get(fmt, fmt)} [{fmt}]")]
+    if meta.get("instrument"):
+        lines.append(("instrument", str(meta["instrument"])))
+    lines.append(("technique(s)", _techniques(items)))
+    if meta.get("rows_in_file") is not None:
+        lines.append(("rows in file", str(meta["rows_in_file"])))
+    recs = [x for x in items if isinstance(x, Recording)]
+    specs = [x for x in items if isinstance(x, Spectrum)]
+    for rec in recs:
+        i = rec.current
+        lines += [
+            ("recording", f"{len(rec)} rows over {_duration(rec.duration_s)}"),
+            ("voltage", _range(float(rec.voltage.min()), float(rec.voltage.max()), "V")),
+            ("current", _range(float(i.min()), float(i.max()), "A")),
+            ("current steps found", _steps(rec)),
+        ]
+    if specs:
+        sizes = sorted({len(s) for s in specs})
+        size = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]}–{sizes[-1]}"
+        fmin = min(float(s.freq.min()) for s in specs)
+        fmax = max(float(s.freq.max()) for s in specs)
+        lines += [
+            ("spectra", f"{len(specs)} sweep(s) of {size} points ({sum(map(len, specs))} total)"),
+            ("frequency", _range(fmin, fmax, "Hz")),
+        ]
+        if all("dc_V" in s.data for s in specs):
+            vs = [float(v) for s in specs for v in (s.data["dc_V"].min(), s.data["dc_V"].max())]
+            lines.append(("dc voltage", _range(min(vs), max(vs), "V")))
+    for note in meta.get("notes") or []:
+        lines.append(("note", note))
+    return lines
+
+
+@app.command()
+@input_errors
+def inspect(
+    files: list[Path] = typer.Argument(..., help="Instrument files (.mpr, .mpt, .csv, ...)."),
+) -> None:
+    """Show what each FILE holds: format, technique, rows, duration, voltage and current
+    ranges, constant-current and rest steps, frequency range of spectra."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..io import read
+
+    failed = 0
+    for path in files:
+        try:
+            lines = summarize(read(path))
+        except InputError as exc:
+            fail(str(exc))
+            failed += 1
+            continue
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+            fail(f"{exc.filename or path}: {exc.strerror}")
+            failed += 1
+            continue
+        table = Table(title=escape(str(path)), title_justify="left", show_header=False, box=None)
+        table.add_column(style="bold cyan", no_wrap=True)
+        table.add_column(overflow="fold")
+        for field, value in lines:
+            table.add_row(field, escape(value))
+        console.print(table)
+        console.print()
+    if failed:
+        raise typer.Exit(EXIT_INPUT)
