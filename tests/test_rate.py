@@ -496,3 +496,38 @@ def test_rate_result_curve_lookup(sequence):
     with pytest.raises(InputError, match="rates present: 0.1C, 0.5C, 1C, 2C"):
         res.curve("discharge", 5.0)
     assert isinstance(res.curves[0], pd.DataFrame)
+
+
+# --- real instrument files (skip where ../shared/data is absent) ------------------------
+def test_real_gcpl_capacities_match_instrument_charge(shared_data):
+    """EC-Lab GCPL, 5 cycles between the programmed limits EM = 0.5 / -0.6 V: every
+    step ends at its limit and its capacity equals the instrument's own (Q-Qo) change."""
+    from ohmslice.io import read_recording
+
+    rec = read_recording(shared_data / "biologic" / "gcpl.issue_211.mpt")
+    for kw in ({}, {"voltage_limits_V": (-0.6, 0.5)}):
+        res = analyze_rate(rec, **kw)
+        st = res.steps
+        assert st["direction"].tolist() == ["charge", "discharge"] * 5
+        assert (st["end_reason"] == "voltage_limit").all()
+        lim = np.where(st["direction"] == "charge", 0.5, -0.6)
+        assert st["v_end_V"].to_numpy() == pytest.approx(lim, abs=5e-4)
+        q = rec.data["charge_Ah"].to_numpy()
+        inst = 1e3 * np.abs(q[st["stop"] - 1] - q[st["start"] - 1])
+        assert st["capacity_mAh"].to_numpy() == pytest.approx(inst, rel=1e-5)
+        assert res.c_rate_basis == "lowest_rate"
+
+
+def test_real_gcpl_time_limited_steps(shared_data):
+    """EC-Lab GCPL of 10 s steps at +-30 uA, far from the limits 4.5 / 3.0 V: every step
+    ended by time, and the C-rate cannot be inferred from them."""
+    from ohmslice.io import read_recording
+
+    rec = read_recording(shared_data / "biologic" / "gcpl.issue_149.mpt")
+    with pytest.raises(AnalysisInputError, match="--capacity-mAh"):
+        analyze_rate(rec)
+    res = analyze_rate(rec, nominal_capacity_Ah=1e-3)
+    st = res.steps
+    assert len(st) == 8 and (st["end_reason"] == "time").all()
+    assert st["duration_s"].to_numpy() == pytest.approx(10.0, abs=1e-3)
+    assert st["capacity_mAh"].to_numpy() == pytest.approx(0.03 * 10 / 3600, rel=2e-3)

@@ -216,7 +216,10 @@ def compare_curves(
     linear interpolation between the two grid points around the zero of dV. With
     ``tol_V`` > 0 a crossing counts only when dV goes from beyond +tol to beyond -tol
     (or back), so wiggles of nearly coinciding curves are not reported; it is placed at
-    the first zero of dV in between.
+    the first zero of dV in between. The last grid point does not count towards a sign
+    change: there the shorter curve ends (at its cut-off) while the other is interpolated
+    across a sampling interval, and two curves ending at one cut-off voltage meet there
+    by construction.
 
     Parameters
     ----------
@@ -283,6 +286,7 @@ def compare_curves(
     # crossings: sign changes between points beyond the tolerance
     s = np.sign(dv)
     s[np.abs(dv) <= tol_V] = 0.0
+    s[-1] = 0.0  # the end of the overlap: see the docstring
     idx = np.flatnonzero(s != 0)
     flip = np.flatnonzero(s[idx[1:]] != s[idx[:-1]])
     name = {1.0: la, -1.0: lb}
@@ -443,18 +447,20 @@ def _as_recordings(recordings: Recording | Sequence[Recording]) -> list[Recordin
     return recs
 
 
-def _end_steep(q: np.ndarray, v: np.ndarray, slope_factor: float) -> bool:
+def _end_steep(q: np.ndarray, v: np.ndarray, slope_factor: float) -> tuple[bool, float]:
     """Whether |dV/dQ| over the last 2 % of the charge (>= 3 points) is at least
-    ``slope_factor`` times the mean |dV/dQ| between 5 % and 95 % of it."""
+    ``slope_factor`` times the mean |dV/dQ| between 5 % and 95 % of it; and the voltage
+    change [V] over that end window."""
     qt = q[-1]
     if len(q) < 4 or qt <= 0:
-        return False
+        return False, 0.0
     k0 = min(int(np.searchsorted(q, (1 - _END_WINDOW) * qt)), len(q) - 3)
     dq_end = q[-1] - q[k0]
-    end = abs(v[-1] - v[k0]) / dq_end if dq_end > 0 else 0.0
+    dv_end = abs(v[-1] - v[k0])
+    end = dv_end / dq_end if dq_end > 0 else 0.0
     v05, v95 = np.interp([0.05 * qt, 0.95 * qt], q, v)
     mean = abs(v95 - v05) / (0.9 * qt)
-    return bool(end > 0 and end >= slope_factor * mean)
+    return bool(end > 0 and end >= slope_factor * mean), float(dv_end)
 
 
 def _step_integrals(
@@ -512,7 +518,7 @@ def _collect_steps(rec: Recording, seg: pd.DataFrame, slope_factor: float) -> li
             "t_start_s": float(t0), "duration_s": float(t[b - 1] - t0),
             "current_A": float(r["current_A"]), "capacity_Ah": float(q[n - 1]),
             "energy_Wh": float(e[n - 1]), "v_start_V": float(v[a]), "v_end_V": float(v[b - 1]),
-            "steep": _end_steep(q[:n], v[a:b], slope_factor),
+            "steep": _end_steep(q[:n], v[a:b], slope_factor),  # (steep, end dV)
             "median_dt": float(np.median(np.diff(t[a:b]))),
             "cv_duration_s": float(t[end - 1] - t[b - 1]),
             "cv_capacity_Ah": float(q[-1] - q[n - 1]), "cv_energy_Wh": float(e[-1] - e[n - 1]),
@@ -537,22 +543,33 @@ def _segments(rec: Recording) -> pd.DataFrame:
         raise
 
 
+def _same_time(a: float, b: float, dt: float) -> bool:
+    return abs(a - b) <= max(2 * dt, 1e-3 * max(a, b))
+
+
 def _end_reasons(
     steps: list[dict],
     limits: tuple[float | None, float | None],
     step_time_s: Sequence[float],
     tol: float,
+    rate_tol: float,
 ) -> tuple[float | None, float | None]:
     """Set ``end_reason`` of every step; return the (lower, upper) limits used.
 
-    Rule: a CC step followed by a CV hold ended at the voltage limit. Otherwise the
-    limit of its direction is the given one, or else the extreme end voltage of the
-    steps of that direction, *confirmed* when at least two steps (CC-CV switches
-    included) end within ``tol`` of it. A step ended at the voltage limit when its end
-    voltage is within ``tol`` of the limit and either its end is steep (see
-    :func:`_end_steep`) or the limit is given/confirmed and its duration does not match
-    a programmed ``step_time_s``; every other step ended by time (or by a charge limit:
-    before reaching the voltage limit).
+    Rule: a CC step followed by a CV hold ended at the voltage limit. Otherwise:
+
+    * the limit of its direction is the given one, or else the extreme end voltage of
+      the steps of that direction, *confirmed* when at least two of them end within
+      ``tol`` of it;
+    * the step is *timed* when its duration matches a programmed ``step_time_s`` or,
+      with none given, the duration of another step of the same direction and current
+      (within ``rate_tol``) -- a repeated duration is a programmed time; durations match
+      within two sample intervals or 0.1 %;
+    * it ended at the voltage limit when its end voltage is within ``tol`` (and within
+      10 % of the step's own voltage swing) of the limit and either its end is steep
+      (see :func:`_end_steep`; the voltage must also move by at least ``tol`` over the
+      end window) or the limit is given/confirmed and the step is not timed. Every other
+      step ended by time (or by a charge limit: before reaching the voltage limit).
     """
     used: dict[str, float | None] = {}
     for direction, given, pick in (("discharge", limits[0], min), ("charge", limits[1], max)):
@@ -567,10 +584,21 @@ def _end_reasons(
             used[direction], confirmed = None, False
         lim = used[direction]
         for s in d:
-            at = lim is not None and abs(s["v_end_V"] - lim) <= tol
+            swing = abs(s["v_end_V"] - s["v_start_V"])
+            at = lim is not None and abs(s["v_end_V"] - lim) <= min(tol, 0.1 * swing)
+            steep = s["steep"][0] and s["steep"][1] >= tol
             dur, dt = s["duration_s"], s["median_dt"]
-            timed = any(abs(dur - T) <= max(2 * dt, 1e-3 * T) for T in step_time_s)
-            if s["cv_duration_s"] > 0 or (at and (s["steep"] or (confirmed and not timed))):
+            if step_time_s:
+                timed = any(_same_time(dur, T, dt) for T in step_time_s)
+            else:
+                i_s = abs(s["current_A"])
+                timed = any(
+                    o is not s
+                    and abs(abs(o["current_A"]) - i_s) <= rate_tol * i_s
+                    and _same_time(dur, o["duration_s"], max(dt, o["median_dt"]))
+                    for o in d
+                )
+            if s["cv_duration_s"] > 0 or (at and (steep or (confirmed and not timed))):
                 s["end_reason"] = "voltage_limit"
             else:
                 s["end_reason"] = "time"
@@ -585,7 +613,7 @@ def analyze_rate(
     area_cm2: float | None = None,
     voltage_limits_V: tuple[float | None, float | None] | None = None,
     step_time_s: float | Sequence[float] | None = None,
-    voltage_tol_V: float = 0.02,
+    voltage_tol_V: float = 0.01,
     slope_factor: float = 3.0,
     min_capacity_fraction: float = 0.02,
     rate_tol: float = 0.1,
@@ -620,6 +648,7 @@ def analyze_rate(
     step_time_s
         Programmed step duration(s) [s]: a step lasting one of them (within two sample
         intervals or 0.1 %) did not end at the voltage limit unless its end is steep.
+        None: a duration shared by two steps of one current is taken as programmed.
     voltage_tol_V
         How close [V] to the limit a step must end to count as ended at it.
     slope_factor
@@ -691,7 +720,7 @@ def analyze_rate(
             cut = min_capacity_fraction * max(caps)
             steps = [s for s in steps if s["direction"] != direction or s["capacity_Ah"] >= cut]
     n_dropped = n0 - len(steps)
-    limits = _end_reasons(steps, lo_hi, times, voltage_tol_V)
+    limits = _end_reasons(steps, lo_hi, times, voltage_tol_V, rate_tol)
 
     # C-rate reference
     if q_nom is not None:
