@@ -22,20 +22,19 @@ import numpy as np
 import pandas as pd
 
 from .errors import AnalysisInputError
-from .pulses import Arrays, arrays_of, cumulative_charge_Ah, segment
+from .pulses import (
+    Arrays,
+    arrays_of,
+    cumulative_charge_Ah,
+    find_pulse_sequence,
+    full_block,
+    r_at_times,
+    segment,
+)
+from .regions import REGION_RULE, label_regions
 from .schema import Recording
 
 __all__ = ["GittResult", "analyze_gitt", "find_pulse_sequence", "label_regions", "REGION_RULE"]
-
-#: The rule :func:`label_regions` applies, as stated in results and reports.
-REGION_RULE = (
-    "III: the pulse that reached the cut-off voltage and the run of pulses at the end of "
-    "the sequence whose total resistance exceeds steep_factor (1.5) times the median total "
-    "resistance of the sequence; I/II: the remaining pulses are split, in pulse order, at "
-    "the breakpoint of the best two-line least-squares fit of total resistance vs SOC "
-    "(at least 3 pulses per side; I is the start of the sequence, II the rest). "
-    "With fewer than 6 such pulses all are I."
-)
 
 
 @dataclass
@@ -112,7 +111,6 @@ class GittResult:
         out = np.full((len(p), len(times)), np.nan)
         if arr is None:
             return out
-        lt = np.log(times)
         for k, (s, e, t0, ocv, cur) in enumerate(
             zip(
                 p["row_start"].to_numpy(),
@@ -123,14 +121,7 @@ class GittResult:
                 strict=True,
             )
         ):
-            trel = arr.t[s:e] - t0
-            ok = trel > 0
-            r = (arr.v[s:e][ok] - ocv) / cur
-            x = np.log(trel[ok])
-            if x.size == 0:
-                continue
-            vals = np.interp(lt, x, r, left=np.nan, right=np.nan)
-            out[k] = vals
+            out[k] = r_at_times(arr.t, arr.v, int(s), int(e), t0, ocv, cur, times)
         if not tidy:
             return out
         return pd.DataFrame(
@@ -145,68 +136,6 @@ class GittResult:
     def soc_pct(self) -> np.ndarray:
         """SOC [%] at every sample of the recording (coulomb counted, same reference)."""
         return np.asarray(self._soc) if self._soc is not None else np.array([])
-
-
-# ------------------------------------------------------------------ the sequence ----
-def find_pulse_sequence(
-    seg: pd.DataFrame, *, current_tolerance: float = 0.05, min_pulses: int = 2
-) -> np.ndarray:
-    """Segment numbers of the GITT pulses: the longest chain of constant-current steps of
-    one sign and about one current (within ``current_tolerance``, relative), each
-    followed by a rest and the next pulse. The last pulse may be followed by the end of
-    the record. Ties go to the later chain.
-
-    Raises
-    ------
-    AnalysisInputError
-        No pulse followed by a rest, or fewer than ``min_pulses`` in one chain (with the
-        reason: steps of mixed sign, or too few pulses).
-    """
-    kind = seg["kind"].to_numpy()
-    sign = seg["sign"].to_numpy()
-    cur = seg["current_A"].to_numpy()
-    n = len(seg)
-    nxt_rest = np.r_[kind[1:] == "rest", False]
-    cand = np.flatnonzero((kind == "cc") & nxt_rest)
-    if cand.size == 0:
-        raise AnalysisInputError(
-            "no constant-current pulse followed by a rest found; expected a GITT: "
-            "current pulses separated by rests (|I| near 0)"
-        )
-    # chains: candidate j continues candidate j-2 with the same sign and current
-    best: tuple[int, int] = (0, 0)  # (length, index of last in cand)
-    run = 0
-    cand_set = set(cand.tolist())
-    lengths = {}
-    for j in cand.tolist():
-        prev = j - 2
-        if (
-            prev in cand_set
-            and sign[prev] == sign[j]
-            and abs(cur[j] - cur[prev]) <= current_tolerance * abs(cur[prev])
-        ):
-            run = lengths[prev] + 1
-        else:
-            run = 1
-        lengths[j] = run
-        if run >= best[0]:
-            best = (run, j)
-    length, last = best
-    if length < min_pulses:
-        signs = set(sign[cand].tolist())
-        if len(signs) > 1:
-            raise AnalysisInputError(
-                f"current steps of mixed sign (found {int((sign[cand] > 0).sum())} charge and "
-                f"{int((sign[cand] < 0).sum())} discharge pulses, at most {length} in a row of "
-                "one sign); expected a GITT: pulses of one sign and current separated by "
-                "rests (for charge/discharge pulse pairs use ohmslice.dcir.hppc)"
-            )
-        raise AnalysisInputError(
-            f"found {length} pulse(s) of one current in a row; expected at least "
-            f"{min_pulses} constant-current pulses each followed by a rest"
-        )
-    del n
-    return np.arange(last - 2 * (length - 1), last + 1, 2)
 
 
 # ------------------------------------------------------------------------ helpers ----
@@ -248,78 +177,6 @@ def _sqrt_intercept(
     s2 = float((res**2).sum() / (m - 2)) if m > 2 else np.nan
     se_a = float(np.sqrt(s2 * (1.0 / m + xm**2 / sxx)))
     return a, se_a, b
-
-
-def label_regions(
-    soc_pct: np.ndarray,
-    r_total_ohm: np.ndarray,
-    reached_cutoff: np.ndarray,
-    *,
-    steep_factor: float = 1.5,
-) -> np.ndarray:
-    """Label pulses (in pulse order) ``"I"``, ``"II"`` or ``"III"`` by :data:`REGION_RULE`.
-
-    Parameters
-    ----------
-    soc_pct
-        SOC of each pulse (e.g. its middle) [%].
-    r_total_ohm
-        Total resistance of each pulse [Ohm] (NaN allowed: such pulses follow their
-        neighbours).
-    reached_cutoff
-        Whether the pulse hit the cut-off voltage.
-    steep_factor
-        A trailing pulse is in III where its total resistance exceeds this times the
-        sequence median.
-
-    Returns
-    -------
-    numpy.ndarray
-        Array of ``"I"``, ``"II"``, ``"III"`` strings, one per pulse.
-    """
-    n = len(soc_pct)
-    lab = np.full(n, "I", dtype=object)
-    if n == 0:
-        return lab
-    r = np.asarray(r_total_ohm, dtype=float)
-    med = np.nanmedian(r) if np.isfinite(r).any() else np.nan
-    steep = np.where(np.isfinite(r), r > steep_factor * med, False) | np.asarray(reached_cutoff)
-    # trailing run of steep pulses
-    k = n
-    while k > 0 and (steep[k - 1] or np.asarray(reached_cutoff)[k - 1]):
-        k -= 1
-    lab[k:] = "III"
-    x = np.asarray(soc_pct, dtype=float)[:k]
-    y = r[:k]
-    ok = np.isfinite(x) & np.isfinite(y)
-    idx = np.flatnonzero(ok)
-    m = idx.size
-    if m < 6:
-        return lab
-    xs, ys = x[idx], y[idx]
-
-    # SSE of a straight line over prefixes and suffixes, from cumulative sums
-    def sse(xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
-        c = np.arange(1, len(xx) + 1, dtype=float)
-        sx, sy = np.cumsum(xx), np.cumsum(yy)
-        sxx, syy, sxy = np.cumsum(xx * xx), np.cumsum(yy * yy), np.cumsum(xx * yy)
-        vxx = sxx - sx * sx / c
-        vyy = syy - sy * sy / c
-        vxy = sxy - sx * sy / c
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = vyy - np.where(vxx > 0, vxy * vxy / np.where(vxx > 0, vxx, 1.0), 0.0)
-        return out
-
-    pre = sse(xs, ys)  # pre[j]: first j+1 points
-    suf = sse(xs[::-1], ys[::-1])[::-1]  # suf[j]: points j..end
-    b = np.arange(3, m - 2)  # split: first b points in I
-    total = pre[b - 1] + suf[b]
-    split = int(b[int(np.argmin(total))])
-    lab[idx[split:]] = "II"
-    # pulses with NaN resistance follow the pulse before them
-    for j in np.flatnonzero(~ok):
-        lab[j] = lab[j - 1] if j > 0 else "I"
-    return lab
 
 
 # ---------------------------------------------------------------------- analysis ----
@@ -470,7 +327,7 @@ def analyze_gitt(
     first_row = int(starts[seq[0]])
     anchor_row = first_row - 1 if first_row > 0 else 0
     pulse_q = float(np.abs(seg["charge_Ah"].to_numpy()[seq]).mean())
-    blk = _full_block(seg, seq[0], -sgn, 10 * pulse_q)
+    blk = full_block(seg, seq[0], -sgn, 10 * pulse_q)
     soc_at_anchor = 100.0 if sgn < 0 else 0.0
     if capacity_Ah is not None:
         cap = float(capacity_Ah)
@@ -602,24 +459,3 @@ def analyze_gitt(
         _arrays=arr,
         _soc=soc,
     )
-
-
-def _full_block(
-    seg: pd.DataFrame, first_pulse: int, sign: int, min_charge_Ah: float
-) -> tuple[int, int] | None:
-    """The last run of active segments of ``sign`` before ``first_pulse`` (skipping
-    rests) passing at least ``min_charge_Ah``: (first, last) segment numbers."""
-    kind = seg["kind"].to_numpy()
-    sg = seg["sign"].to_numpy()
-    qa = seg["charge_Ah"].to_numpy()
-    j = first_pulse - 1
-    while j >= 0 and kind[j] == "rest":
-        j -= 1
-    if j < 0 or sg[j] != sign:
-        return None
-    last = j
-    while j - 1 >= 0 and kind[j - 1] != "rest" and sg[j - 1] == sign:
-        j -= 1
-    if abs(qa[j : last + 1].sum()) < min_charge_Ah:
-        return None
-    return j, last

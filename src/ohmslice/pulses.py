@@ -26,7 +26,16 @@ import pandas as pd
 from .errors import AnalysisInputError, InvalidDataError, MissingColumnError
 from .schema import CURRENT, TIME, VOLTAGE, Recording
 
-__all__ = ["segment", "SEGMENT_COLUMNS", "cumulative_charge_Ah", "Arrays", "arrays_of"]
+__all__ = [
+    "segment",
+    "SEGMENT_COLUMNS",
+    "cumulative_charge_Ah",
+    "Arrays",
+    "arrays_of",
+    "find_pulse_sequence",
+    "full_block",
+    "r_at_times",
+]
 
 #: Columns of the table :func:`segment` returns, in order.
 SEGMENT_COLUMNS = (
@@ -362,3 +371,107 @@ def _table(arr: Arrays, starts: np.ndarray, kinds: np.ndarray, signs: np.ndarray
             "v_end_V": v[stops - 1],
         }
     )
+
+
+def find_pulse_sequence(
+    seg: pd.DataFrame, *, current_tolerance: float = 0.05, min_pulses: int = 2
+) -> np.ndarray:
+    """Segment numbers of the GITT pulses: the longest chain of constant-current steps of
+    one sign and about one current (within ``current_tolerance``, relative), each
+    followed by a rest and the next pulse. The last pulse may be followed by the end of
+    the record. Ties go to the later chain.
+
+    Raises
+    ------
+    AnalysisInputError
+        No pulse followed by a rest, or fewer than ``min_pulses`` in one chain (with the
+        reason: steps of mixed sign, or too few pulses).
+    """
+    kind = seg["kind"].to_numpy()
+    sign = seg["sign"].to_numpy()
+    cur = seg["current_A"].to_numpy()
+    n = len(seg)
+    nxt_rest = np.r_[kind[1:] == "rest", False]
+    cand = np.flatnonzero((kind == "cc") & nxt_rest)
+    if cand.size == 0:
+        raise AnalysisInputError(
+            "no constant-current pulse followed by a rest found; expected a GITT: "
+            "current pulses separated by rests (|I| near 0)"
+        )
+    # chains: candidate j continues candidate j-2 with the same sign and current
+    best: tuple[int, int] = (0, 0)  # (length, index of last in cand)
+    run = 0
+    cand_set = set(cand.tolist())
+    lengths = {}
+    for j in cand.tolist():
+        prev = j - 2
+        if (
+            prev in cand_set
+            and sign[prev] == sign[j]
+            and abs(cur[j] - cur[prev]) <= current_tolerance * abs(cur[prev])
+        ):
+            run = lengths[prev] + 1
+        else:
+            run = 1
+        lengths[j] = run
+        if run >= best[0]:
+            best = (run, j)
+    length, last = best
+    if length < min_pulses:
+        signs = set(sign[cand].tolist())
+        if len(signs) > 1:
+            raise AnalysisInputError(
+                f"current steps of mixed sign (found {int((sign[cand] > 0).sum())} charge and "
+                f"{int((sign[cand] < 0).sum())} discharge pulses, at most {length} in a row of "
+                "one sign); expected a GITT: pulses of one sign and current separated by "
+                "rests (for charge/discharge pulse pairs use ohmslice.dcir.hppc)"
+            )
+        raise AnalysisInputError(
+            f"found {length} pulse(s) of one current in a row; expected at least "
+            f"{min_pulses} constant-current pulses each followed by a rest"
+        )
+    del n
+    return np.arange(last - 2 * (length - 1), last + 1, 2)
+
+
+def full_block(
+    seg: pd.DataFrame, first_pulse: int, sign: int, min_charge_Ah: float
+) -> tuple[int, int] | None:
+    """The last run of active segments of ``sign`` before ``first_pulse`` (skipping
+    rests) passing at least ``min_charge_Ah``: (first, last) segment numbers."""
+    kind = seg["kind"].to_numpy()
+    sg = seg["sign"].to_numpy()
+    qa = seg["charge_Ah"].to_numpy()
+    j = first_pulse - 1
+    while j >= 0 and kind[j] == "rest":
+        j -= 1
+    if j < 0 or sg[j] != sign:
+        return None
+    last = j
+    while j - 1 >= 0 and kind[j - 1] != "rest" and sg[j - 1] == sign:
+        j -= 1
+    if abs(qa[j : last + 1].sum()) < min_charge_Ah:
+        return None
+    return j, last
+
+
+def r_at_times(
+    t: np.ndarray,
+    v: np.ndarray,
+    start: int,
+    stop: int,
+    t0: float,
+    v_ref: float,
+    current: float,
+    times_s: np.ndarray,
+) -> np.ndarray:
+    """R(t) = (V(t) - v_ref) / current [Ohm] of the pulse in rows ``start:stop`` at
+    ``times_s`` after its step at ``t0``, interpolated linearly in log(time); NaN before
+    the first sample and after the last (nothing is extrapolated)."""
+    trel = t[start:stop] - t0
+    ok = trel > 0
+    x = np.log(trel[ok])
+    if x.size == 0 or not np.isfinite(v_ref) or current == 0:
+        return np.full(len(times_s), np.nan)
+    r = (v[start:stop][ok] - v_ref) / current
+    return np.interp(np.log(times_s), x, r, left=np.nan, right=np.nan)
