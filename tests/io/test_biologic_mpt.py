@@ -258,3 +258,10 @@ def test_large_file_is_fast(write):
     assert len(rec) == n
     assert rec.current.max() == pytest.approx(1e-3)
     assert elapsed < 5.0, f"{n} rows took {elapsed:.2f} s"
+
+
+def test_decimal_comma_first_seen_after_integer_rows(write):
+    cols = ["time/s", "Ewe/V", "I/mA"]
+    rows = [["0", "3", "0"], ["1", "3", "0"], ["2", "3,5", "1,25"]]
+    rec = read(write("late.mpt", mpt_bytes(cols, rows)))
+    np.testing.assert_allclose(rec.current, [0, 0, 1.25e-3])

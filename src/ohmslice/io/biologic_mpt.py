@@ -218,8 +218,7 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
             "numbers from line " + str(n_header + 1),
             path=path,
         )
-    first = body.lstrip(b"\r\n").split(b"\n", 1)[0]
-    decimal = "," if re.search(rb"\d,\d", first) else "."
+    decimal = "," if re.search(rb"\d,\d", body[:65536]) else "."
     with foreign(path, DESCRIPTION):
         raw = pd.read_csv(
             io.BytesIO(body),
