@@ -83,7 +83,7 @@ def test_explicit_format(write):
     assert read(p, format="biologic-mpt").meta["format"] == "biologic-mpt"
     with pytest.raises(InputError) as exc:
         read(p, format="gamry-dta")
-    assert "biologic-mpr" in str(exc.value)
+    assert "biologic-mpr" in str(exc.value) and "gcpl.dat" in str(exc.value)
     with pytest.raises(FileFormatError) as exc:
         read(p, format="biologic-mpr")
     assert "gcpl.dat" in str(exc.value)

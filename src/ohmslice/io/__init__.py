@@ -133,7 +133,11 @@ def read(
             f"columns= must map canonical names to file columns, got {type(columns).__name__}",
             path=p,
         )
-    reader = get(format) if format else _choose(head, p)
+    try:
+        reader = get(format) if format else _choose(head, p)
+    except InputError as exc:
+        exc.with_path(p)
+        raise
     try:
         return reader.load(p, columns)
     except InputError as exc:

@@ -49,6 +49,12 @@ from ._registry import ReadResult
 ROW = "_row"
 TEMPERATURE = "temperature_C"
 
+#: How to name columns a reader does not recognise, appended to missing-column messages.
+HINT = (
+    "name them with read(path, columns={'time_s': ..., 'voltage_V': ..., 'current_A': ...}) "
+    "or columns={'freq_Hz': ..., 'z_real_ohm': ..., 'z_imag_ohm': ...}"
+)
+
 RECORDING_COLUMNS = (TIME, VOLTAGE, CURRENT, STEP, CYCLE, CHARGE, TECHNIQUE, TEMPERATURE)
 
 
@@ -118,7 +124,7 @@ def assemble(
     *,
     found: Sequence[str] = (),
     step_technique: Mapping[int, str] | None = None,
-    hint: str = "",
+    hint: str = HINT,
 ) -> ReadResult:
     """Build the Recording and/or Spectrum objects from a table in canonical columns.
 

@@ -101,7 +101,7 @@ TECHNIQUE_ID = {
 }
 
 
-def _column(raw: pd.DataFrame, name: str, path: Any) -> np.ndarray:
+def _column(raw: pd.DataFrame, name: str) -> np.ndarray:
     series = raw[name]
     if series.dtype.kind in "biuf":
         return series.to_numpy(dtype=float)
@@ -173,7 +173,7 @@ def canonical(
         name = override.get(canon) or next((n for n in names if n in raw), None)
         if name is None:
             continue
-        values = _column(raw, name, path)
+        values = _column(raw, name)
         if kind != "count":
             values = values * factor(split_header(name)[1], kind, column=name, path=path)
         if canon == Z_IMAG and name.lstrip().startswith("-"):
@@ -185,15 +185,15 @@ def canonical(
     if CURRENT not in out and TIME in out:
         dq = next((n for n in ("dq/mA.h", "dQ/mA.h") if n in raw), None)
         if dq is not None:
-            out[CURRENT] = mean_current_mA(out[TIME], _column(raw, dq, path)) * 1e-3
+            out[CURRENT] = mean_current_mA(out[TIME], _column(raw, dq)) * 1e-3
             used[CURRENT] = f"{dq} / Δt"
             notes.append(f"current_A is the mean current over each interval from '{dq}'")
     if CYCLE not in out and "half cycle" in raw:
-        out[CYCLE] = np.floor_divide(_column(raw, "half cycle", path), 2)
+        out[CYCLE] = np.floor_divide(_column(raw, "half cycle"), 2)
         used[CYCLE] = "half cycle // 2"
     if Z_REAL not in out and FREQ in out and "|Z|/Ohm" in raw and "Phase(Z)/deg" in raw:
-        mod = _column(raw, "|Z|/Ohm", path)
-        phase = np.deg2rad(_column(raw, "Phase(Z)/deg", path))
+        mod = _column(raw, "|Z|/Ohm")
+        phase = np.deg2rad(_column(raw, "Phase(Z)/deg"))
         out[Z_REAL] = mod * np.cos(phase)
         out[Z_IMAG] = mod * np.sin(phase)
         used[Z_REAL] = "|Z|/Ohm, Phase(Z)/deg"

@@ -97,11 +97,6 @@ _alias(ZMOD, 0, "|z| zmod zmag modulus mod(z) abs(z)")
 _alias(PHASE, 0, "phase phase(z) zphase phi theta")
 _alias(TEMPERATURE, 0, "temperature temp temperature_c")
 
-HINT = (
-    "name them with read(path, columns={'time_s': ..., 'voltage_V': ..., 'current_A': ...}) "
-    "or columns={'freq_Hz': ..., 'z_real_ohm': ..., 'z_imag_ohm': ...}"
-)
-
 
 def _key(name: str) -> tuple[str, bool]:
     """Normalised name and whether it is negated (``-Z''`` -> ``("z''", True)``)."""
@@ -330,7 +325,7 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
         "notes": [],
         "first_data_line": first_line,
     }
-    return assemble(pd.DataFrame(frame), meta, found=names, hint=HINT)
+    return assemble(pd.DataFrame(frame), meta, found=names)
 
 
 register(
