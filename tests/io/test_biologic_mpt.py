@@ -265,3 +265,11 @@ def test_decimal_comma_first_seen_after_integer_rows(write):
     rows = [["0", "3", "0"], ["1", "3", "0"], ["2", "3,5", "1,25"]]
     rec = read(write("late.mpt", mpt_bytes(cols, rows)))
     np.testing.assert_allclose(rec.current, [0, 0, 1.25e-3])
+
+
+def test_mean_current_from_charge_increments():
+    from ohmslice.io._biologic import mean_current_mA
+
+    t = np.array([0.0, 1.0, 2.0, 2.0, 4.0, 5.0])
+    dq = np.array([0.0, 1 / 3600, 1 / 3600, 0.5 / 3600, 0.0, np.nan])
+    np.testing.assert_allclose(mean_current_mA(t, dq), [0, 1, 1, 1, 0, np.nan])

@@ -113,13 +113,15 @@ def mean_current_mA(time_s: np.ndarray, dq_mAh: np.ndarray) -> np.ndarray:
     """Mean current [mA] over each sample interval from the charge increments [mA h].
 
     I_k = 3600 dq_k / (t_k - t_{k-1}); the first row and rows with dq = 0 give 0; a
-    non-zero dq over a zero interval repeats the previous current.
+    non-zero dq over a zero interval repeats the previous current; a missing dq gives NaN.
     """
     dt = np.diff(time_s, prepend=np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         cur = np.where(dt > 0, 3600.0 * dq_mAh / dt, np.nan)
     cur[dq_mAh == 0] = 0.0
-    return pd.Series(cur).ffill().fillna(0.0).to_numpy()
+    out = pd.Series(cur).ffill().fillna(0.0).to_numpy()
+    out[np.isnan(dq_mAh)] = np.nan  # a missing increment stays missing (reported later)
+    return out
 
 
 def canonical(
