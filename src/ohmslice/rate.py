@@ -137,6 +137,15 @@ class Curve:
         return float(self.reference_capacity_Ah or q_end)
 
 
+def _noise_V(v: np.ndarray) -> float:
+    """Robust standard deviation [V] of white noise on a sampled curve, from its second
+    differences (var = 6 sigma^2 for white noise; smooth curvature adds little)."""
+    if len(v) < 5:
+        return 0.0
+    d2 = v[2:] - 2 * v[1:-1] + v[:-2]
+    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6.0))
+
+
 def _clean_curve(c: Curve, name: str) -> tuple[np.ndarray, np.ndarray]:
     q = np.asarray(c.capacity_Ah, dtype=float)
     v = np.asarray(c.voltage_V, dtype=float)
@@ -168,8 +177,9 @@ class CurveComparison:
         (= V_a - V_b) and ``d_overvoltage_V`` (= eta_a - eta_b at equal OCV: -dv on
         discharge, +dv on charge; > 0 where cell a loses more voltage).
     crossings
-        One row per sign change of ``dv_V`` in the order the step runs: ``x``,
-        ``capacity_a_Ah``, ``capacity_b_Ah``, ``soc_a_pct``, ``soc_b_pct``,
+        One row per sign change of ``dv_V`` in the order the step runs: ``x`` and its
+        standard error ``x_err`` (voltage noise of the two curves / slope of dV there,
+        see :func:`compare_curves`), ``capacity_a_Ah``, ``capacity_b_Ah``, ``soc_a_pct``, ``soc_b_pct``,
         ``dod_a_pct``, ``dod_b_pct``, ``voltage_V`` and ``higher_before`` /
         ``higher_after`` (the label of the cell at higher voltage).
     ranges
@@ -221,6 +231,11 @@ def compare_curves(
     across a sampling interval, and two curves ending at one cut-off voltage meet there
     by construction.
 
+    The standard error of a crossing, ``x_err``, is sigma_dV / |d(dV)/dx|: the voltage
+    noise of the two curves (a robust estimate from the second differences of their
+    samples, sqrt(sigma_a^2 + sigma_b^2)) over the slope of dV, fitted over about 2 % of
+    the grid around the crossing. Curves that cross at a shallow angle get wide errors.
+
     Parameters
     ----------
     a, b
@@ -258,6 +273,7 @@ def compare_curves(
         la, lb = f"{la} (a)", f"{lb} (b)"
     qa, va = _clean_curve(a, la)
     qb, vb = _clean_curve(b, lb)
+    noise_dv = float(np.hypot(_noise_V(va), _noise_V(vb)))
     ra, rb = a.reference_Ah, b.reference_Ah
     scale_a, scale_b = (1.0, 1.0) if x == "capacity" else (100.0 / ra, 100.0 / rb)
     pa, pb = qa * scale_a, qb * scale_b
@@ -290,6 +306,7 @@ def compare_curves(
     idx = np.flatnonzero(s != 0)
     flip = np.flatnonzero(s[idx[1:]] != s[idx[:-1]])
     name = {1.0: la, -1.0: lb}
+    half = max(2, len(p) // 100)  # half-width of the window for dV's slope at a crossing
     rows, p_cross = [], []
     for i, j in zip(idx[flip], idx[flip + 1], strict=True):
         seg = dv[i : j + 1] * s[i]
@@ -297,18 +314,21 @@ def compare_curves(
         w = dv[k] / (dv[k] - dv[k + 1])
         pc = p[k] + w * (p[k + 1] - p[k])
         p_cross.append(pc)
+        w0, w1 = max(k - half, 0), min(k + 2 + half, len(p))
+        slope = float(np.polyfit(p[w0:w1], dv[w0:w1], 1)[0])
+        x_err = noise_dv / abs(slope) if slope != 0 else np.inf
         qca, qcb = pc / scale_a, pc / scale_b
         soc_a = 100 * qca / ra if a.direction == "charge" else 100 - 100 * qca / ra
         soc_b = 100 * qcb / rb if b.direction == "charge" else 100 - 100 * qcb / rb
         rows.append({
-            "x": float(to_x(np.array([pc]))[0]),
+            "x": float(to_x(np.array([pc]))[0]), "x_err": x_err,
             "capacity_a_Ah": qca, "capacity_b_Ah": qcb,
             "soc_a_pct": soc_a, "soc_b_pct": soc_b,
             "dod_a_pct": 100 - soc_a, "dod_b_pct": 100 - soc_b,
             "voltage_V": float(ya[k] + w * (ya[k + 1] - ya[k])),
             "higher_before": name[s[i]], "higher_after": name[s[j]],
         })  # fmt: skip
-    cols = ["x", "capacity_a_Ah", "capacity_b_Ah", "soc_a_pct", "soc_b_pct", "dod_a_pct",
+    cols = ["x", "x_err", "capacity_a_Ah", "capacity_b_Ah", "soc_a_pct", "soc_b_pct", "dod_a_pct",
             "dod_b_pct", "voltage_V", "higher_before", "higher_after"]  # fmt: skip
     crossings = pd.DataFrame(rows, columns=cols)
 

@@ -121,7 +121,8 @@ def _print_crossings(results: dict, x: str) -> None:
             head = f"discharge {c:g}C, {names[0]} vs {other}:"
             if len(cmp.crossings):
                 pts = ", ".join(
-                    f"{name_x} {r.x:.4g}{unit} (SOC {r.soc_a_pct:.1f} %, {r.voltage_V:.3f} V; "
+                    f"{name_x} {r.x:.4g} ± {r.x_err:.2g}{unit} (SOC {r.soc_a_pct:.1f} %, "
+                    f"{r.voltage_V:.3f} V; "
                     f"{r.higher_before} higher before, {r.higher_after} after)"
                     for r in cmp.crossings.itertuples()
                 )
