@@ -119,7 +119,7 @@ def mean_current_mA(time_s: np.ndarray, dq_mAh: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         cur = np.where(dt > 0, 3600.0 * dq_mAh / dt, np.nan)
     cur[dq_mAh == 0] = 0.0
-    out = pd.Series(cur).ffill().fillna(0.0).to_numpy()
+    out = pd.Series(cur).ffill().fillna(0.0).to_numpy(copy=True)
     out[np.isnan(dq_mAh)] = np.nan  # a missing increment stays missing (reported later)
     return out
 
