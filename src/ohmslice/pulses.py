@@ -467,11 +467,16 @@ def r_at_times(
 ) -> np.ndarray:
     """R(t) = (V(t) - v_ref) / current [Ohm] of the pulse in rows ``start:stop`` at
     ``times_s`` after its step at ``t0``, interpolated linearly in log(time); NaN before
-    the first sample and after the last (nothing is extrapolated)."""
+    the first sample and after the last (nothing is extrapolated; a time within 1 ppm
+    of the first or last sample takes that sample)."""
     trel = t[start:stop] - t0
     ok = trel > 0
     x = np.log(trel[ok])
     if x.size == 0 or not np.isfinite(v_ref) or current == 0:
         return np.full(len(times_s), np.nan)
     r = (v[start:stop][ok] - v_ref) / current
-    return np.interp(np.log(times_s), x, r, left=np.nan, right=np.nan)
+    lt = np.log(times_s)
+    # a time equal to the first or last sample up to rounding (1 ppm) is that sample
+    lt = np.where((lt < x[0]) & (lt >= x[0] - 1e-6), x[0], lt)
+    lt = np.where((lt > x[-1]) & (lt <= x[-1] + 1e-6), x[-1], lt)
+    return np.interp(lt, x, r, left=np.nan, right=np.nan)
