@@ -10,6 +10,7 @@ the data) or, when given, a ``(tau_s, r_ohm)`` pair from the DRT.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -77,7 +78,7 @@ def _ladder_peaks(
     -Z'' is fitted (modulus-weighted, lightly ridge-regularised) by RC elements on a
     log-tau grid plus a capacitive tail; the resistance distribution is split into
     basins at its local minima, and the ``n_max`` largest basins with tau below
-    ``tau_max`` are returned, sorted by tau.
+    ``tau_max`` are returned, largest first.
     """
     taus = np.logspace(np.log10(0.1 / w.max()), np.log10(3.0 / w.min()), 48)
     wt = w[:, None] * taus[None, :]
@@ -101,8 +102,7 @@ def _ladder_peaks(
         tau = float(np.exp(np.sum(g[a0:a1] * np.log(taus[a0:a1])) / mass))
         if tau <= tau_max:
             basins.append((tau, float(mass)))
-    basins = sorted(basins, key=lambda t: -t[1])[:n_max]
-    return sorted(basins)
+    return sorted(basins, key=lambda t: -t[1])[:n_max]
 
 
 def initial_guess(
@@ -119,19 +119,36 @@ def initial_guess(
     circuit
         The circuit to be fitted.
     peaks
-        Optional ``(tau_s, r_ohm)`` per process (e.g. from the DRT); otherwise the
-        maxima of -Z'' are used (tau = 1/(2 pi f_max), R from the height).
+        Optional ``(tau_s, r_ohm)`` per process (e.g. DRT peaks), assigned to the arcs in
+        tau order; otherwise the largest processes of a quick RC-ladder fit of -Z'' are
+        used.
 
     Returns
     -------
     ndarray
         One value per parameter, in circuit order, inside the default bounds.
     """
+    return initial_guesses(spectrum, circuit, peaks, max_candidates=1)[0]
+
+
+def initial_guesses(
+    spectrum: Spectrum,
+    circuit: Circuit,
+    peaks: Sequence[tuple[float, float]] | None = None,
+    max_candidates: int = 8,
+) -> list[np.ndarray]:
+    """Alternative starting vectors, best first (see :func:`initial_guess`).
+
+    They differ in which processes of the spectrum are given to the circuit's arcs:
+    every choice of ``n_arcs`` among the five largest RC-ladder processes, plus an arc
+    just above the highest measured frequency (a contact arc outside the window), ordered
+    by the resistance they cover. The fit tries them when its first start ends poorly.
+    """
     f, z = spectrum.freq, spectrum.z
     zr, zi = z.real, -z.imag
     w = 2 * np.pi * f
     scale = float(np.max(np.abs(z)))
-    p = circuit.typical.copy()
+    base = circuit.typical.copy()
     series_r, arcs, diffusion, inductive, blocking = _roles(circuit)
 
     r_hf = float(np.min(zr))
@@ -142,35 +159,81 @@ def initial_guess(
         tail = np.flatnonzero(np.r_[False, (zi[1:-1] < zi[:-2]) & (zi[1:-1] <= zi[2:]), False])
         end = tail[0] if len(tail) else 0  # lowest-frequency local minimum of -Z''
         r_arcs = max(float(zr[end]) - r_hf, 1e-3 * scale)
-        tau_end = 1.0 / w[end] if len(tail) else 1.0 / w[0]
+        # arcs relax well before the diffusion tail takes over
+        tau_end = 0.3 / w[end] if len(tail) else 0.3 / w[0]
     else:
         r_arcs = max(float(zr[0]) - r_hf, 1e-3 * scale)
         tau_end = np.inf
 
-    n_arcs = len(arcs)
-    if peaks is not None:
-        found = sorted((float(t), float(r)) for t, r in peaks if t > 0 and r > 0)
-    else:
-        found = _ladder_peaks(w, z, tau_end, n_arcs) if n_arcs else []
-    taus = [t for t, _ in found]
-    heights = [r for _, r in found]
-    if len(taus) > n_arcs:
-        keep = sorted(np.argsort(heights)[::-1][:n_arcs])
-        taus = [taus[i] for i in keep]
-        heights = [heights[i] for i in keep]
-    # missing arcs: fill the largest gaps in log tau, small resistance
-    lo_t, hi_t = 1.0 / w.max(), 1.0 / w.min()
-    while len(taus) < n_arcs:
-        grid = np.log([lo_t, *taus, hi_t]) if taus else np.log([lo_t, hi_t])
-        gaps = np.diff(grid)
-        j = int(np.argmax(gaps))
-        t_new = float(np.exp(grid[j] + gaps[j] / 2))
-        taus.insert(j, t_new)
-        heights.insert(j, 0.1 * r_arcs)
-    if n_arcs and peaks is None:
-        total = sum(heights)
-        heights = [h * r_arcs / total for h in heights] if total > 0 else heights
+    for leaf in series_r:
+        base[leaf.start] = r_hf / len(series_r)
+    w_lo, zi_lo = w[0], max(float(zi[0]), 1e-3 * scale)
+    for leaf in diffusion:
+        k, i = leaf.element.kind, leaf.start
+        tau = 2.0 / w_lo
+        if k == "W":
+            base[i] = zi_lo * np.sqrt(w_lo)
+        elif k == "Wo":
+            base[i : i + 2] = zi_lo * w_lo * tau, tau
+        elif k == "Wsph":
+            base[i : i + 2] = zi_lo * w_lo * tau / 3.0, tau
+        else:  # Ws: resistive at low frequency
+            base[i : i + 2] = max(float(zr[0]) - r_hf - r_arcs, 0.1 * r_arcs), 1.0 / w_lo
+    for leaf in blocking:
+        i = leaf.start
+        if leaf.element.kind == "C":
+            base[i] = 1.0 / (w_lo * zi_lo)
+        else:
+            base[i : i + 2] = 1.0 / (w_lo**0.9 * zi_lo), 0.9
+    w_hi = w[-1]
+    l_est = z.imag[-1] / w_hi
+    for leaf in inductive:
+        i = leaf.start
+        val = l_est if l_est > 0 else 1e-3 * r_hf / w_hi
+        if leaf.element.kind == "L":
+            base[i] = val
+        else:
+            base[i : i + 2] = val, 0.9
 
+    n_arcs = len(arcs)
+    sets: list[list[tuple[float, float]]] = []
+    if peaks is not None:
+        sets.append(sorted((float(t), float(r)) for t, r in peaks if t > 0 and r > 0))
+    if n_arcs:
+        pool = _ladder_peaks(w, z, tau_end, 5)
+        pool.append((0.5 / w.max(), 0.05 * r_arcs))  # an arc above the window
+        k = min(n_arcs, len(pool))
+        combos = sorted(
+            itertools.combinations(range(len(pool)), k), key=lambda c: -sum(pool[i][1] for i in c)
+        )
+        for combo in combos[:max_candidates]:
+            sets.append(sorted(pool[i] for i in combo))
+    if not sets:
+        sets.append([])
+
+    lo, hi = circuit.bounds
+    out = []
+    for found in sets[:max_candidates]:
+        p = base.copy()
+        taus = [t for t, _ in found][:n_arcs]
+        heights = [r for _, r in found][:n_arcs]
+        # missing arcs: fill the largest gaps in log tau, small resistance
+        lo_t, hi_t = 1.0 / w.max(), 1.0 / w.min()
+        while len(taus) < n_arcs:
+            grid = np.log([lo_t, *taus, hi_t])
+            gaps = np.diff(grid)
+            j = int(np.argmax(gaps))
+            taus.insert(j, float(np.exp(grid[j] + gaps[j] / 2)))
+            heights.insert(j, 0.1 * r_arcs)
+        if n_arcs and (peaks is None or found is not sets[0]):
+            total = sum(heights)
+            heights = [h * r_arcs / total for h in heights] if total > 0 else heights
+        _place_arcs(p, arcs, taus, heights)
+        out.append(np.clip(p, np.where(np.isfinite(lo), lo, -np.inf), hi))
+    return out
+
+
+def _place_arcs(p: np.ndarray, arcs, taus: list[float], heights: list[float]) -> None:
     for (role, item), tau, r in zip(arcs, taus, heights, strict=False):
         if role == "rc":
             cap, rs = item
@@ -189,38 +252,3 @@ def initial_guess(
                 p[i : i + 2] = r, tau
             elif k == "TLM":
                 p[i : i + 4] = 0.3 * r, r, tau**N0 / r, N0
-
-    for leaf in series_r:
-        p[leaf.start] = r_hf / len(series_r)
-
-    w_lo, zi_lo = w[0], max(float(zi[0]), 1e-3 * scale)
-    for leaf in diffusion:
-        k, i = leaf.element.kind, leaf.start
-        tau = 2.0 / w_lo
-        if k == "W":
-            p[i] = zi_lo * np.sqrt(w_lo)
-        elif k == "Wo":
-            p[i : i + 2] = zi_lo * w_lo * tau, tau
-        elif k == "Wsph":
-            p[i : i + 2] = zi_lo * w_lo * tau / 3.0, tau
-        else:  # Ws: resistive at low frequency
-            p[i : i + 2] = max(float(zr[0]) - r_hf - r_arcs, 0.1 * r_arcs), 1.0 / w_lo
-
-    for leaf in blocking:
-        i = leaf.start
-        if leaf.element.kind == "C":
-            p[i] = 1.0 / (w_lo * zi_lo)
-        else:
-            p[i : i + 2] = 1.0 / (w_lo**0.9 * zi_lo), 0.9
-
-    w_hi = w[-1]
-    l_est = z.imag[-1] / w_hi
-    for leaf in inductive:
-        i = leaf.start
-        val = l_est if l_est > 0 else 1e-3 * r_hf / w_hi
-        if leaf.element.kind == "L":
-            p[i] = val
-        else:
-            p[i : i + 2] = val, 0.9
-    lo, hi = circuit.bounds
-    return np.clip(p, np.where(np.isfinite(lo), lo, -np.inf), hi)

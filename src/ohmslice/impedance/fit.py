@@ -31,7 +31,7 @@ from scipy.optimize import least_squares
 
 from ..errors import AnalysisInputError, InputError
 from ..schema import Spectrum
-from ._guess import initial_guess
+from ._guess import initial_guess, initial_guesses
 from .circuits import Circuit, ParamsLike
 
 __all__ = [
@@ -412,7 +412,7 @@ def fit_circuit(
     weighting: str = "modulus",
     bounds: Mapping[str, tuple[float, float]] | None = None,
     *,
-    restarts: int = 6,
+    restarts: int = 10,
     seed: int = 0,
     max_nfev: int | None = None,
     peaks: Sequence[tuple[float, float]] | None = None,
@@ -439,9 +439,11 @@ def fit_circuit(
         ``{name: (lower, upper)}`` overriding the element defaults (R, C, Q, tau > 0;
         CPE exponents in (0, 1)).
     restarts
-        Maximum number of perturbed restarts when the fit is poor (relative rms misfit
-        above 2 %, or not converged); the best fit is kept. Restarting stops early after
-        three restarts in a row that improve chi2 by less than 0.1 %.
+        Maximum number of restarts when the fit is poor (relative rms misfit above 2 %,
+        or not converged): first from the other starts :func:`initial_guesses` reads off
+        the spectrum (other assignments of processes to arcs), then from random
+        perturbations; the best fit is kept. Random restarts stop early after three in a
+        row that improve chi2 by less than 0.1 %.
     seed
         Seed of the perturbations, for reproducible restarts.
     max_nfev
@@ -521,16 +523,26 @@ def fit_circuit(
 
     x_base = x0 if best is None else best.x
     cap = max_nfev or 20 * (len(free) + 1)
-    stale = 0  # restarts in a row that did not improve the best cost by 0.1 %
+    queue: list[np.ndarray] | None = None  # starts from other readings of the spectrum
+    stale = 0  # random restarts in a row that did not improve the best cost by 0.1 %
     while poor(best) and n_restarts < restarts and stale < 3:
         n_restarts += 1
-        # alternate: near the initial guess, then far around the best point so far
-        if n_restarts % 2:
+        if queue is None:
+            cands = initial_guesses(spec, circ, peaks=peaks)
+            queue = []
+            for cand in cands[1:] if initial is None else cands:
+                pc = p0.copy()
+                pc[free] = _interior(cand[free], lo[free], hi[free])
+                queue.append(_to_x(pc[free], kind[free], lo[free], hi[free]))
+        if queue:
+            trial_x = queue.pop(0)
+        elif n_restarts % 2:  # near the initial guess, or far around the best so far
             trial_x = x0 + rng.normal(0.0, 0.5, x0.shape)
+            stale += 1
         else:
             trial_x = x_base + rng.normal(0.0, 1.0, x0.shape)
+            stale += 1
         res, msg = _solve(problem, trial_x, cap)
-        stale += 1
         if res is not None:
             nfev += res.nfev
             if best is None or res.cost < best.cost * 0.999:
