@@ -12,10 +12,13 @@ every element relaxes as
 evaluated for all sample times and all elements at once (one matrix of exponentials),
 and the state of charge moves linearly, x(t) = x(t0) + I (t - t0) / Q, so OCV(x(t)) is
 exact too. The parameters depend on SOC; they are evaluated at the middle SOC of
-each *chunk* of a step -- a step is cut into chunks of at most ``max_soc_step`` (1 %
-SOC by default, so one 72 s GITT pulse at 0.5C is one chunk: its response is exactly the
-linear step response of the circuit at the pulse's middle SOC) -- and held there; the
-element voltages carry over from chunk to chunk (the overpotential is continuous).
+each *chunk* of a step and held there -- a step is cut into chunks of at most
+``max_soc_step`` (1 % SOC) and at most ``max_r_change`` (2 %) change of the cell's DC
+resistance, so a 72 s GITT pulse at 0.5C (1 % SOC) is one chunk where the resistance
+is flat (its response is then exactly the circuit's linear step response at the pulse's
+middle SOC) and a few chunks where it is steep (low SOC). The element voltages carry
+over from chunk to chunk (the overpotential is continuous; its series part steps with
+the parameters by at most ~2 %).
 
 * **CC and rest** steps are evaluated on an event-driven grid of candidate times: 40
   per decade from 100 us after the step starts (dense right after the current change)
@@ -129,13 +132,14 @@ class SimResult:
     cell: CellModel
     start_states: list[State] = field(repr=False, default_factory=list)
     max_soc_step: float = 0.01
+    max_r_change: float = 0.02
 
     def step_voltage(self, step: int, t_rel: np.ndarray) -> np.ndarray:
         """Noise-free voltage [V] of CC/rest step ``step`` at times ``t_rel`` [s] after its start."""
         row = self.steps.iloc[step]
         if row["kind"] not in ("CC", "rest"):
             raise InputError(f"step {step} is a {row['kind']} step; expected CC or rest")
-        eng = _Engine(self.cell, self.max_soc_step)
+        eng = _Engine(self.cell, self.max_soc_step, self.max_r_change)
         st = self.start_states[step]
         i = 0.0 if row["kind"] == "rest" else float(row["current_A"])
         t_rel = np.asarray(t_rel, dtype=float)
@@ -145,11 +149,20 @@ class SimResult:
 
 
 class _Engine:
-    def __init__(self, cell: CellModel, max_soc_step: float) -> None:
+    def __init__(self, cell: CellModel, max_soc_step: float, max_r_change: float) -> None:
         self.cell = cell
         self.q = cell.capacity_C
         self.max_soc_step = max_soc_step
+        self.max_r_change = max_r_change
         self.e_counter = cell.counter_potential_V
+        # cumulative variation of ln(DC resistance) along x, to place chunk edges
+        xg = np.linspace(-SOC_MARGIN, 1.0 + SOC_MARGIN, 2081)
+        p = cell.electrode.evaluate(100.0 * xg)
+        r3 = p["r_diff_ohm_cm2"] / (3.0 if cell.electrode.diffusion == "Wo" else 1.0)
+        r_el = (p["r_contact_ohm_cm2"] + p["r_ct_ohm_cm2"] + r3) / cell.area_cm2
+        r_dc = cell.r_sep_ohm + cell.r_counter_ohm + r_el
+        lvar = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(np.log(np.maximum(r_dc, 1e-300)))))])
+        self._xg, self._lvar = xg, lvar
 
     def chain(self, x: float) -> _Chain:
         ch = self.cell.half_cell_chain(100.0 * x)
@@ -158,12 +171,27 @@ class _Engine:
     def ocv(self, x: np.ndarray) -> np.ndarray:
         return self.cell.ocv(x) - self.e_counter
 
-    def chunk_bounds(self, i: float, t_total: float) -> np.ndarray:
+    def chunk_bounds(self, x0: float, i: float, t_total: float) -> np.ndarray:
+        """Chunk edges [s] of a constant-current interval: at most ``max_soc_step`` of SOC
+        and at most ``max_r_change`` relative change of the DC resistance per chunk."""
         if i == 0.0 or not np.isfinite(t_total):
             return np.array([0.0, t_total])
-        t_chunk = self.max_soc_step * self.q / abs(i)
-        n = max(1, int(np.ceil(t_total / t_chunk - 1e-9)))
-        return np.linspace(0.0, t_total, n + 1)
+        dx = i * t_total / self.q
+        n = max(1, int(np.ceil(abs(dx) / self.max_soc_step - 1e-9)))
+        u = [np.linspace(0.0, 1.0, n + 1)]
+        x1 = x0 + dx
+        l0, l1 = np.interp([x0, x1], self._xg, self._lvar)
+        m = int(np.floor(abs(l1 - l0) / self.max_r_change))
+        if m > 0:
+            levels = l0 + np.sign(l1 - l0) * self.max_r_change * np.arange(1, m + 1)
+            # _lvar is non-decreasing: invert it on its strictly increasing part
+            keep = np.r_[True, np.diff(self._lvar) > 0]
+            xs = np.interp(levels, self._lvar[keep], self._xg[keep])
+            u.append((xs - x0) / dx)
+        edges = np.unique(np.clip(np.concatenate(u), 0.0, 1.0))
+        edges = edges[np.r_[True, np.diff(edges) > 1e-9]]
+        edges[-1] = 1.0
+        return edges * t_total
 
     def cc_eval(
         self, st: State, i: float, t_rel: np.ndarray, t_total: float
@@ -171,7 +199,7 @@ class _Engine:
         """Voltages at ``t_rel`` (sorted, within [0, t_total]) under constant current ``i``
         from ``st``; returns (V, state at t_total, chunks), each chunk being
         (start, end, chain, x at start, element voltages at start)."""
-        bounds = self.chunk_bounds(i, t_total)
+        bounds = self.chunk_bounds(st.x, i, t_total)
         out = np.empty(t_rel.size)
         x, v = st.x, st.v
         chunks = []
@@ -234,18 +262,24 @@ class _Engine:
             limit = v_min if i < 0 else v_max
             reason = "v_min" if i < 0 else "v_max"
             t_lo = grid[k - 1] if k > 0 else 0.0
-            j = next(
-                n for n, c in enumerate(chunks) if c[0] < grid[k] <= c[1] or n == len(chunks) - 1
-            )
-            b0, _, ch, xc, vc = chunks[j]
+            starts = np.array([c[0] for c in chunks])
+
+            def chunk_at(t: float) -> int:
+                return max(int(np.searchsorted(starts, t, side="right")) - 1, 0)
 
             def f(t: float) -> float:
+                b0, _, ch, xc, vc = chunks[chunk_at(t)]
                 return float(self._voltage(ch, xc, vc, i, np.array([t - b0]))[0]) - limit
 
-            if f(max(t_lo, b0)) * f(grid[k]) < 0:
-                t_hit = brentq(f, max(t_lo, b0), grid[k], xtol=1e-10, rtol=1e-13)
-            else:
-                t_hit = grid[k]
+            # V(t) is continuous within a chunk and may step at chunk edges: Brent's
+            # method finds the root or the edge where the limit is crossed
+            t_hit = (
+                brentq(f, t_lo, grid[k], xtol=1e-10, rtol=1e-13)
+                if f(t_lo) * f(grid[k]) < 0
+                else grid[k]
+            )
+            j = chunk_at(t_hit)
+            b0, _, ch, xc, vc = chunks[j]
             grid = np.concatenate([grid[:k], [t_hit]])
             volts = np.concatenate([volts[:k], [f(t_hit) + limit]])
             x_end, v_end = self._advance(ch, xc, vc, i, t_hit - b0)
@@ -333,6 +367,7 @@ def simulate(
     noise: NoiseModel = QUIET,
     seed: int | np.random.Generator | None = 0,
     max_soc_step: float = 0.01,
+    max_r_change: float = 0.02,
     technique: str = "GCPL",
 ) -> SimResult:
     """Simulate ``programme`` on ``cell`` and record it like the instrument would.
@@ -351,8 +386,10 @@ def simulate(
         Initial state (e.g. the final state of an earlier simulation).
     noise, seed
         Noise model and the seed (or generator) of its random numbers.
-    max_soc_step
-        Largest SOC change (fraction) over which parameters are held constant.
+    max_soc_step, max_r_change
+        A constant-current step is cut into chunks over which the parameters are held
+        at their middle-SOC values: at most ``max_soc_step`` of SOC (fraction) and at
+        most ``max_r_change`` relative change of the cell's DC resistance per chunk.
     technique
         Technique name stored in the recording's metadata.
 
@@ -371,7 +408,9 @@ def simulate(
         programme = [programme]
     if not (np.isfinite(max_soc_step) and 0 < max_soc_step <= 0.1):
         raise InputError(f"max_soc_step = {max_soc_step!r}; expected 0 < max_soc_step <= 0.1")
-    eng = _Engine(cell, max_soc_step)
+    if not (np.isfinite(max_r_change) and 0 < max_r_change <= 1):
+        raise InputError(f"max_r_change = {max_r_change!r}; expected 0 < max_r_change <= 1")
+    eng = _Engine(cell, max_soc_step, max_r_change)
     if state is None:
         if not (np.isfinite(soc0) and 0.0 <= soc0 <= 1.0):
             raise InputError(f"initial SOC soc0 = {soc0!r}; expected a fraction in [0, 1]")
@@ -437,12 +476,12 @@ def simulate(
         else:
             run(item, 0, f"programme step {i_item}")
 
-    return _assemble(
-        cell, outs, rows, meta_cols, starts, state, noise, seed, max_soc_step, technique
-    )
+    res = _assemble(cell, outs, rows, meta_cols, starts, state, noise, seed, technique)
+    res.max_soc_step, res.max_r_change = max_soc_step, max_r_change
+    return res
 
 
-def _assemble(cell, outs, rows, meta_cols, starts, state, noise, seed, max_soc_step, technique):
+def _assemble(cell, outs, rows, meta_cols, starts, state, noise, seed, technique):
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     sizes = [int(o.keep.sum()) for o in outs]
     t = np.concatenate([o.t[o.keep] for o in outs])
@@ -486,5 +525,4 @@ def _assemble(cell, outs, rows, meta_cols, starts, state, noise, seed, max_soc_s
         state=state,
         cell=cell,
         start_states=starts,
-        max_soc_step=max_soc_step,
     )
