@@ -113,7 +113,7 @@ def test_same_as_impedance_py(rng, fit):
     # impedance.py 1.7 evaluates circuit strings that numpy 2 prints as np.float64(...)
     validation.circuit_elements.setdefault("np", np)
     z = noisy(cathode_z(F), 0.002, rng)
-    ours = lin_kk(Spectrum.from_arrays(F, z), fit=fit)
+    ours = lin_kk(Spectrum.from_arrays(F, z), fit=fit, m_rule="first")
     m, mu, z_fit, res_re, res_im = validation.linKK(F, z, fit_type=fit)
     order = np.argsort(F)  # our spectrum is sorted by increasing frequency, F is too
     assert ours.m == m
@@ -134,3 +134,18 @@ def test_real_measured_spectrum(shared_data):
     assert np.isfinite(res.pseudo_chi2)
     # a clean commercial-instrument spectrum: residuals of a few per cent at most
     assert res.max_residual < 0.05
+
+
+def test_stable_rule_skips_an_early_dip_of_mu():
+    """mu dips below c once at M = 6 for this valid spectrum; the next M go back above."""
+    rng = np.random.default_rng(12345)
+    f = np.logspace(5, -2, 50)
+    s = 2j * np.pi * f
+    z = noisy(5 + 10 / (1 + s * 1e-4) + 30 / (1 + (s * 0.1) ** 0.9), 0.003, rng)
+    spec = Spectrum.from_arrays(f, z)
+    first = lin_kk(spec, m_rule="first")
+    stable = lin_kk(spec)
+    assert first.m == 6 and not first.passed
+    assert stable.m > first.m and stable.passed and stable.mu <= 0.85
+    with pytest.raises(InputError, match="m_rule"):
+        lin_kk(spec, m_rule="last")

@@ -65,6 +65,9 @@ __all__ = ["KKResult", "lin_kk", "kk_time_constants"]
 
 FitPart = Literal["complex", "real", "imag"]
 
+#: ``m_rule="stable"``: mu must stay <= c for this many consecutive M
+STABLE_RUN = 3
+
 
 @dataclass(frozen=True)
 class KKResult:
@@ -230,11 +233,38 @@ def _solve(
     return x
 
 
+def _choose_m(
+    z: np.ndarray,
+    omega: np.ndarray,
+    f: np.ndarray,
+    c: float,
+    top: int,
+    fit: FitPart,
+    add_capacitance: bool,
+    rule: str,
+) -> tuple[int, float, np.ndarray, np.ndarray]:
+    """Number of RC elements by the mu criterion; returns (M, mu, taus, parameters)."""
+    need = 1 if rule == "first" else STABLE_RUN
+    fits: list[tuple[int, float, np.ndarray, np.ndarray]] = []
+    first = None
+    for mm in range(1, top + 1):
+        tau = kk_time_constants(f, mm)
+        x = _solve(z, omega, tau, fit, add_capacitance)
+        fits.append((mm, _mu(x[1 : mm + 1]), tau, x))
+        if first is None and fits[-1][1] <= c:
+            first = fits[-1]
+        run = fits[-need:]
+        if len(run) == need and all(t[1] <= c for t in run):
+            return run[0]
+    return first if first is not None else fits[-1]
+
+
 def lin_kk(
     spectrum: Spectrum,
     *,
     c: float = 0.85,
     m: int | None = None,
+    m_rule: Literal["stable", "first"] = "stable",
     max_m: int = 50,
     fit: FitPart = "complex",
     add_capacitance: bool = False,
@@ -251,6 +281,13 @@ def lin_kk(
         ``mu <= c`` (Schönleber 2014: 0.85). Ignored when ``m`` is given.
     m
         A fixed number of RC elements (no automatic choice).
+    m_rule
+        How M is chosen when ``m`` is None. ``"first"``: the first M (from 1 up) with
+        ``mu <= c``, exactly as Schönleber and impedance.py's ``linKK``. ``"stable"``
+        (default): the first M from which mu stays ``<= c`` for 3 consecutive M. mu is a
+        noisy function of M and can dip below ``c`` once at an M too small to follow the
+        spectrum (the next M goes back above ``c``), which makes a valid spectrum fail
+        under ``"first"``. Falls back to ``"first"`` when mu never stays below ``c``.
     max_m
         Largest M tried by the automatic choice; also capped at the number of
         unknowns the data can carry.
@@ -313,13 +350,11 @@ def lin_kk(
     else:
         if max_m < 1:
             raise InputError(f"max_m={max_m}; expected at least 1", path=src)
-        top = min(int(max_m), m_cap)
-        for mm in range(1, top + 1):
-            tau = kk_time_constants(f, mm)
-            x = _solve(z, omega, tau, fit, add_capacitance)
-            mu = _mu(x[1 : mm + 1])
-            if mu <= c:
-                break
+        if m_rule not in ("stable", "first"):
+            raise InputError(f"m_rule={m_rule!r}; expected 'stable' or 'first'", path=src)
+        mm, mu, tau, x = _choose_m(
+            z, omega, f, c, min(int(max_m), m_cap), fit, add_capacitance, m_rule
+        )
     a_re, a_im = _design(omega, tau, add_capacitance)
     z_fit = a_re @ x + 1j * (a_im @ x)
     rel = (z - z_fit) / np.abs(z)
