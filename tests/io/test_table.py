@@ -156,3 +156,12 @@ def test_ampworks_hppc(shared_data):
     assert 3.0 < rec.voltage.min() < rec.voltage.max() < 4.2
     assert rec.current.min() < 0 < rec.current.max()  # discharge and charge pulses
     assert np.all(np.diff(rec.time) > 0)
+
+
+def test_blank_step_and_cycle_cells_are_tolerated(write):
+    text = "Frequency (Hz),Z' (Ohm),Z'' (Ohm),Step,Cycle\n1000,10,-2,,\n100,12,-5,,\n10,20,-8,,\n"
+    s = read(write("eis.csv", text))
+    assert len(s) == 3 and "step" not in s.meta and "cycle" not in s.meta
+    text = "Time (s),Voltage (V),Current (A),Step\n0,3.0,0.1,1\n1,3.1,0.1,\n2,3.1,0.1,2\n"
+    rec = read(write("rec.csv", text))
+    assert np.isnan(rec.data["step"].iloc[1])

@@ -107,7 +107,8 @@ def sweep_starts(frame: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
     for col in (STEP, CYCLE):
         if col in sub:
             v = sub[col].to_numpy(dtype=float)
-            new[1:] |= v[1:] != v[:-1]
+            same = (v[1:] == v[:-1]) | (np.isnan(v[1:]) & np.isnan(v[:-1]))
+            new[1:] |= ~same
     logf = np.log(sub[FREQ].to_numpy(dtype=float))
     d = np.diff(logf)
     inside = ~new[1:]
@@ -202,13 +203,14 @@ def assemble(
             m = dict(base)
             m["sweep"] = k
             first = frame.iloc[rows[0]]
-            if STEP in frame:
+            if STEP in frame and np.isfinite(first[STEP]):
                 m["step"] = int(first[STEP])
                 if step_technique and m["step"] in step_technique:
                     m["technique"] = step_technique[m["step"]]
             if CYCLE in df:
                 df[CYCLE] = _as_int(df[CYCLE])
-                m["cycle"] = int(df[CYCLE].iloc[0])
+                if np.isfinite(df[CYCLE].iloc[0]):
+                    m["cycle"] = int(df[CYCLE].iloc[0])
             out.append(Spectrum(df, m))
     if not out:
         raise EmptyDataError(
