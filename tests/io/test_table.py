@@ -165,3 +165,12 @@ def test_blank_step_and_cycle_cells_are_tolerated(write):
     text = "Time (s),Voltage (V),Current (A),Step\n0,3.0,0.1,1\n1,3.1,0.1,\n2,3.1,0.1,2\n"
     rec = read(write("rec.csv", text))
     assert np.isnan(rec.data["step"].iloc[1])
+
+
+def test_parquet_datetime_and_timedelta_time(tmp_path):
+    stamps = pd.to_datetime(["2024-01-01 10:00:00", "2024-01-01 10:00:30", "2024-01-01 10:01:30"])
+    for time_col in (stamps, stamps - stamps[0]):
+        df = pd.DataFrame({"Time": time_col, "Voltage (V)": [3.0, 3.1, 3.2], "Current (A)": 0.1})
+        p = tmp_path / "t.parquet"
+        df.to_parquet(p)
+        np.testing.assert_allclose(read(p).time, [0, 30, 90])

@@ -26,6 +26,7 @@ them as CSV.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -240,14 +241,31 @@ def sniff(head: bytes) -> int:
 
 
 def _numeric(series: pd.Series, canon: str) -> np.ndarray:
-    if series.dtype.kind in "biuf":
+    """Values of a column as floats; time stamps (date-times, durations, or text that
+    parses as such) become seconds from the first one. Cells that are not numbers
+    become NaN and are reported with their row."""
+    kind = series.dtype.kind
+    if kind in "biuf":
         return series.to_numpy(dtype=float)
+    if kind == "m":
+        return series.dt.total_seconds().to_numpy(dtype=float)
+    if kind == "M":
+        return _seconds_from_first(series)
     values = pd.to_numeric(series, errors="coerce")
     if canon == TIME and values.isna().all():
-        stamps = pd.to_datetime(series, errors="coerce")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stamps = pd.to_datetime(series, errors="coerce")
         if stamps.notna().any():
-            return (stamps - stamps.dropna().iloc[0]).dt.total_seconds().to_numpy()
+            return _seconds_from_first(stamps)
     return values.to_numpy(dtype=float)
+
+
+def _seconds_from_first(stamps: pd.Series) -> np.ndarray:
+    valid = stamps.dropna()
+    if valid.empty:
+        return np.full(len(stamps), np.nan)
+    return (stamps - valid.iloc[0]).dt.total_seconds().to_numpy(dtype=float)
 
 
 def _read_frame(path: Path) -> tuple[pd.DataFrame, int | None]:
