@@ -149,3 +149,16 @@ def test_stable_rule_skips_an_early_dip_of_mu():
     assert stable.m > first.m and stable.passed and stable.mu <= 0.85
     with pytest.raises(InputError, match="m_rule"):
         lin_kk(spec, m_rule="last")
+
+
+def test_half_percent_noise_passes_and_one_outlier_fails():
+    rng = np.random.default_rng(7)
+    z = noisy(cathode_z(F), 0.005, rng)
+    res = lin_kk(Spectrum.from_arrays(F, z))
+    assert res.passed
+    assert res.max_residual > res.threshold  # a bare max-residual rule would fail it
+    bad = z.copy()
+    bad[20] *= 1.08  # one point 8 % off
+    out = lin_kk(Spectrum.from_arrays(F, bad))
+    assert not out.passed
+    assert out.max_residual > 4 * out.noise_estimate

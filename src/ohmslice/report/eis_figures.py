@@ -189,8 +189,9 @@ def plot_kk(kk_result: KKResult, path: str | Path | None = None) -> Figure:
     ax_ny.legend(fontsize=7)
     verdict = "pass" if r.passed else "FAIL"
     fig.suptitle(
-        f"lin-KK: M = {r.m}, mu = {r.mu:.2f} (c = {r.c}), max residual "
-        f"{100 * r.max_residual:.2g} % vs {100 * r.threshold:.2g} %: {verdict}"
+        f"lin-KK: M = {r.m}, mu = {r.mu:.2f} (c = {r.c}); residuals rms "
+        f"{100 * r.noise_estimate:.2g} %, max {100 * r.max_residual:.2g} % "
+        f"(limit {100 * r.threshold:.2g} %): {verdict}"
     )
     if path is not None:
         save_figure(fig, path)
