@@ -1,0 +1,160 @@
+"""``ohmslice gitt FILE``: per-pulse GITT table, summary and figure."""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import typer
+
+from ..errors import InputError
+from ._app import app, console, input_errors
+
+TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+def _write_table(df, path: Path) -> None:
+    """Write ``df`` to ``path`` (.csv or .parquet) through a temporary file and a rename."""
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise InputError(
+            f"table format '{path.suffix}' not supported; use .csv or .parquet", path=path
+        )
+    if not path.parent.is_dir():
+        raise InputError("folder does not exist", path=path.parent)
+    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=path.parent, prefix=".tmp-")
+    os.close(fd)
+    try:
+        if suffix == ".csv":
+            df.to_csv(tmp, index=False)
+        else:
+            df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _f(x: float, spec: str) -> str:
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
+
+
+def _positive(name: str, value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise InputError(f"{name} {value}: expected a number > 0")
+    return value
+
+
+@app.command("gitt")
+@input_errors
+def gitt_command(
+    file: Path = typer.Argument(..., help="Instrument file holding the GITT record."),
+    output: Path = typer.Option(
+        None, "--output", "-o", help="Write the per-pulse table (.csv or .parquet)."
+    ),
+    plot: Path = typer.Option(
+        None, "--plot", help="Save the figure (voltage with pulses/OCV/regions, R vs SOC)."
+    ),
+    capacity_mah: float = typer.Option(
+        None,
+        "--capacity-mAh",
+        help="Reference capacity [mAh] (default: the last full charge before the pulses).",
+    ),
+    radius_um: float = typer.Option(
+        None, "--radius-um", help="Particle radius [um]: adds diffusion coefficients."
+    ),
+    vm_over_s_um: float = typer.Option(
+        None, "--vm-over-s-um", help="V_m/S of the particles [um] (r/3 for spheres)."
+    ),
+    min_rest_s: float = typer.Option(
+        None, "--min-rest-s", help="Shortest rest that defines an OCV [s] (default 2 x pulse)."
+    ),
+    rows: int = typer.Option(20, "--rows", help="Pulses shown in the summary table."),
+) -> None:
+    """GITT: SOC, OCV, IR drop, R_total, R_polarisation and regions for every pulse."""
+    import numpy as np
+    from rich.table import Table
+
+    from ..gitt import analyze_gitt
+    from ..io import read_recording
+
+    _positive("--capacity-mAh", capacity_mah)
+    _positive("--radius-um", radius_um)
+    _positive("--vm-over-s-um", vm_over_s_um)
+    _positive("--min-rest-s", min_rest_s)
+    if output is not None and output.suffix.lower() not in TABLE_SUFFIXES:
+        raise InputError(f"table format '{output.suffix}' not supported; use .csv or .parquet",
+                         path=output)  # fmt: skip
+    rec = read_recording(file)
+    res = analyze_gitt(
+        rec,
+        capacity_Ah=None if capacity_mah is None else capacity_mah * 1e-3,
+        particle_radius_m=None if radius_um is None else radius_um * 1e-6,
+        vm_over_s_m=None if vm_over_s_um is None else vm_over_s_um * 1e-6,
+        min_rest_s=min_rest_s,
+    )
+    p = res.pulses
+    n = len(p)
+    show = (
+        list(range(n))
+        if n <= rows
+        else sorted(set(np.linspace(0, n - 1, max(rows, 2)).round().astype(int).tolist()))
+    )
+    title = (
+        f"{file.name}: {n} {res.direction} pulses; capacity {res.capacity_Ah * 1e3:.5g} mAh "
+        f"({res.capacity_source})"
+    )
+    t = Table(title=title, title_justify="left")
+    heads = ["#", "reg", "SOC %", "OCV V", "R_ir Ω", "R_tot Ω", "R_pol Ω", "flags"]
+    diff = "d_sphere_m2_s" in p.columns
+    if diff:
+        heads[-1:-1] = ["D m²/s"]
+    for h in heads:
+        t.add_column(h, justify="left" if h in ("reg", "flags") else "right")
+    for k in show:
+        r = p.iloc[k]
+        flags = []
+        if r["reached_cutoff"]:
+            flags.append("cut-off")
+        if not r["complete"]:
+            flags.append("incomplete")
+        if diff and not r["sqrt_linear"]:
+            flags.append("not-sqrt")
+        cells = [
+            str(int(r["pulse"])),
+            str(r["region"]),
+            _f(r["soc_mid_pct"], ".2f"),
+            _f(r["ocv_before_V"], ".4f"),
+            _f(r["r_ir_ohm"], ".4g"),
+            _f(r["r_total_ohm"], ".4g"),
+            _f(r["r_polarization_ohm"], ".4g"),
+        ]
+        if diff:
+            d, se = r["d_sphere_m2_s"], r["d_sphere_se_m2_s"]
+            cells.append(f"{_f(d, '.2e')} ±{_f(100 * se / d, '.0f')}%" if d == d else "")
+        cells.append(" ".join(flags))
+        t.add_row(*cells)
+    console.print(t)
+    if n > len(show):
+        console.print(f"({len(show)} of {n} pulses shown; -o writes them all)")
+    console.print(
+        "R_ir: first sample after the step; R_tot = (V_end - OCV_before)/I; R_pol = "
+        "(V_end - OCV_after)/I; D: exact spherical fit ± standard error. -o writes every "
+        "column (R_ir extrapolated to t=0, dOCV/dSOC, Weppner-Huggins D, ...)."
+    )
+    console.print(f"SOC: {res.soc_reference}")
+    console.print(f"regions: {res.region_rule}")
+    if res.sign_flipped:
+        console.print("[yellow]note:[/] current sign convention was discharge-positive; negated")
+    for note in res.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    if output is not None:
+        _write_table(p, output)
+        console.print(f"wrote {output} ({n} rows)")
+    if plot is not None:
+        from ..report.gitt_figures import plot_gitt
+
+        plot_gitt(res, plot)
+        console.print(f"wrote {plot}")
