@@ -273,3 +273,12 @@ def test_mean_current_from_charge_increments():
     t = np.array([0.0, 1.0, 2.0, 2.0, 4.0, 5.0])
     dq = np.array([0.0, 1 / 3600, 1 / 3600, 0.5 / 3600, 0.0, np.nan])
     np.testing.assert_allclose(mean_current_mA(t, dq), [0, 1, 1, 1, 0, np.nan])
+
+
+def test_header_count_pointing_at_a_wrong_line(write):
+    data = mpt_bytes(GCPL_COLUMNS, gcpl_rows(), settings=SETTINGS)
+    lines = data.split(b"\r\n")
+    lines[1] = b"Nb header lines : 9"
+    with pytest.raises(FileFormatError) as exc:
+        read(write("off.mpt", b"\r\n".join(lines)))
+    assert "off.mpt" in str(exc.value) and "line 9" in str(exc.value)

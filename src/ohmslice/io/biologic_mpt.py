@@ -206,6 +206,13 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     col_end = data.find(b"\n", col_start)
     col_end = len(data) if col_end < 0 else col_end + 1
     names = _decode(data[col_start:col_end]).rstrip("\r\n").rstrip("\t").split("\t")
+    if not set(names) & _ECLAB_COLUMNS:
+        raise FileFormatError(
+            f"line {n_header} should hold the column names (time/s, Ewe/V, I/mA, freq/Hz, "
+            f"...) as 'Nb header lines : {n_header}' says, but reads "
+            f"{_decode(data[col_start:col_end]).strip()[:60]!r}",
+            path=path,
+        )
     seen: dict[str, int] = {}
     for i, name in enumerate(names):  # a handful of names: make duplicates unique
         seen[name] = seen.get(name, 0) + 1
