@@ -57,10 +57,11 @@ def test_two_cells_report_crossing(tmp_path, files):
 
 
 def test_c_rate_needs_capacity_option(tmp_path):
-    sim = SimCell(x=0.0005)
-    sim.cc(0.1 * Q_AH, 4.35)
+    sim = SimCell(x=0.92)  # a charged cell, discharges only
     sim.rest(600)
     sim.cc(-0.1 * Q_AH, 3.0, t_max=3600.0)  # ends by time: no full capacity to infer from
+    sim.rest(600)
+    sim.cc(-1.0 * Q_AH, 3.0)
     path = _csv(sim.recording(), tmp_path / "partial.csv")
     res = runner.invoke(app, ["rate", str(path)])
     assert res.exit_code == 2

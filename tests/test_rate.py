@@ -307,8 +307,7 @@ def test_end_reason_with_programmed_time_at_the_limit_voltage():
 
 
 def test_lowest_rate_ended_by_time_cannot_give_c_rate():
-    cell = SimCell(x=0.0005)
-    cccv_charge(cell, 0.1)
+    cell = SimCell(x=0.92)  # a charged cell: the file holds discharges only
     cell.rest(600)
     cell.cc(-0.1 * Q_AH, V_MIN, t_max=3 * 3600.0)  # stops at 30 % DoD
     cell.rest(600)
@@ -318,6 +317,20 @@ def test_lowest_rate_ended_by_time_cannot_give_c_rate():
         analyze_rate(rec)
     assert "partial.csv" in str(ei.value) and "nominal_capacity_Ah" in str(ei.value)
     res = analyze_rate(rec, nominal_capacity_Ah=Q_AH)  # the remedy works
+    assert res.steps["c_rate_nominal"].tolist() == [0.1, 1.0]
+    assert res.steps["end_reason"].tolist() == ["time", "voltage_limit"]
+
+
+def test_c_rate_from_lowest_rate_charge_when_no_discharge_qualifies():
+    cell = SimCell(x=0.0005)
+    cc, cv = cccv_charge(cell, 0.1)
+    cell.rest(600)
+    cell.cc(-0.1 * Q_AH, V_MIN, t_max=3 * 3600.0)  # ended by time
+    cell.rest(600)
+    cell.cc(-1.0 * Q_AH, V_MIN)
+    res = analyze_rate(cell.recording())
+    assert res.reference_capacity_Ah == pytest.approx(cc["charge_Ah"] + cv["charge_Ah"], rel=1e-4)
+    assert "1 charge(s) at 0.25 mA" in res.basis_note
     assert res.steps["c_rate_nominal"].tolist() == [0.1, 0.1, 1.0]
 
 

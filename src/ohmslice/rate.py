@@ -625,6 +625,42 @@ def _end_reasons(
     return used["discharge"], used["charge"]
 
 
+def _lowest_rate_reference(steps: list[dict], rate_tol: float) -> tuple[float, str]:
+    """The "0.1C capacity" [Ah]: mean CC + CV capacity of the steps at the lowest current
+    (within ``rate_tol``) that ended at the voltage limit, discharges first, charges if
+    no discharge qualifies; and a note saying so.
+
+    Raises
+    ------
+    AnalysisInputError
+        The lowest-rate steps of both directions ended by time.
+    """
+    first_failure = None
+    for ref_dir in ("discharge", "charge"):
+        cand = [s for s in steps if s["direction"] == ref_dir]
+        if not cand:
+            continue
+        i_min = min(abs(s["current_A"]) for s in cand)
+        low = [s for s in cand if abs(s["current_A"]) <= (1 + rate_tol) * i_min]
+        full = [s for s in low if s["end_reason"] == "voltage_limit"]
+        if full:
+            ref = float(np.mean([s["capacity_Ah"] + s["cv_capacity_Ah"] for s in full]))
+            return ref, (
+                f"C-rates from the lowest-rate capacity: {1e3 * ref:.4g} mAh, mean of "
+                f"{len(full)} {ref_dir}(s) at {1e3 * i_min:.4g} mA"
+            )
+        first_failure = first_failure or (ref_dir, i_min, low[0])
+    assert first_failure is not None  # steps is not empty
+    ref_dir, i_min, s0 = first_failure
+    raise AnalysisInputError(
+        f"cannot infer the C-rate: the lowest-rate {ref_dir} ({1e3 * i_min:.4g} mA, from "
+        f"t = {s0['t_start_s']:.6g} s) ended by time at {s0['v_end_V']:.4g} V, not at the "
+        "voltage limit, so its capacity is not the cell's capacity; give the nominal "
+        "capacity (nominal_capacity_Ah=..., on the command line --capacity-mAh)",
+        path=s0["source"],
+    )
+
+
 def analyze_rate(
     recordings: Recording | Sequence[Recording],
     *,
@@ -650,9 +686,9 @@ def analyze_rate(
 
     The C-rate of a step is |I| / Q_ref. Q_ref is ``nominal_capacity_Ah`` when given
     (``c_rate_basis = "nominal"``); otherwise the capacity (CC + CV) measured at the
-    lowest current -- the "0.1C capacity" -- of the discharges (of the charges if there
-    are none), averaged over the steps at that current (within ``rate_tol``) that ended
-    at the voltage limit (``c_rate_basis = "lowest_rate"``). Retention is relative to
+    lowest current -- the "0.1C capacity" -- of the discharges (of the charges if no
+    discharge qualifies), averaged over the steps at that current (within ``rate_tol``)
+    that ended at the voltage limit (``c_rate_basis = "lowest_rate"``). Retention is relative to
     the mean capacity at the lowest nominal rate of the same direction.
 
     Parameters
@@ -748,26 +784,7 @@ def analyze_rate(
         note = f"C-rates from the nominal capacity {1e3 * q_nom:.4g} mAh"
     else:
         basis = "lowest_rate"
-        ref_dir = "discharge" if any(s["direction"] == "discharge" for s in steps) else "charge"
-        cand = [s for s in steps if s["direction"] == ref_dir]
-        i_min = min(abs(s["current_A"]) for s in cand)
-        low = [s for s in cand if abs(s["current_A"]) <= (1 + rate_tol) * i_min]
-        full = [s for s in low if s["end_reason"] == "voltage_limit"]
-        if not full:
-            s0 = low[0]
-            raise AnalysisInputError(
-                f"cannot infer the C-rate: the lowest-rate {ref_dir} ({1e3 * i_min:.4g} mA, "
-                f"from t = {s0['t_start_s']:.6g} s) ended by time at {s0['v_end_V']:.4g} V, "
-                "not at the voltage limit, so its capacity is not the cell's capacity; give "
-                "the nominal capacity (nominal_capacity_Ah=..., on the command line "
-                "--capacity-mAh)",
-                path=s0["source"],
-            )
-        ref = float(np.mean([s["capacity_Ah"] + s["cv_capacity_Ah"] for s in full]))
-        note = (
-            f"C-rates from the lowest-rate capacity: {1e3 * ref:.4g} mAh, mean of "
-            f"{len(full)} {ref_dir}(s) at {1e3 * i_min:.4g} mA"
-        )
+        ref, note = _lowest_rate_reference(steps, rate_tol)
 
     rows, curves = [], {}
     for k, s in enumerate(sorted(steps, key=lambda s: (recs.index(s["rec"]), s["t_start_s"]))):
