@@ -100,7 +100,12 @@ def bench_fit(n: int) -> None:
         f"ohmslice {np.median(c_ours_a):.4g}, impedance.py {np.median(c_peer_a):.4g}; "
         f"worst ratio ours/theirs {np.max(c_ours_a / c_peer_a):.6f}"
     )
+    agree = np.all(np.abs(ours_a - peer_a) <= 0.01 * np.abs(peer_a), axis=1)
     print(f"ohmslice fits reported success: {sum(succ)}/{n}")
+    print(
+        f"all parameters within 1 % of impedance.py's on {agree.sum()}/{n} spectra; where "
+        f"not, chi2 ours/theirs median {np.median(c_ours_a[~agree] / c_peer_a[~agree]) if (~agree).any() else float('nan'):.3f}"
+    )
     print()
     print(
         f"{'param':>8} {'median ours':>12} {'median peer':>12} {'max |ours-peer|/peer':>21}"

@@ -13,6 +13,7 @@ from .fit import (
     fit_many,
     high_frequency_intercept,
     initial_guess,
+    initial_guesses,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "fit_many",
     "high_frequency_intercept",
     "initial_guess",
+    "initial_guesses",
 ]

@@ -413,7 +413,8 @@ class Circuit:
             for c in node.children:
                 walk(c)
 
-        walk(self._tree)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            walk(self._tree)
         df = pd.DataFrame(rows, columns=["element", "r_ohm", "tau_s", "n"])
         df["f_peak_Hz"] = 1.0 / (2 * np.pi * df["tau_s"].astype(float))
         df = df[["element", "r_ohm", "tau_s", "f_peak_Hz", "n"]]

@@ -22,15 +22,14 @@ Weighting (``sigma`` for the real and the imaginary part):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy.optimize import least_squares
 
 from ..errors import AnalysisInputError, InputError
 from ..schema import Spectrum
+from ._fitresult import FitResult, FitSeries, build_result
 from ._guess import initial_guess, initial_guesses
 from .circuits import Circuit, ParamsLike
 
@@ -42,6 +41,7 @@ __all__ = [
     "fit_many",
     "high_frequency_intercept",
     "initial_guess",
+    "initial_guesses",
 ]
 
 WEIGHTINGS = ("modulus", "proportional", "unit")
@@ -151,154 +151,6 @@ def _interior(p: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     hi_only = ~np.isfinite(lo) & np.isfinite(hi) & (out >= hi)
     out[hi_only] = hi[hi_only] - np.maximum(np.abs(out[hi_only] - hi[hi_only]), 1e-9)
     return out
-
-
-# --- the result ---------------------------------------------------------------------------
-
-
-@dataclass
-class FitResult:
-    """A fitted circuit with uncertainties.
-
-    Attributes
-    ----------
-    circuit : Circuit
-    spectrum : Spectrum
-        The data that were fitted.
-    params, errors : dict
-        Value and standard error of every parameter, impedance.py names (``R0``,
-        ``CPE1_0``, ...), circuit units. Fixed parameters have error 0; a parameter the
-        data do not determine has error ``inf``.
-    fixed : list of str
-        Names of parameters held fixed.
-    covariance, correlation : DataFrame
-        Of the free parameters.
-    chi2 : float
-        Weighted sum of squared residuals at the optimum.
-    chi2_reduced : float
-        chi2 / (2N - k), k free parameters.
-    aic, bic : float
-        2N ln(chi2 / 2N) + 2k, and 2N ln(chi2 / 2N) + k ln(2N).
-    weighting : str
-    success : bool
-        Whether the optimiser converged and every free error is finite.
-    message : str
-    n_restarts : int
-        Perturbed restarts that were run (0 when the first fit was good).
-    """
-
-    circuit: Circuit
-    spectrum: Spectrum
-    params: dict[str, float]
-    errors: dict[str, float]
-    fixed: list[str]
-    covariance: pd.DataFrame
-    correlation: pd.DataFrame
-    chi2: float
-    chi2_reduced: float
-    aic: float
-    bic: float
-    weighting: str
-    success: bool
-    message: str
-    n_restarts: int = 0
-    nfev: int = 0
-    _z_fit: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
-
-    @property
-    def values(self) -> np.ndarray:
-        """Parameter values in circuit order."""
-        return np.array(list(self.params.values()))
-
-    @property
-    def n_free(self) -> int:
-        """Number of fitted (not fixed) parameters."""
-        return len(self.params) - len(self.fixed)
-
-    def predict(self, freq_hz: Any = None) -> np.ndarray:
-        """Model impedance [Ohm] at ``freq_hz`` (default: the fitted frequencies)."""
-        if freq_hz is None:
-            return self._z_fit.copy()
-        return self.circuit.z(freq_hz, self.params)
-
-    @property
-    def residuals(self) -> pd.DataFrame:
-        """Relative residuals per point: (Z_data - Z_model) / |Z_model|, real and imaginary."""
-        z, zm = self.spectrum.z, self._z_fit
-        m = np.abs(zm)
-        return pd.DataFrame(
-            {
-                "freq_Hz": self.spectrum.freq,
-                "res_real": (z.real - zm.real) / m,
-                "res_imag": (z.imag - zm.imag) / m,
-            }
-        )
-
-    def to_frame(self) -> pd.DataFrame:
-        """Table of parameters: name, value, error (1 sigma), unit, fixed."""
-        c = self.circuit
-        return pd.DataFrame(
-            {
-                "name": c.param_names,
-                "value": [self.params[n] for n in c.param_names],
-                "error": [self.errors[n] for n in c.param_names],
-                "unit": c.param_units,
-                "fixed": [n in self.fixed for n in c.param_names],
-            }
-        )
-
-    def time_constants(self) -> pd.DataFrame:
-        """The circuit's relaxation times at the fitted parameters, with the standard
-        error of tau (``tau_err_s``) and of r (``r_err_ohm``) by error propagation
-        through the parameter covariance (finite differences of the closed forms)."""
-        c = self.circuit
-        p0 = self.values
-        base = c.time_constants(p0)
-        if base.empty:
-            return base.assign(r_err_ohm=[], tau_err_s=[])
-        free = [i for i, n in enumerate(c.param_names) if n not in self.fixed]
-        cov = self.covariance.to_numpy()
-        jt, jr = [], []
-        for i in free:
-            h = 1e-6 * max(abs(p0[i]), 1e-300)
-            q = p0.copy()
-            q[i] += h
-            other = c.time_constants(q).set_index("element").loc[base["element"]]
-            jt.append((other["tau_s"].to_numpy() - base["tau_s"].to_numpy()) / h)
-            jr.append((other["r_ohm"].to_numpy() - base["r_ohm"].to_numpy()) / h)
-        jt_arr, jr_arr = np.array(jt).T, np.array(jr).T
-        with np.errstate(invalid="ignore"):
-            base["tau_err_s"] = np.sqrt(np.einsum("ij,jk,ik->i", jt_arr, cov, jt_arr))
-            base["r_err_ohm"] = np.sqrt(np.einsum("ij,jk,ik->i", jr_arr, cov, jr_arr))
-        return base[["element", "r_ohm", "r_err_ohm", "tau_s", "tau_err_s", "f_peak_Hz", "n"]]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary."""
-        return {
-            "circuit": self.circuit.text,
-            "weighting": self.weighting,
-            "params": self.params,
-            "errors": {k: (None if not np.isfinite(v) else v) for k, v in self.errors.items()},
-            "units": dict(zip(self.circuit.param_names, self.circuit.param_units, strict=True)),
-            "fixed": self.fixed,
-            "chi2": self.chi2,
-            "chi2_reduced": self.chi2_reduced,
-            "aic": self.aic,
-            "bic": self.bic,
-            "n_points": len(self.spectrum),
-            "success": self.success,
-            "message": self.message,
-        }
-
-    def __repr__(self) -> str:
-        lines = [
-            f"FitResult('{self.circuit.text}', {len(self.spectrum)} points, "
-            f"weighting={self.weighting}, chi2={self.chi2:.4g}, success={self.success})"
-        ]
-        for n, u in zip(self.circuit.param_names, self.circuit.param_units, strict=True):
-            fx = " (fixed)" if n in self.fixed else ""
-            lines.append(f"  {n:>10} = {self.params[n]:.6g} +/- {self.errors[n]:.2g} {u}{fx}")
-        return "\n".join(lines)
 
 
 # --- the fit ------------------------------------------------------------------------------
@@ -554,84 +406,7 @@ def fit_circuit(
             f"the fit of '{circ.text}' could not start: {message}; give initial values",
             path=spec.source,
         )
-    return _result(spec, circ, problem, best, message, fix, weighting, n_restarts, nfev, n_obs)
-
-
-def _result(spec, circ, problem, best, message, fix, weighting, n_restarts, nfev, n_obs):
-    p, _ = problem.params(best.x)
-    free = problem.free
-    zm, jac = circ._zj(problem.s, p)
-    dz = zm - problem.z
-    chi2 = float(np.sum((dz.real * problem.wr) ** 2 + (dz.imag * problem.wi) ** 2))
-    k = len(free)
-    dof = n_obs - k
-    chi2_red = chi2 / dof
-    # covariance in physical parameters, computed on column-scaled J for conditioning
-    jf = jac[:, free]
-    jw = np.concatenate([jf.real * problem.wr[:, None], jf.imag * problem.wi[:, None]])
-    scale = np.where(p[free] != 0, np.abs(p[free]), 1.0)
-    js = jw * scale
-    _, sv, vt = np.linalg.svd(js, full_matrices=False)
-    ok = sv > sv[0] * 1e-12 if sv[0] > 0 else np.zeros_like(sv, dtype=bool)
-    inv = (vt[ok].T / sv[ok] ** 2) @ vt[ok]
-    cov = chi2_red * inv * np.outer(scale, scale)
-    err_free = np.sqrt(np.clip(np.diag(cov), 0, None))
-    if not ok.all():
-        # directions the data do not determine: parameters loading on them are unknown
-        null = vt[~ok]
-        undetermined = np.any(np.abs(null) > 1e-3, axis=0)
-        err_free[undetermined] = np.inf
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = cov / np.outer(err_free, err_free)
-    names_free = [circ.param_names[i] for i in free]
-    errors = dict.fromkeys(circ.param_names, 0.0)
-    for n, e in zip(names_free, err_free, strict=True):
-        errors[n] = float(e)
-    params = dict(zip(circ.param_names, map(float, p), strict=True))
-    aic = n_obs * np.log(chi2 / n_obs) + 2 * k if chi2 > 0 else -np.inf
-    bic = n_obs * np.log(chi2 / n_obs) + k * np.log(n_obs) if chi2 > 0 else -np.inf
-    success = bool(best.status > 0 and np.all(np.isfinite(err_free)))
-    if not np.all(np.isfinite(err_free)):
-        message = f"{message}; some parameters are not determined by the data"
-    return FitResult(
-        circuit=circ,
-        spectrum=spec,
-        params=params,
-        errors=errors,
-        fixed=list(fix),
-        covariance=pd.DataFrame(cov, index=names_free, columns=names_free),
-        correlation=pd.DataFrame(corr, index=names_free, columns=names_free),
-        chi2=chi2,
-        chi2_reduced=float(chi2_red),
-        aic=float(aic),
-        bic=float(bic),
-        weighting=weighting,
-        success=success,
-        message=str(message),
-        n_restarts=n_restarts,
-        nfev=int(nfev),
-        _z_fit=zm,
-    )
-
-
-# --- series of spectra ------------------------------------------------------------------
-
-
-class FitSeries(list):
-    """A list of :class:`FitResult`, one per spectrum, with a table of them all."""
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per spectrum: every parameter, its error (``<name>_err``), chi2,
-        chi2_reduced, aic, success."""
-        rows = []
-        for i, r in enumerate(self):
-            row: dict[str, Any] = {"index": i}
-            for n in r.circuit.param_names:
-                row[n] = r.params[n]
-                row[f"{n}_err"] = r.errors[n]
-            row.update(chi2=r.chi2, chi2_reduced=r.chi2_reduced, aic=r.aic, success=r.success)
-            rows.append(row)
-        return pd.DataFrame(rows).set_index("index")
+    return build_result(spec, circ, problem, best, message, fix, weighting, n_restarts, nfev, n_obs)
 
 
 def fit_many(
