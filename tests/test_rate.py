@@ -467,6 +467,20 @@ def test_compare_curves_errors():
         compare_curves(a, Curve(q[::-1], 4 - q, "discharge"))
     with pytest.raises(AnalysisInputError, match="two distinct"):
         compare_curves(a, Curve(np.zeros(3), np.ones(3), "discharge"))
+    with pytest.raises(InputError, match="direction 'dis'"):
+        compare_curves(a, Curve(q, 4 - q, "dis"))  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="reference_capacity_Ah"):
+        compare_curves(a, Curve(q, 4 - q, "discharge", -1.0))
+    with pytest.raises(InputError, match="tol_V"):
+        compare_curves(a, a, tol_V=-1)
+
+
+def test_curve_from_arrays():
+    t = np.arange(0, 3601.0, 10.0)
+    c = Curve.from_arrays(t, 4 - t / 3600, np.full(t.size, -2e-3), label="x")
+    assert c.direction == "discharge" and c.label == "x"
+    assert c.capacity_Ah[-1] == pytest.approx(2e-3 * 1.0)
+    assert c.reference_Ah == pytest.approx(2e-3)
 
 
 def two_cells(rate, x0=0.95):

@@ -179,9 +179,9 @@ class CurveComparison:
     crossings
         One row per sign change of ``dv_V`` in the order the step runs: ``x`` and its
         standard error ``x_err`` (voltage noise of the two curves / slope of dV there,
-        see :func:`compare_curves`), ``capacity_a_Ah``, ``capacity_b_Ah``, ``soc_a_pct``, ``soc_b_pct``,
-        ``dod_a_pct``, ``dod_b_pct``, ``voltage_V`` and ``higher_before`` /
-        ``higher_after`` (the label of the cell at higher voltage).
+        see :func:`compare_curves`), ``capacity_a_Ah``, ``capacity_b_Ah``,
+        ``soc_a_pct``, ``soc_b_pct``, ``dod_a_pct``, ``dod_b_pct``, ``voltage_V`` and
+        ``higher_before`` / ``higher_after`` (the label of the cell at higher voltage).
     ranges
         Stretches between crossings: ``x_from``, ``x_to``, ``higher`` (a label or
         ``"equal"``), ``mean_dv_V``, ``max_abs_dv_V``.
@@ -261,6 +261,15 @@ def compare_curves(
     """
     if x not in ("capacity", "soc", "dod"):
         raise InputError(f"parameter x = {x!r}: expected 'capacity', 'soc' or 'dod'")
+    for c, nm in ((a, "a"), (b, "b")):
+        if c.direction not in ("charge", "discharge"):
+            raise InputError(f"curve {nm}: direction {c.direction!r}; expected 'charge' or "
+                             "'discharge'")  # fmt: skip
+        if c.reference_capacity_Ah is not None and not c.reference_capacity_Ah > 0:
+            raise InputError(f"curve {nm}: reference_capacity_Ah = {c.reference_capacity_Ah}; "
+                             "expected > 0")  # fmt: skip
+    if not tol_V >= 0:
+        raise InputError(f"parameter tol_V = {tol_V}: expected >= 0")
     if a.direction != b.direction:
         raise InputError(
             f"cannot compare a {a.direction} curve ({a.label or 'a'}) with a {b.direction} "
