@@ -282,3 +282,10 @@ def test_header_count_pointing_at_a_wrong_line(write):
     with pytest.raises(FileFormatError) as exc:
         read(write("off.mpt", b"\r\n".join(lines)))
     assert "off.mpt" in str(exc.value) and "line 9" in str(exc.value)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_byte_order_marks(write, encoding):
+    text = mpt_bytes(GCPL_COLUMNS, gcpl_rows(), settings=SETTINGS).decode("latin-1")
+    rec = read(write("bom.mpt", text.encode(encoding)))
+    assert len(rec) == 15 and rec.meta["settings"]["Temperature"] == "25 °C"

@@ -4,7 +4,8 @@ Layout: ``EC-Lab ASCII FILE`` (or ``BT-Lab ASCII FILE``), ``Nb header lines : N`
 technique name, ``key : value`` settings, a fixed-width table of technique parameters
 (one 20-character column per sequence step ``Ns``), then on line N the tab-separated
 column names and from line N+1 the data. Numbers use a decimal point or a decimal comma
-(the Windows locale); the text is Latin-1 (UTF-8 headers are accepted too). Files
+(the Windows locale); the text is Latin-1 (UTF-8, with or without byte-order mark,
+and UTF-16 are accepted too). Files
 exported without header start directly with the column-name line.
 
 The data block is parsed in one vectorised ``pandas.read_csv`` call; columns are mapped
@@ -56,9 +57,20 @@ _ECLAB_COLUMNS = {
 }
 
 
+def _plain(data: bytes) -> bytes:
+    """The file's bytes without a byte-order mark; UTF-16 text re-encoded as UTF-8."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace").encode("utf-8")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:]
+    return data
+
+
 def sniff(head: bytes) -> int:
     """YES for the EC-Lab/BT-Lab magic line, or a first line of tab-separated EC-Lab
-    column names (``time/s`` or ``freq/Hz`` and at least one more); NO otherwise."""
+    column names (``time/s`` or ``freq/Hz`` and at least one more); NO otherwise.
+    A byte-order mark (UTF-8 or UTF-16) is looked through."""
+    head = _plain(head)
     if head.startswith(MAGICS):
         return YES
     first = head.split(b"\n", 1)[0].rstrip(b"\r").decode("latin-1")
@@ -201,7 +213,7 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     InvalidDataError
         Always naming the file, and the row or column where one is concerned.
     """
-    data = path.read_bytes()
+    data = _plain(path.read_bytes())
     lines, n_header, col_start = _split_header(data, path)
     col_end = data.find(b"\n", col_start)
     col_end = len(data) if col_end < 0 else col_end + 1
