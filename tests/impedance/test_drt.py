@@ -256,3 +256,54 @@ def test_real_measured_spectrum(shared_data):
     assert res.r_pol_ohm > 50
     rms = np.sqrt(np.mean(res.residuals_real**2 + res.residuals_imag**2) / 2)
     assert rms < 0.02
+
+
+def _csv(tmp_path, f, z):
+    import pandas as pd
+
+    path = tmp_path / "spectrum.csv"
+    pd.DataFrame({"freq_Hz": f, "z_real_ohm": z.real, "z_imag_ohm": z.imag}).to_csv(
+        path, index=False
+    )
+    return path
+
+
+def test_cli_drt_table_json_and_plot(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from ohmslice.cli import app
+
+    path = _csv(tmp_path, F, noisy(three_process(F), 0.003))
+    runner = CliRunner()
+    out = runner.invoke(app, ["eis", "drt", str(path), "--boot", "5"])
+    assert out.exit_code == 0, out.output
+    assert "tau [s]" in out.output and "R_inf" in out.output
+    fig = tmp_path / "drt.png"
+    out = runner.invoke(
+        app, ["eis", "drt", str(path), "--json", "--lambda", "1e-4", "--plot", str(fig)]
+    )
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["lambda"] == 1e-4 and data["lambda_method"] == "fixed"
+    taus = [p["tau_s"] for p in data["peaks"]]
+    for tau0 in TAUS:
+        assert min(abs(np.log(t / tau0)) for t in taus) < np.log(1.1)
+    assert fig.stat().st_size > 10_000
+    sym = runner.invoke(app, ["eis", "drt", str(path), "--json", "--symmetric", "--boot", "0"])
+    assert json.loads(sym.output)["symmetric"]["r_sep_source"] == "high-frequency intercept"
+
+
+@pytest.mark.parametrize(
+    "args", [["--lambda", "abc"], ["--lambda", "-1"], ["--part", "x"], ["--order", "5"]]
+)
+def test_cli_drt_bad_options(tmp_path, args):
+    from typer.testing import CliRunner
+
+    from ohmslice.cli import app
+
+    path = _csv(tmp_path, F, three_process(F))
+    out = CliRunner().invoke(app, ["eis", "drt", str(path), *args])
+    assert out.exit_code == 2
+    assert "error" in out.output

@@ -162,3 +162,39 @@ def test_half_percent_noise_passes_and_one_outlier_fails():
     out = lin_kk(Spectrum.from_arrays(F, bad))
     assert not out.passed
     assert out.max_residual > 4 * out.noise_estimate
+
+
+def test_cli_kk(tmp_path):
+    import json
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from ohmslice.cli import app
+
+    rng = np.random.default_rng(3)
+    t = sweep_times(F)
+    grow = 1 + 0.3 * t / t.max()
+    runner = CliRunner()
+    for name, z, ok in (
+        ("steady", noisy(cathode_z(F), 0.002, rng), True),
+        ("drift", noisy(cathode_z(F, r2=30 * grow, rw=40 * grow), 0.002, rng), False),
+    ):
+        path = tmp_path / f"{name}.csv"
+        pd.DataFrame({"freq_Hz": F, "z_real_ohm": z.real, "z_imag_ohm": z.imag}).to_csv(
+            path, index=False
+        )
+        out = runner.invoke(app, ["eis", "kk", str(path)])
+        assert out.exit_code == 0, out.output
+        assert ("pass" if ok else "FAIL") in out.output
+        fig = tmp_path / f"{name}.png"
+        out = runner.invoke(app, ["eis", "kk", str(path), "--json", "--plot", str(fig)])
+        data = json.loads(out.output)
+        assert data["passed"] is ok and data["m"] >= 3
+        assert fig.stat().st_size > 10_000
+        strict = runner.invoke(app, ["eis", "kk", str(path), "--strict"])
+        assert strict.exit_code == (0 if ok else 1)
+    bad = runner.invoke(app, ["eis", "kk", str(path), "--c", "2"])
+    assert bad.exit_code == 2 and "c=2" in bad.output
+    missing = runner.invoke(app, ["eis", "kk", str(tmp_path / "nope.csv")])
+    assert missing.exit_code == 2

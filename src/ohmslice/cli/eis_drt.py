@@ -1,0 +1,166 @@
+"""``ohmslice eis drt`` and ``ohmslice eis kk``: DRT peak table and lin-KK validity check."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import typer
+
+from ._app import console, input_errors
+from .eis import eis_app, load_spectrum, per_electrode
+
+SWEEP = typer.Option(0, "--sweep", help="Which sweep of a multi-sweep file (0 = first).")
+SYMMETRIC = typer.Option(
+    False,
+    "--symmetric",
+    help="Symmetric cell: analyse one electrode, (Z - R_sep)/2, R_sep from the "
+    "high-frequency intercept unless --r-sep is given.",
+)
+R_SEP = typer.Option(None, "--r-sep", help="Separator resistance [Ohm] for --symmetric.")
+JSON = typer.Option(False, "--json", help="Print the result as JSON.")
+
+
+def _lam(text: str):
+    from ..errors import InputError
+
+    if text in ("gcv", "lcurve"):
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(f"--lambda {text}: expected 'gcv', 'lcurve' or a number > 0")
+    return value
+
+
+def _g(v: float) -> str:
+    return f"{v:.4g}" if math.isfinite(v) else "inf"
+
+
+@eis_app.command("drt")
+@input_errors
+def drt_command(
+    file: Path = typer.Argument(..., help="Instrument file holding an impedance spectrum."),
+    lam: str = typer.Option(
+        "gcv", "--lambda", help="Regularisation: 'gcv' (default), 'lcurve' or a number."
+    ),
+    part: str = typer.Option("both", "--part", help="Fit 'both' parts of Z, 'real' or 'imag'."),
+    basis: str = typer.Option("rbf", "--basis", help="'rbf' (Gaussian) or 'pwl' basis."),
+    order: int = typer.Option(1, "--order", help="Derivative order penalised: 0, 1 or 2."),
+    n_boot: int = typer.Option(
+        30, "--boot", help="Bootstrap resamples for the uncertainties (0: none)."
+    ),
+    prominence: float = typer.Option(
+        0.02, "--prominence", help="Peak prominence floor, fraction of the largest gamma."
+    ),
+    symmetric: bool = SYMMETRIC,
+    r_sep: float = R_SEP,
+    sweep: int = SWEEP,
+    plot: Path = typer.Option(
+        None, "--plot", help="Write Nyquist, Bode and DRT figure here (.png/.pdf/.svg)."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Distribution of relaxation times: one row per process (tau, f_peak, R +- error)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..impedance.drt import drt
+
+    lam_value = _lam(lam)
+    spectrum = load_spectrum(file, sweep)
+    spectrum, note = per_electrode(spectrum, symmetric, r_sep)
+    res = drt(spectrum, lam=lam_value, part=part, basis=basis, order=order, n_boot=n_boot)
+    peaks = res.peaks(prominence=prominence)
+    if plot is not None:
+        from ..report.eis_figures import plot_spectrum
+
+        plot_spectrum(spectrum, drt=res, path=plot, prominence=prominence)
+    if as_json:
+        out = {"file": str(file), "sweep": sweep, "symmetric": note, **res.summary()}
+        out["peaks"] = json.loads(peaks.to_json(orient="records"))
+        out["plot"] = None if plot is None else str(plot)
+        typer.echo(json.dumps(out, indent=2))
+        return
+    table = Table(
+        title=f"{file.name}  sweep {sweep}  DRT ({len(spectrum)} points)", title_justify="left"
+    )
+    for col in ("#", "tau [s]", "f_peak [Hz]", "R [Ohm]", "share"):
+        table.add_column(escape(col), justify="right")
+    total = peaks["r_ohm"].sum() if len(peaks) else math.nan
+    for i, pk in enumerate(peaks.itertuples(), start=1):
+        table.add_row(
+            str(i),
+            f"{_g(pk.tau_s)} ± {_g(pk.tau_err_s)}",
+            _g(pk.f_peak_Hz),
+            f"{_g(pk.r_ohm)} ± {_g(pk.r_err_ohm)}",
+            f"{100 * pk.r_ohm / total:.0f} %",
+        )
+    console.print(table)
+    console.print(
+        f"R_inf = {_g(res.r_inf_ohm)} ± {_g(res.r_inf_err_ohm)} Ohm, "
+        f"L = {_g(res.inductance_h)} ± {_g(res.inductance_err_h)} H, "
+        f"R_pol = {_g(res.r_pol_ohm)} ± {_g(res.r_pol_err_ohm)} Ohm; "
+        f"lambda = {res.lam:.3g} ({res.lam_method}), rms residual "
+        f"{100 * res.summary()['rms_residual']:.2g} %"
+    )
+    if note:
+        console.print(
+            f"symmetric cell: per-electrode spectrum (Z - R_sep)/2 with R_sep = "
+            f"{note['r_sep_ohm']:.4g} Ohm ({note['r_sep_source']})"
+        )
+    if res.settings["lambda_at_bound"]:
+        console.print("[yellow]warning:[/] lambda at the end of its search range")
+    if plot is not None:
+        console.print(f"figure written to {plot}")
+
+
+@eis_app.command("kk")
+@input_errors
+def kk_command(
+    file: Path = typer.Argument(..., help="Instrument file holding an impedance spectrum."),
+    c: float = typer.Option(0.85, "--c", help="mu cut-off choosing the number of RC elements."),
+    m: int = typer.Option(None, "--m", help="Fixed number of RC elements (no automatic choice)."),
+    threshold: float = typer.Option(
+        0.01, "--threshold", help="Largest acceptable rms relative residual (0.01 = 1 %)."
+    ),
+    capacitance: bool = typer.Option(
+        False, "--capacitance", help="Add a series capacitor (no low-frequency intercept)."
+    ),
+    fit: str = typer.Option("complex", "--fit", help="Fit 'complex', 'real' or 'imag' part."),
+    sweep: int = SWEEP,
+    plot: Path = typer.Option(
+        None, "--plot", help="Write the residual figure here (.png/.pdf/.svg)."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Exit with code 1 when the test fails."),
+    as_json: bool = JSON,
+) -> None:
+    """Linear Kramers-Kronig test (Schönleber): M, mu, residuals, pass or fail."""
+    from ..impedance.kk import lin_kk
+
+    spectrum = load_spectrum(file, sweep)
+    res = lin_kk(spectrum, c=c, m=m, fit=fit, add_capacitance=capacitance, threshold=threshold)
+    if plot is not None:
+        from ..report.eis_figures import plot_kk
+
+        plot_kk(res, path=plot)
+    if as_json:
+        out = {"file": str(file), "sweep": sweep, **res.summary()}
+        out["plot"] = None if plot is None else str(plot)
+        typer.echo(json.dumps(out, indent=2))
+    else:
+        verdict = "[green]pass[/]" if res.passed else "[bold red]FAIL[/]"
+        console.print(
+            f"{file.name}  sweep {sweep}  lin-KK ({len(spectrum)} points, {res.fit} fit)\n"
+            f"M = {res.m} RC elements, mu = {res.mu:.3f} (c = {res.c})\n"
+            f"residuals: rms {100 * res.noise_estimate:.3g} %, max "
+            f"{100 * res.max_residual:.3g} % of |Z|; pseudo chi2 = {res.pseudo_chi2:.3g}\n"
+            f"limit: rms <= {100 * res.threshold:.3g} %, max <= max(limit, 4 rms): {verdict}"
+        )
+        if plot is not None:
+            console.print(f"figure written to {plot}")
+    if strict and not res.passed:
+        raise typer.Exit(1)
