@@ -97,6 +97,7 @@ def test_real_files(shared_data):
     out = _out(res)
     assert "MB, PEIS" in out and "8 sweep(s) of 70 points" in out
     assert "[biologic-mpr]" in out  # rich markup escaped
+    assert "started" in out and "2021-08-23" in out and "08/23/2021" in out
 
 
 def test_truncated_real_mpr(shared_data, tmp_path):

@@ -74,6 +74,10 @@ def summarize(result: Any) -> list[tuple[str, str]]:
     if meta.get("instrument"):
         lines.append(("instrument", str(meta["instrument"])))
     lines.append(("technique(s)", _techniques(items)))
+    settings = meta.get("settings") or {}
+    started = settings.get("Acquisition started on") or settings.get("acquisition_start")
+    if started:
+        lines.append(("started", str(started)))
     if meta.get("rows_in_file") is not None:
         lines.append(("rows in file", str(meta["rows_in_file"])))
     recs = [x for x in items if isinstance(x, Recording)]
