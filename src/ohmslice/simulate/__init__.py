@@ -1,0 +1,52 @@
+"""Synthetic cells and studies whose resistances are known.
+
+* :mod:`~ohmslice.simulate.cell` -- NCM523 | LPSCl | In-Li half-cell model: OCV(SOC) and
+  SOC-dependent impedance (contact R||C, charge-transfer Zarc, finite Warburg), exact
+  spectra of the half cell and of the symmetric cell;
+* :mod:`~ohmslice.simulate.rc` -- RC expansions of CPE/Warburg elements (0.2 % accurate);
+* :mod:`~ohmslice.simulate.programme` -- CC, CV, rest, repeat; CC-CV, GITT, HPPC, rate;
+* :mod:`~ohmslice.simulate.run` -- exact time integration and EC-Lab-like recording;
+* :mod:`~ohmslice.simulate.noise` -- voltage, current and impedance noise;
+* :mod:`~ohmslice.simulate.writers` -- EC-Lab .mpt (GITT/GCPL, PEIS) and CSV writers;
+* :mod:`~ohmslice.simulate.reference` -- the seed's study on two cathodes + truth.json.
+"""
+
+from .cell import OCV, OCV_NCM523_VS_LI, CellModel, ElectrodeParameters, ncm523_cell, table
+from .noise import INSTRUMENT, QUIET, NoiseModel
+from .programme import CC, CV, Repeat, Rest, cc_cv_charge, cc_cv_discharge, gitt, hppc, rate_step
+from .rc import RCChain, warburg_rc, zarc_rc
+from .reference import reference_cells, write_reference_study
+from .run import SimResult, State, simulate
+from .writers import write_csv, write_mpt, write_mpt_spectrum
+
+__all__ = [
+    "CC",
+    "CV",
+    "INSTRUMENT",
+    "OCV",
+    "OCV_NCM523_VS_LI",
+    "QUIET",
+    "CellModel",
+    "ElectrodeParameters",
+    "NoiseModel",
+    "RCChain",
+    "Repeat",
+    "Rest",
+    "SimResult",
+    "State",
+    "cc_cv_charge",
+    "cc_cv_discharge",
+    "gitt",
+    "hppc",
+    "ncm523_cell",
+    "rate_step",
+    "reference_cells",
+    "simulate",
+    "table",
+    "warburg_rc",
+    "write_csv",
+    "write_mpt",
+    "write_mpt_spectrum",
+    "write_reference_study",
+    "zarc_rc",
+]

@@ -117,7 +117,8 @@ class SimResult:
         One row per executed step: ``step``, ``cycle``, ``ns``, ``kind``, ``label``,
         ``t_start_s``, ``t_end_s``, ``current_A`` (set current; NaN for CV),
         ``x_start``, ``x_end``, ``x_param`` (SOC fraction at which a single-chunk step's
-        parameters were evaluated), ``v_start_V`` (voltage just before the step),
+        parameters were evaluated; NaN for several chunks), ``chunks`` (number of
+        parameter chunks; 0 for CV), ``v_start_V`` (voltage just before the step),
         ``v_end_V``, ``end_reason`` (``duration``, ``v_min``, ``v_max``, ``i_cutoff``).
     soc
         True SOC fraction x at every recorded row.
@@ -294,8 +295,7 @@ class _Engine:
         x_rel = st.x + i * grid / self.q
         keep = _record(grid, volts, step.record_dt_s, step.record_dE_V)
         out = _StepOut(st.t + grid, volts, np.full(grid.size, i), x_rel, keep, reason)
-        x_param = x_params[0] if len(x_params) == 1 else np.nan
-        return out, end, x_param
+        return out, end, x_params
 
     def run_cv(self, st: State, step: CV, where: str) -> tuple[_StepOut, State, float]:
         v_set = float(step.voltage_V)
@@ -333,7 +333,7 @@ class _Engine:
         t_arr, i_arr = np.array(ts), np.array(is_)
         keep = _record(t_arr, i_arr, step.record_dt_s, step.record_dI_A)
         out = _StepOut(st.t + t_arr, np.array(vs), i_arr, np.array(xs), keep, reason)
-        return out, State(st.t + t_rel, x, v), np.nan
+        return out, State(st.t + t_rel, x, v), []
 
 
 def _grid(t_total: float, dt: float) -> np.ndarray:
@@ -451,7 +451,8 @@ def simulate(
                 "current_A": i_set,
                 "x_start": state.x,
                 "x_end": new.x,
-                "x_param": xp,
+                "x_param": xp[0] if len(xp) == 1 else np.nan,
+                "chunks": len(xp),
                 "v_start_V": v_before,
                 "v_end_V": float(out.v[-1]) if out.v.size else v_before,
                 "end_reason": out.end_reason,
