@@ -12,8 +12,8 @@ format              what                                           suffixes
 ==================  =============================================  =====================
 ``biologic-mpr``    BioLogic EC-Lab binary (via galvani)           ``.mpr``
 ``biologic-mpt``    BioLogic EC-Lab text export                    ``.mpt``
-``table``           CSV / TSV / Parquet with recognisable columns  ``.csv .tsv .txt
-                                                                   .parquet``
+``table``           CSV / TSV / Parquet with recognisable columns  ``.csv .tsv .txt .dat
+                                                                   .parquet .pq``
 ==================  =============================================  =====================
 
 A file holding both impedance sweeps and time-series rows (an EC-Lab Modulo Bat sequence,
