@@ -83,6 +83,16 @@ def test_bad_input(tmp_path, files):
     assert res.exit_code == 2 and "xlsx" in res.output
     res = runner.invoke(app, ["rate", str(tmp_path / "missing.csv")])
     assert res.exit_code == 2
+    res = runner.invoke(app, ["rate", str(paths["L_SE"]), "--plot", str(tmp_path / "x.gif")])
+    assert res.exit_code == 2 and "figure format '.gif'" in res.output
+    res = runner.invoke(app, ["rate", str(paths["L_SE"]), "-o", str(tmp_path / "no" / "t.csv")])
+    assert res.exit_code == 2 and "folder does not exist" in res.output
+    res = runner.invoke(app, ["rate", str(paths["L_SE"]), "--rates", "fast"])
+    assert res.exit_code == 2 and "--rates" in res.output
+    res = runner.invoke(app, ["rate", str(paths["L_SE"]), "--rates", "5", "--plot",
+                              str(tmp_path / "p.png"), "-o", str(tmp_path / "t.csv")])  # fmt: skip
+    assert res.exit_code == 2 and "rates present" in res.output
+    assert not (tmp_path / "p.png").exists() and not (tmp_path / "t.csv").exists()
     res = runner.invoke(app, ["rate"])
     assert res.exit_code == 2 and "no file given" in res.output
     res = runner.invoke(app, ["rate", str(paths["L_SE"]), "--capacity-mAh", "-1"])

@@ -141,14 +141,24 @@ def rate(
         None, "--cell", help="NAME=FILE for several cells; repeat (same NAME gathers files)."
     ),
     capacity_mAh: float | None = typer.Option(
-        None, "--capacity-mAh", help="Nominal capacity [mAh] defining 1C (else: 0.1C capacity)."
+        None,
+        "--capacity-mAh",
+        help="Nominal capacity, mAh, defining 1C (else: the lowest-rate capacity).",
     ),
-    mass_mg: float | None = typer.Option(None, "--mass-mg", help="Active mass [mg] for mAh/g."),
-    area_cm2: float | None = typer.Option(None, "--area-cm2", help="Area [cm2] for mAh/cm2."),
-    v_min: float | None = typer.Option(None, "--v-min", help="Lower cut-off voltage [V]."),
-    v_max: float | None = typer.Option(None, "--v-max", help="Upper cut-off voltage [V]."),
+    mass_mg: float | None = typer.Option(
+        None, "--mass-mg", help="Active-material mass, mg, for mAh/g."
+    ),
+    area_cm2: float | None = typer.Option(
+        None, "--area-cm2", help="Electrode area, cm2, for mAh/cm2."
+    ),
+    v_min: float | None = typer.Option(
+        None, "--v-min", help="Lower cut-off voltage, V (else inferred)."
+    ),
+    v_max: float | None = typer.Option(
+        None, "--v-max", help="Upper cut-off voltage, V (else inferred)."
+    ),
     step_time_s: list[float] = typer.Option(
-        None, "--step-time-s", help="Programmed step duration [s] (repeatable)."
+        None, "--step-time-s", help="Programmed step duration, s (repeatable)."
     ),
     output: Path | None = typer.Option(
         None, "-o", "--output", help="Write the step table (.csv or .parquet)."
@@ -160,7 +170,10 @@ def rate(
     x: str = typer.Option("dod", "--x", help="Curve comparison axis: dod, soc or capacity."),
 ) -> None:
     """Capacity, energy, end voltage and retention of every constant-current charge and
-    discharge vs C-rate; with several cells, where their discharge curves cross."""
+    discharge vs C-rate; with several cells, where their discharge curves cross.
+
+    The FILE arguments are all of one cell; give several cells with --cell NAME=FILE.
+    """
     import pandas as pd
 
     from ..io import read_recording
@@ -178,9 +191,17 @@ def rate(
                      ("--area-cm2", area_cm2)):  # fmt: skip
         if val is not None and not val > 0:
             raise InputError(f"{opt} {val}: expected a value > 0")
-    if output is not None and output.suffix.lower() not in TABLE_SUFFIXES:
-        raise InputError(f"table format '{output.suffix}' not supported; use .csv or .parquet",
-                         path=output)  # fmt: skip
+    # check both outputs before any work, so that nothing is written half-way
+    from ..report._save import FORMATS
+
+    for path, kinds, what in ((output, TABLE_SUFFIXES, "table"), (plot, FORMATS, "figure")):
+        if path is None:
+            continue
+        if path.suffix.lower() not in kinds:
+            raise InputError(f"{what} format '{path.suffix}' not supported; use one of {kinds}",
+                             path=path)  # fmt: skip
+        if not path.parent.is_dir():
+            raise InputError("folder does not exist", path=path.parent)
     groups = _cells(list(files or []), list(cell or []))
     results = {}
     for name, paths in groups.items():
@@ -198,11 +219,15 @@ def rate(
         _print_cell(res)
     if len(results) >= 2:
         _print_crossings(results, x)
+    fig = None
+    if plot is not None:  # drawn before anything is written: a bad --rates writes nothing
+        from ..report._save import save_figure
+        from ..report.rate_figures import plot_rate_report
+
+        fig = plot_rate_report(results, rates=rate_list, x=x)
     if output is not None:
         _write_table(pd.concat([r.steps for r in results.values()], ignore_index=True), output)
         console.print(f"wrote {output}")
-    if plot is not None:
-        from ..report.rate_figures import plot_rate_report
-
-        plot_rate_report(results, rates=rate_list, x=x, path=plot)
+    if fig is not None and plot is not None:
+        save_figure(fig, plot)
         console.print(f"wrote {plot}")
