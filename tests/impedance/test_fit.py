@@ -191,6 +191,16 @@ def test_bad_input_raises_input_error():
         fit_circuit([1, 2, 3], c)
 
 
+def test_start_from_given_or_drt_peaks():
+    c = Circuit(CATHODE)
+    spec = noisy(c, CATHODE_TRUE, 0.005, np.random.default_rng(7))
+    for peaks in ([(1.6e-7, 10.0), (3e-4, 50.0)], "drt"):
+        res = fit_circuit(spec, c, peaks=peaks)
+        assert np.all(np.abs(z_scores(res, CATHODE_TRUE)) < 2.5), (peaks, res)
+    with pytest.raises(InputError, match="peaks="):
+        fit_circuit(spec, c, peaks="ladder")
+
+
 def test_fit_many_warm_starts_a_series():
     c = Circuit(CATHODE)
     rng = np.random.default_rng(8)
@@ -274,6 +284,15 @@ def test_cli_eis_fit_json_and_table(tmp_path):
     res = runner.invoke(app, ["eis", "fit", str(f), "-c", CATHODE])
     assert res.exit_code == 0, res.output
     assert "CPE1_1" in res.output and "AIC" in res.output and "chi2" in res.output
+    res = runner.invoke(app, ["eis", "fit", str(f), "-c", CATHODE, "--f-min", "0.1", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["n_points"] == 71
+    # cut below the contact arc: its parameters are reported as undetermined, no crash
+    res = runner.invoke(app, ["eis", "fit", str(f), "-c", CATHODE, "--f-max", "1e4", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["n_points"] == 61 and not out["success"]
+    assert None in out["errors"].values()
 
 
 def test_cli_eis_fit_symmetric(tmp_path):
@@ -303,6 +322,22 @@ def test_cli_eis_fit_symmetric(tmp_path):
     assert "high-frequency intercept" in res.output
 
 
+def test_cli_eis_fit_plot(tmp_path):
+    from typer.testing import CliRunner
+
+    from ohmslice.cli import app
+
+    c = Circuit("R0-p(R1,CPE1)")
+    f = tmp_path / "rc.csv"
+    _write_csv(
+        f, noisy(c, [1.0, 20.0, q_of(20.0, 1e-3, 0.85), 0.85], 0.003, np.random.default_rng(2))
+    )
+    png = tmp_path / "fit.png"
+    res = CliRunner().invoke(app, ["eis", "fit", str(f), "-c", "R0-p(R1,CPE1)", "--plot", str(png)])
+    assert res.exit_code == 0, res.output
+    assert png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
+
+
 def test_cli_eis_fit_errors(tmp_path):
     from typer.testing import CliRunner
 
@@ -318,5 +353,7 @@ def test_cli_eis_fit_errors(tmp_path):
     assert res.exit_code == 2 and "sweep" in res.output
     res = runner.invoke(app, ["eis", "fit", str(f), "-c", "R0-p(R1,C1)", "--r-sep", "3"])
     assert res.exit_code == 2 and "--symmetric" in res.output
+    res = runner.invoke(app, ["eis", "fit", str(f), "-c", "R0-p(R1,C1)", "--f-min", "1e7"])
+    assert res.exit_code == 2 and "no point" in res.output
     res = runner.invoke(app, ["eis", "fit", str(tmp_path / "nope.csv"), "-c", "R0"])
     assert res.exit_code == 2

@@ -37,6 +37,25 @@ def load_spectrum(file: Path, sweep: int):
     return spectra[sweep]
 
 
+def crop(spectrum, f_min: float | None, f_max: float | None):
+    """Keep the points with f_min <= f <= f_max [Hz] (either bound optional)."""
+    from ..errors import InputError
+
+    if f_min is None and f_max is None:
+        return spectrum
+    f = spectrum.freq
+    keep = (f >= (f_min if f_min is not None else 0.0)) & (
+        f <= (f_max if f_max is not None else float("inf"))
+    )
+    if not keep.any():
+        raise InputError(
+            f"no point between --f-min {f_min} and --f-max {f_max} Hz; the spectrum spans "
+            f"{f.min():.4g}..{f.max():.4g} Hz",
+            path=spectrum.source,
+        )
+    return type(spectrum)(spectrum.data.loc[keep].reset_index(drop=True), spectrum.meta)
+
+
 def per_electrode(spectrum, symmetric: bool, r_sep: float | None):
     """Apply ``--symmetric``/``--r-sep``; returns the spectrum and a note saying what was done."""
     from ..errors import InputError
@@ -81,10 +100,17 @@ def fit_command(
         None, "--r-sep", help="Separator resistance [Ohm] for --symmetric."
     ),
     sweep: int = typer.Option(0, "--sweep", help="Which sweep of a multi-sweep file (0 = first)."),
+    f_min: float = typer.Option(None, "--f-min", help="Ignore points below this frequency [Hz]."),
+    f_max: float = typer.Option(None, "--f-max", help="Ignore points above this frequency [Hz]."),
     weighting: str = typer.Option(
         "modulus", "--weighting", help="Residual weighting: modulus, proportional or unit."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    plot: Path = typer.Option(
+        None,
+        "--plot",
+        help="Write Nyquist + Bode with the fit drawn over the data (.png/.pdf/.svg).",
+    ),
 ) -> None:
     """Fit an equivalent circuit to a spectrum: values, standard errors, chi2, AIC."""
     from rich.table import Table
@@ -92,10 +118,15 @@ def fit_command(
     from ..impedance import Circuit, fit_circuit
 
     circ = Circuit(circuit)  # parse errors before reading the file
-    spectrum = load_spectrum(file, sweep)
+    spectrum = crop(load_spectrum(file, sweep), f_min, f_max)
     spectrum, note = per_electrode(spectrum, symmetric, r_sep)
     res = fit_circuit(spectrum, circ, weighting=weighting)
     tc = res.time_constants()
+    if plot is not None:
+        from ..report.eis_figures import plot_spectrum
+
+        what = "per electrode" if note else "cell"
+        plot_spectrum(spectrum, fit=res, path=plot, title=f"{file.name} ({what}): {circ.text}")
 
     if as_json:
         out = res.to_dict()
@@ -103,6 +134,7 @@ def fit_command(
         out["sweep"] = sweep
         out["symmetric"] = note
         out["time_constants"] = json.loads(tc.to_json(orient="records"))
+        out["plot"] = None if plot is None else str(plot)
         typer.echo(json.dumps(out, indent=2))
         return
 
@@ -139,5 +171,7 @@ def fit_command(
             f"symmetric cell: per-electrode spectrum (Z - R_sep)/2 with R_sep = "
             f"{note['r_sep_ohm']:.4g} Ohm ({note['r_sep_source']})"
         )
+    if plot is not None:
+        console.print(f"figure written to {plot}")
     if not res.success:
         console.print(f"[yellow]warning:[/] {res.message}")

@@ -124,17 +124,25 @@ class FitResult:
         free = [i for i, n in enumerate(c.param_names) if n not in self.fixed]
         cov = self.covariance.to_numpy()
         jt, jr = [], []
-        for i in free:
-            h = 1e-6 * max(abs(p0[i]), 1e-300)
-            q = p0.copy()
-            q[i] += h
-            other = c.time_constants(q).set_index("element").loc[base["element"]]
-            jt.append((other["tau_s"].to_numpy() - base["tau_s"].to_numpy()) / h)
-            jr.append((other["r_ohm"].to_numpy() - base["r_ohm"].to_numpy()) / h)
-        jt_arr, jr_arr = np.array(jt).T, np.array(jr).T
-        with np.errstate(invalid="ignore"):
-            base["tau_err_s"] = np.sqrt(np.einsum("ij,jk,ik->i", jt_arr, cov, jt_arr))
-            base["r_err_ohm"] = np.sqrt(np.einsum("ij,jk,ik->i", jr_arr, cov, jr_arr))
+        with np.errstate(all="ignore"):
+            for i in free:
+                h = 1e-6 * max(abs(p0[i]), 1e-300)
+                q = p0.copy()
+                q[i] += h
+                other = c.time_constants(q).set_index("element").loc[base["element"]]
+                jt.append((other["tau_s"].to_numpy() - base["tau_s"].to_numpy()) / h)
+                jr.append((other["r_ohm"].to_numpy() - base["r_ohm"].to_numpy()) / h)
+            jt_arr, jr_arr = np.array(jt).T, np.array(jr).T
+            err = np.array([self.errors[c.param_names[i]] for i in free])
+            for col, jac in (("tau_err_s", jt_arr), ("r_err_ohm", jr_arr)):
+                var = np.einsum("ij,jk,ik->i", np.nan_to_num(jac), cov, np.nan_to_num(jac))
+                out = np.sqrt(np.clip(var, 0, None))
+                # a quantity that depends on an undetermined parameter is undetermined
+                unknown = np.any((jac != 0) & ~np.isfinite(err), axis=1) | ~np.isfinite(jac).all(
+                    axis=1
+                )
+                out[unknown] = np.inf
+                base[col] = out
         return base[["element", "r_ohm", "r_err_ohm", "tau_s", "tau_err_s", "f_peak_Hz", "n"]]
 
     def to_dict(self) -> dict[str, Any]:

@@ -198,7 +198,8 @@ def initial_guesses(
     n_arcs = len(arcs)
     sets: list[list[tuple[float, float]]] = []
     if peaks is not None:
-        sets.append(sorted((float(t), float(r)) for t, r in peaks if t > 0 and r > 0))
+        given = sorted((float(t), float(r)) for t, r in peaks if 0 < t <= tau_end and r > 0)
+        sets.append(sorted(sorted(given, key=lambda tr: -tr[1])[:n_arcs]))
     if n_arcs:
         pool = _ladder_peaks(w, z, tau_end, 5)
         pool.append((0.5 / w.max(), 0.05 * r_arcs))  # an arc above the window
@@ -217,8 +218,12 @@ def initial_guesses(
         p = base.copy()
         taus = [t for t, _ in found][:n_arcs]
         heights = [r for _, r in found][:n_arcs]
-        # missing arcs: fill the largest gaps in log tau, small resistance
+        # missing arcs: first one just above the window (a contact arc the data only
+        # touch), then in the largest gaps in log tau; small resistance
         lo_t, hi_t = 1.0 / w.max(), 1.0 / w.min()
+        if len(taus) < n_arcs and not any(t < 10 * lo_t for t in taus):
+            taus.insert(0, 0.5 * lo_t)
+            heights.insert(0, 0.05 * r_arcs)
         while len(taus) < n_arcs:
             grid = np.log([lo_t, *taus, hi_t])
             gaps = np.diff(grid)

@@ -256,6 +256,13 @@ def _solve(problem: _Problem, x0: np.ndarray, max_nfev: int | None):
     return res, res.message
 
 
+def _drt_peaks(spec: Spectrum) -> list[tuple[float, float]]:
+    from .drt import drt
+
+    table = drt(spec, n_boot=0).peaks()
+    return [(float(t), float(r)) for t, r in zip(table["tau_s"], table["r_ohm"], strict=True)]
+
+
 def fit_circuit(
     spectrum: Spectrum | tuple[np.ndarray, np.ndarray],
     circuit: Circuit | str,
@@ -267,7 +274,7 @@ def fit_circuit(
     restarts: int = 10,
     seed: int = 0,
     max_nfev: int | None = None,
-    peaks: Sequence[tuple[float, float]] | None = None,
+    peaks: Sequence[tuple[float, float]] | str | None = None,
 ) -> FitResult:
     """Fit an equivalent circuit to an impedance spectrum.
 
@@ -301,8 +308,10 @@ def fit_circuit(
     max_nfev
         Cap on function evaluations per start (default: SciPy's).
     peaks
-        ``(tau_s, r_ohm)`` of the spectrum's processes (e.g. DRT peaks) for the
-        automatic initial guess.
+        ``(tau_s, r_ohm)`` of the spectrum's processes for the automatic initial guess,
+        or ``"drt"`` to take them from the peaks of :func:`ohmslice.impedance.drt.drt`
+        (default: a quick RC-ladder estimate; either way the other readings of the
+        spectrum remain as restarts).
 
     Returns
     -------
@@ -332,6 +341,9 @@ def fit_circuit(
             f"{n_free} free parameters of '{circ.text}' (need more than {n_free} values)",
             path=spec.source,
         )
+    peaks = _drt_peaks(spec) if isinstance(peaks, str) and peaks == "drt" else peaks
+    if isinstance(peaks, str):
+        raise InputError(f"peaks='{peaks}': expected 'drt' or a list of (tau_s, r_ohm)")
     lo, hi = _resolve_bounds(circ, bounds)
     sig_r, sig_i = _sigma(z, weighting)
     if np.any(sig_r <= 0) or np.any(sig_i <= 0):
