@@ -243,13 +243,14 @@ class _Engine:
         duration = float(step.duration_s)
         x_bound = (1.0 + SOC_MARGIN) if i > 0 else -SOC_MARGIN
         t_bound = (x_bound - st.x) * self.q / i if i != 0 else np.inf
-        if np.isfinite(duration) and duration > t_bound:
+        has_limit = (i < 0 and v_min is not None) or (i > 0 and v_max is not None)
+        if np.isfinite(duration) and duration > t_bound and not has_limit:
             raise InputError(
                 f"{where}: {duration:g} s at {i:g} A would take the SOC to "
                 f"{100 * (st.x + i * duration / self.q):.1f} %, beyond the OCV table "
                 "(0-100 %); shorten the step or add a voltage limit"
             )
-        t_total = duration if np.isfinite(duration) else t_bound
+        t_total = min(duration, t_bound)
         grid = _grid(t_total, step.record_dt_s)
         volts, end, chunks = self.cc_eval(st, i, grid, t_total)
         reason = "duration"
@@ -286,7 +287,7 @@ class _Engine:
             x_end, v_end = self._advance(ch, xc, vc, i, t_hit - b0)
             end = State(st.t + t_hit, x_end, v_end)
             chunks = chunks[: j + 1]
-        elif not np.isfinite(duration):
+        elif t_total < duration:
             raise InputError(
                 f"{where}: the voltage limit is not reached before the SOC leaves the "
                 "OCV table (0-100 %); check the limit"
