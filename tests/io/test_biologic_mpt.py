@@ -289,3 +289,10 @@ def test_byte_order_marks(write, encoding):
     text = mpt_bytes(GCPL_COLUMNS, gcpl_rows(), settings=SETTINGS).decode("latin-1")
     rec = read(write("bom.mpt", text.encode(encoding)))
     assert len(rec) == 15 and rec.meta["settings"]["Temperature"] == "25 °C"
+
+
+@pytest.mark.parametrize("chop", [1, 2, 5, 9])
+def test_truncated_inside_exponent_or_mantissa(write, chop):
+    data = mpt_bytes(GCPL_COLUMNS, gcpl_rows(), trailing_newline=False).rstrip(b"\t")
+    with pytest.raises(TruncatedFileError):
+        read(write("chop.mpt", data[:-chop]))

@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ohmslice.errors import EmptyDataError, InvalidDataError, MissingColumnError
+from ohmslice.errors import (
+    EmptyDataError,
+    InvalidDataError,
+    MissingColumnError,
+    TruncatedFileError,
+)
 from ohmslice.io import read
 from ohmslice.schema import Recording, Spectrum
 
@@ -174,3 +179,25 @@ def test_parquet_datetime_and_timedelta_time(tmp_path):
         p = tmp_path / "t.parquet"
         df.to_parquet(p)
         np.testing.assert_allclose(read(p).time, [0, 30, 90])
+
+
+def test_truncated_csv(write):
+    text = "Time (s),Voltage (V),Current (A),Step\n0,3.0,0.1,1\n1,3.1,0.1,1\n2,3.25,0.1,1\n"
+    for cut, name in ((len(text) - 4, "midline.csv"), (len(text) - 4 + 2, "midnum.csv")):
+        with pytest.raises(TruncatedFileError) as exc:
+            read(write(name, text[:cut]))
+        assert name in str(exc.value)
+    # a complete file without final newline, and blank trailing cells, are fine
+    assert len(read(write("ok.csv", text.rstrip("\n")))) == 3
+    assert len(read(write("blank.csv", text.replace(",1\n", ",\n")))) == 3
+
+
+def test_truncated_parquet(tmp_path):
+    df = pd.DataFrame({"time_s": [0.0, 1.0], "voltage_V": [3.0, 3.1], "current_A": [0.1, 0.1]})
+    p = tmp_path / "full.parquet"
+    df.to_parquet(p)
+    q = tmp_path / "cut.parquet"
+    q.write_bytes(p.read_bytes()[:-10])
+    with pytest.raises(TruncatedFileError) as exc:
+        read(q)
+    assert "cut.parquet" in str(exc.value)

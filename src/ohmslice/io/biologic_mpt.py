@@ -31,6 +31,7 @@ from ..errors import EmptyDataError, FileFormatError, TruncatedFileError
 from . import _biologic
 from ._assemble import assemble
 from ._registry import NO, YES, Reader, ReadResult, foreign, register
+from ._truncation import check_last_line
 
 NAME = "biologic-mpt"
 DESCRIPTION = "BioLogic EC-Lab text export (.mpt)"
@@ -176,34 +177,6 @@ def _technique_name(lines: list[str]) -> str | None:
     return None
 
 
-def _check_last_line(body: bytes, ncols: int, nrows: int, first_line: int, path: Path) -> None:
-    """TruncatedFileError if the last data line is cut short (too few values, or a last
-    number shorter in form than the same number on the line before)."""
-    text = body.rstrip(b"\r\n")
-    lines = text.rsplit(b"\n", 2)[-2:]
-    last = lines[-1].rstrip(b"\r").rstrip(b"\t").split(b"\t")
-    where = f"data row {nrows - 1} (file line {first_line + nrows - 1})"
-    if len(last) < ncols:
-        raise TruncatedFileError(
-            f"{where} has {len(last)} of {ncols} values: the file ends in the middle of a line",
-            path=path,
-        )
-    if body.endswith(b"\n") or len(lines) < 2:
-        return
-    prev = lines[0].rstrip(b"\r").rstrip(b"\t").split(b"\t")
-
-    def shape(s: bytes) -> bytes:
-        return re.sub(rb"\d+", b"9", s.lstrip(b"+-"))
-
-    k = len(last) - 1
-    if k < len(prev) and shape(last[k]) != shape(prev[k]):
-        raise TruncatedFileError(
-            f"{where} ends in '{last[k].decode('latin-1')}', cut short: the file ends in the "
-            "middle of a number",
-            path=path,
-        )
-
-
 def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     """Read an EC-Lab .mpt file (see the module docstring).
 
@@ -250,7 +223,16 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
             engine="c",
             skip_blank_lines=True,
         )
-    _check_last_line(body, len(names), len(raw), n_header + 1, path)
+    check_last_line(
+        body[-65536:],
+        sep=b"\t",
+        ncols=len(names),
+        row=len(raw) - 1,
+        line=n_header + len(raw),
+        path=path,
+        trailing_sep=True,
+        fixed_width_floats=True,
+    )
     settings = parse_settings(lines)
     loops = settings.get("loops")
     if loops and loops[-1][1] + 1 > len(raw):

@@ -34,10 +34,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import EmptyDataError, FileFormatError, MissingColumnError
+from ..errors import EmptyDataError, FileFormatError, MissingColumnError, TruncatedFileError
 from ..schema import CHARGE, CURRENT, CYCLE, FREQ, STEP, TIME, VOLTAGE, Z_IMAG, Z_REAL
 from ._assemble import ROW, TEMPERATURE, assemble
 from ._registry import MAYBE, NO, YES, Reader, ReadResult, foreign, register
+from ._truncation import check_last_line
 from ._units import factor, split_header
 
 NAME = "table"
@@ -272,6 +273,13 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, int | None]:
     with open(path, "rb") as fh:
         head = fh.read(LAYOUT_BYTES)
     if head.startswith(b"PAR1"):
+        with open(path, "rb") as fh:
+            fh.seek(max(0, path.stat().st_size - 4))
+            if fh.read() != b"PAR1":
+                raise TruncatedFileError(
+                    "the Parquet file ends before its footer (no closing 'PAR1' marker)",
+                    path=path,
+                )
         with foreign(path, "Parquet"):
             return pd.read_parquet(path), None
     text, encoding = _decode(head)
@@ -294,6 +302,19 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, int | None]:
             engine="c",
             skipinitialspace=True,
             index_col=False,
+        )
+    if len(df):
+        with open(path, "rb") as fh:
+            fh.seek(max(0, path.stat().st_size - LAYOUT_BYTES))
+            tail = fh.read()
+        check_last_line(
+            tail,
+            sep=delim.encode(),
+            ncols=len(df.columns),
+            row=len(df) - 1,
+            line=None,
+            path=path,
+            complete_if_newline=True,
         )
     return df, h + 2
 
