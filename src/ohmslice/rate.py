@@ -511,10 +511,29 @@ def _step_integrals(
     return q / 3600.0, e / 3600.0
 
 
-def _collect_steps(rec: Recording, seg: pd.DataFrame, slope_factor: float) -> list[dict]:
+def _is_hold(row: pd.Series, v: np.ndarray, i: np.ndarray, v_cc_end: float, tol: float) -> bool:
+    """Whether a segment is a constant-voltage hold at the voltage a CC step ended at:
+    a ``"cv"`` segment, or an ``"other"`` one (a noisy hold the segmentation could not
+    call constant) whose median voltage is within ``tol`` of ``v_cc_end``, whose robust
+    voltage spread (1.4826 MAD) is below ``tol / 2`` and whose |current| falls."""
+    if row["kind"] == "cv":
+        return True
+    a, b = int(row["start"]), int(row["stop"])
+    if row["kind"] != "other" or b - a < 5:
+        return False
+    vv, aa = v[a:b], np.abs(i[a:b])
+    med = float(np.median(vv))
+    spread = 1.4826 * float(np.median(np.abs(vv - med)))
+    m = max((b - a) // 10, 1)
+    return bool(abs(med - v_cc_end) <= tol and spread <= tol / 2 and aa[-m:].mean() < aa[:m].mean())
+
+
+def _collect_steps(
+    rec: Recording, seg: pd.DataFrame, slope_factor: float, voltage_tol_V: float
+) -> list[dict]:
     """Every CC segment of one recording with its integrals, the CV hold after it (the
-    ``"cv"`` segments that follow it without a gap, with current of the same sign) and
-    its curve. Segments of fewer than two samples are not steps."""
+    hold segments, see :func:`_is_hold`, that follow it without a gap, with current of
+    the same sign) and its curve. Segments of fewer than two samples are not steps."""
     t, v, i = rec.time, rec.voltage, rec.current
     seg = seg.reset_index(drop=True)
     out = []
@@ -532,11 +551,11 @@ def _collect_steps(rec: Recording, seg: pd.DataFrame, slope_factor: float) -> li
             and int(seg.at[j, "start"]) == int(seg.at[j - 1, "stop"])
             and np.sign(seg.at[j, "current_A"]) == np.sign(r["current_A"])
             and (
-                seg.at[j, "kind"] == "cv"
+                _is_hold(seg.iloc[j], v, i, v[b - 1], voltage_tol_V)
                 or (seg.at[j, "kind"] == "cc" and seg.at[j, "stop"] - seg.at[j, "start"] <= 2)
             )
         ):
-            if seg.at[j, "kind"] == "cv":
+            if seg.at[j, "kind"] != "cc":
                 end = int(seg.at[j, "stop"])
             j += 1
         q, e = _step_integrals(t, v, i, a, end)
@@ -592,8 +611,8 @@ def _end_reasons(
       ``tol`` of it;
     * the step is *timed* when its duration matches a programmed ``step_time_s`` or,
       with none given, the duration of another step of the same direction and current
-      (within ``rate_tol``) -- a repeated duration is a programmed time; durations match
-      within two sample intervals or 0.1 %;
+      (within ``rate_tol``) that did not end near the limit -- a repeated duration is a
+      programmed time; durations match within two sample intervals or 0.1 %;
     * it ended at the voltage limit when its end voltage is within ``tol`` (and within
       10 % of the step's own voltage swing) of the limit and either its end is steep
       (see :func:`_end_steep`; the voltage must also move by at least ``tol`` over the
@@ -614,7 +633,9 @@ def _end_reasons(
         lim = used[direction]
         for s in d:
             swing = abs(s["v_end_V"] - s["v_start_V"])
-            at = lim is not None and abs(s["v_end_V"] - lim) <= min(tol, 0.1 * swing)
+            s["_at"] = lim is not None and abs(s["v_end_V"] - lim) <= min(tol, 0.1 * swing)
+        for s in d:
+            at = s["_at"]
             steep = s["steep"][0] and s["steep"][1] >= tol
             dur, dt = s["duration_s"], s["median_dt"]
             if step_time_s:
@@ -623,6 +644,7 @@ def _end_reasons(
                 i_s = abs(s["current_A"])
                 timed = any(
                     o is not s
+                    and not o["_at"]
                     and abs(abs(o["current_A"]) - i_s) <= rate_tol * i_s
                     and _same_time(dur, o["duration_s"], max(dt, o["median_dt"]))
                     for o in d
@@ -767,7 +789,7 @@ def analyze_rate(
         seg = _segments(rec)
         for kd, n in seg["kind"].value_counts().items():
             kinds[str(kd)] = kinds.get(str(kd), 0) + int(n)
-        for s in _collect_steps(rec, seg, slope_factor):
+        for s in _collect_steps(rec, seg, slope_factor, voltage_tol_V):
             s["rec"] = rec
             steps.append(s)
     if not steps:
