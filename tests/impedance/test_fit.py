@@ -357,3 +357,18 @@ def test_cli_eis_fit_errors(tmp_path):
     assert res.exit_code == 2 and "no point" in res.output
     res = runner.invoke(app, ["eis", "fit", str(tmp_path / "nope.csv"), "-c", "R0"])
     assert res.exit_code == 2
+
+
+def test_high_frequency_intercept():
+    from ohmslice.impedance import high_frequency_intercept
+
+    f = np.logspace(6, -1, 71)
+    # inductive tail: Z'' crosses zero; the interpolated Z' is within the arc's curvature
+    c = Circuit("L0-R0-p(R1,C1)")
+    z = c.z(f, [1e-7, 4.0, 10.0, 1e-5])
+    r = high_frequency_intercept((f, z))
+    assert 4.0 < r < 4.1
+    # no crossing: the smallest Z' of the highest frequencies (an upper bound)
+    c = Circuit("R0-p(R1,C1)")
+    z = c.z(f, [4.0, 10.0, 1e-5])
+    assert high_frequency_intercept((f, z)) == pytest.approx(z.real[0])

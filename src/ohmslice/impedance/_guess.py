@@ -82,7 +82,7 @@ def _ladder_peaks(
     """
     taus = np.logspace(np.log10(0.1 / w.max()), np.log10(3.0 / w.min()), 48)
     wt = w[:, None] * taus[None, :]
-    m = np.abs(z)
+    m = np.maximum(np.abs(z), 1e-12 * np.abs(z).max() + 1e-300)
     a = np.column_stack([wt / (1 + wt * wt), 1.0 / (w * w.min())]) * (1.0 / m)[:, None]
     b = np.maximum(-z.imag, 0.0) / m
     lam = 1e-2 * np.linalg.norm(a[:, :-1], ord=2)
