@@ -145,3 +145,34 @@ def test_ampworks_hppc_file(shared_data):
     assert seg.charge_Ah.sum() == pytest.approx(
         np.trapezoid(df.Amps.to_numpy(), df.Seconds.to_numpy()) / 3600, rel=0.02
     )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_step_profiles(seed):
+    """Random piecewise-constant currents (rests and steps of either sign, random
+    levels and lengths), sampled irregularly with noise: every step is found."""
+    r = np.random.default_rng(seed)
+    n_steps = 12
+    levels = r.choice([0.0, 1.0, -1.0], n_steps) * r.uniform(0.2, 2.0, n_steps) * 1e-3
+    levels[::2] = 0.0  # rests between steps keep neighbouring steps apart
+    bounds = np.r_[0.0, np.cumsum(r.uniform(5, 500, n_steps))]
+    # irregular sampling: dense after each step, sparse later; the step instants are samples
+    parts = [np.array([0.0])]
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        rel = np.unique(np.r_[np.geomspace(1e-3, b - a, 30), r.uniform(0, b - a, 50), b - a])
+        parts.append(a + rel[rel > 0])
+    t = np.concatenate(parts)
+    k = np.clip(np.searchsorted(bounds, t, side="left") - 1, 0, n_steps - 1)
+    i = levels[k] + r.normal(0, 2e-6, len(t))
+    v = 3.7 + 30 * levels[k] + r.normal(0, 1e-4, len(t))
+    seg = segment(Recording.from_arrays(t, v, i))
+    # merge consecutive equal levels of the truth (two rests in a row are one rest)
+    keep = np.r_[True, levels[1:] != levels[:-1]]
+    want_levels = levels[keep]
+    want_start = bounds[:-1][keep]
+    assert len(seg) == len(want_levels)
+    np.testing.assert_allclose(seg.t_start_s, want_start, atol=1e-9)
+    active = want_levels != 0
+    assert (seg.kind.to_numpy()[active] == "cc").all()
+    assert (seg.kind.to_numpy()[~active] == "rest").all()
+    np.testing.assert_allclose(seg.current_A.to_numpy()[active], want_levels[active], rtol=2e-3)

@@ -65,6 +65,7 @@ def test_flags_and_regions(full):
     p = r.pulses
     assert p.reached_cutoff.tolist() == s.truth.reached_cutoff.tolist()
     assert p.complete.all()
+    assert (p.ocv_drift_V_per_s.abs() < 5e-5).all()  # rests long enough: relaxed
     reg = p.region.to_numpy()
     assert reg[0] == "I" and reg[-1] == "III"
     # regions are contiguous in pulse order: I..., II..., III...
@@ -228,3 +229,32 @@ def test_ampworks_hppc_is_not_a_gitt(shared_data):
     # discharge steps between the pulse pairs make chains of one sign at most 1 long
     with pytest.raises(AnalysisInputError):
         analyze_gitt(rec, min_pulses=3)
+
+
+def test_same_values_as_pyprobe():
+    """PyProBE's pulsing analysis (OCV = last rest sample, R0 = first pulse sample)
+    agrees on the same record, rest current zeroed as it requires."""
+    pl = pytest.importorskip("polars")
+    pulsing = pytest.importorskip("pyprobe.analysis.pulsing")
+    from pyprobe.result import Result
+
+    s = make_gitt(n_pulses=5, seed=13, noise_V=0.0, noise_I_rel=0.0)
+    r = analyze_gitt(s.recording)
+    t, v, i = s.recording.time, s.recording.voltage, s.recording.current
+    cap = np.r_[0.0, np.cumsum(np.diff(t) * 0.5 * (i[1:] + i[:-1]))] / 3600
+    df = pl.DataFrame(
+        {
+            "Time [s]": t,
+            "Current [A]": i,
+            "Voltage [V]": v,
+            "Event": np.r_[0, np.cumsum(np.sign(i)[1:] != np.sign(i)[:-1])],
+            "Capacity [Ah]": cap,
+            "SOC": cap / cap.max(),
+        }
+    )
+    res = Result(lf=df.lazy(), info={}, column_definitions={"Capacity": "c", "SOC": "s"})
+    out = pulsing.get_resistances(res, r_times=[10.0]).data.to_pandas()
+    out = out.sort_values("Pulse Number").tail(5).reset_index(drop=True)
+    np.testing.assert_allclose(out["OCV [V]"], r.pulses.ocv_before_V, atol=2e-5)
+    np.testing.assert_allclose(out["R0 [Ohms]"], r.pulses.r_ir_ohm, rtol=1e-3)
+    np.testing.assert_allclose(out["R_10.0s [Ohms]"], r.r_of_t([10.0])[:, 0], rtol=1e-3)

@@ -141,13 +141,16 @@ class GittResult:
 # ------------------------------------------------------------------------ helpers ----
 def _end_value(t: np.ndarray, v: np.ndarray, frac: float = 0.02) -> tuple[float, float]:
     """Value at the last sample from a straight line through the last ``frac`` of the
-    slice (at least 1 and at most 200 samples), and its slope [V/s]."""
+    slice (at least 5 samples, if they lie in the last 25 % of it; at most 200), and
+    its slope [V/s]. With fewer than 3 such samples: the last sample, slope NaN."""
     n = len(t)
     if n == 0:
         return np.nan, np.nan
     t_end = t[-1]
-    k0 = int(np.searchsorted(t, t_end - frac * (t_end - t[0]), side="left"))
-    k0 = max(min(k0, n - 1), n - 200)
+    span = t_end - t[0]
+    k0 = int(np.searchsorted(t, t_end - frac * span, side="left"))
+    k_min = int(np.searchsorted(t, t_end - 0.25 * span, side="left"))
+    k0 = max(min(k0, n - 5), k_min, n - 200)
     if n - k0 < 3:
         return float(v[-1]), np.nan
     tt = t[k0:] - t_end
@@ -205,7 +208,7 @@ def analyze_gitt(
     % at the end of the full charge, or 0 % at the end of the full discharge),
     ``charge_Ah`` (signed), ``current_A`` (mean, signed), ``duration_s``, ``t_start_s``
     (the current step), ``t_end_s``, ``ocv_before_V`` (end of the preceding rest, by a
-    straight line through its last 2 %), ``ocv_after_V`` (end of its own rest; NaN if
+    straight line through its last 2 %, at least 5 samples), ``ocv_after_V`` (end of its own rest; NaN if
     the rest is incomplete), ``ocv_drift_V_per_s`` (slope at the end of the pulse's own
     rest: relaxation left), ``v_end_V`` (last sample of the pulse), ``t_first_s`` (time
     of the first sample after the step), ``ir_drop_V`` and ``r_ir_ohm`` (that first
