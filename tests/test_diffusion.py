@@ -128,3 +128,23 @@ def test_bad_geometry():
         analyze_gitt(s.recording, particle_radius_m=-1.0)
     r = analyze_gitt(s.recording, diffusion=True)  # no geometry: tau_D only
     assert r.pulses.d_wh_m2_s.isna().all() and (r.pulses.tau_d_s > 0).all()
+
+
+@pytest.mark.slow
+def test_ampworks_model_gitt_is_fitted_exactly():
+    """ampworks ships a model-generated GITT (spherical particles, 1 nV resolution):
+    the exact spherical response reproduces every full pulse to a few uV, and the
+    sqrt(t) check flags its 660 s pulses as outside the short-time regime."""
+    amp = pytest.importorskip("ampworks")
+    from ohmslice.schema import Recording
+
+    d = amp.datasets.load_datasets("gitt/gitt_discharge")
+    rec = Recording.from_arrays(d.Seconds.to_numpy(), d.Volts.to_numpy(), d.Amps.to_numpy())
+    r = analyze_gitt(rec, particle_radius_m=1.8e-6)
+    p = r.pulses
+    assert len(p) == 121 and r.direction == "discharge"
+    full = p[~p.reached_cutoff]
+    assert (full.sphere_rms_V < 5e-6).all()
+    assert (full.d_sphere_se_m2_s / full.d_sphere_m2_s < 1e-3).all()
+    assert not p.sqrt_linear.any()
+    assert p.reached_cutoff.tolist() == [False] * 120 + [True]

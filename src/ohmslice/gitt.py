@@ -208,8 +208,8 @@ def analyze_gitt(
     % at the end of the full charge, or 0 % at the end of the full discharge),
     ``charge_Ah`` (signed), ``current_A`` (mean, signed), ``duration_s``, ``t_start_s``
     (the current step), ``t_end_s``, ``ocv_before_V`` (end of the preceding rest, by a
-    straight line through its last 2 %, at least 5 samples), ``ocv_after_V`` (end of its own rest; NaN if
-    the rest is incomplete), ``ocv_drift_V_per_s`` (slope at the end of the pulse's own
+    straight line through its last 2 %, at least 5 samples), ``ocv_after_V`` (end of
+    its own rest; NaN if the rest is incomplete), ``ocv_drift_V_per_s`` (slope at the end of the pulse's own
     rest: relaxation left), ``v_end_V`` (last sample of the pulse), ``t_first_s`` (time
     of the first sample after the step), ``ir_drop_V`` and ``r_ir_ohm`` (that first
     sample: |V_first - OCV_before| and (V_first - OCV_before)/I), ``ir_drop0_V``,
