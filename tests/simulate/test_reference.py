@@ -74,16 +74,16 @@ def test_total_resistance_lowest_near_3p8_V(study):
 
 def test_rate_tests_favour_l_in_charge_and_s_in_discharge(study):
     rate = study[1]["rate"]
+
+    def cap(cell, direction, c):
+        return rate[cell][direction][f"{c:g}C"]["capacity_mAh"]
+
     for c in RATES:
-        key = f"{c:g}C"
-        assert (
-            rate["L_SE"]["charge"][key]["capacity_mAh"]
-            > rate["S_SE"]["charge"][key]["capacity_mAh"]
-        )
-        assert (
-            rate["S_SE"]["discharge"][key]["capacity_mAh"]
-            > rate["L_SE"]["discharge"][key]["capacity_mAh"]
-        )
+        assert cap("S_SE", "discharge", c) > cap("L_SE", "discharge", c)  # 0.1C included
+        if c > 0.1:
+            assert cap("L_SE", "charge", c) > cap("S_SE", "charge", c)
+            retention = {n: cap(n, "charge", c) / cap(n, "charge", 0.1) for n in ("S_SE", "L_SE")}
+            assert retention["L_SE"] > retention["S_SE"]
     assert rate["discharge_2C_crossing"] is not None
     assert 0.5 < rate["discharge_2C_crossing"]["capacity_mAh"] < 2.3
 

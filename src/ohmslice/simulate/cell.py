@@ -47,7 +47,8 @@ NCM523 defaults and why
 * In-Li counter electrode: -0.62 V (``counter_potential_V``); voltages the instrument
   records are cathode vs In-Li, i.e. 2.38-3.73 V for the window above.
 * Area 0.785 cm^2 (10 mm die), 1C = 3 mA cm^-2 (seed) -> 2.355 mA; nominal capacity =
-  1C current x 1 h = 2.355 mAh; 16.5 mg NCM523 (22 mg composite x 75 %) -> 143 mAh/g.
+  1C current x 1 h = 2.355 mAh; 16.5 mg NCM523 (22 mg composite x 75 %) -> 143 mAh/g;
+  all of it accessible (``capacity_fraction`` = 1).
 * R1 (contact) 4 Ohm cm^2, rising by up to 50 % at low SOC (the lithiated NCM is the
   poorer electronic conductor); tau1 = 3 us. Same for both cathodes of the reference
   study, as the seed finds.
@@ -309,6 +310,10 @@ class CellModel:
         Separator layers in the symmetric cell (two half-cell separators stacked: 2).
     r_counter_ohm_cm2, tau_counter_s
         In-Li counter electrode as R || C (areal resistance, time constant).
+    capacity_fraction
+        Accessible share of the nominal capacity (< 1 where active material is
+        electrically or ionically isolated); the OCV table and the SOC x span the
+        accessible part.
     """
 
     name: str
@@ -323,9 +328,15 @@ class CellModel:
     sym_separator_layers: int = 2
     r_counter_ohm_cm2: float = 2.0
     tau_counter_s: float = 1e-6
+    capacity_fraction: float = 1.0
 
     def __post_init__(self) -> None:
         where = f"cell {self.name!r}"
+        if not (np.isfinite(self.capacity_fraction) and 0 < self.capacity_fraction <= 1.5):
+            raise InputError(
+                f"{where}: capacity_fraction = {self.capacity_fraction!r}; expected 0 < f <= 1.5 "
+                "(a capacity must be positive)"
+            )
         for attr in ("area_cm2", "current_density_1c_A_cm2", "active_mass_mg", "tau_counter_s"):
             v = getattr(self, attr)
             if not (np.isfinite(v) and v > 0):
@@ -349,9 +360,14 @@ class CellModel:
         return self.area_cm2 * self.current_density_1c_A_cm2
 
     @property
-    def capacity_Ah(self) -> float:
-        """Nominal capacity [A h] = 1C current x 1 h; the OCV table spans it."""
+    def nominal_capacity_Ah(self) -> float:
+        """Nominal capacity [A h] = 1C current x 1 h (what C-rates refer to)."""
         return self.one_c_A
+
+    @property
+    def capacity_Ah(self) -> float:
+        """Accessible capacity [A h] = nominal x ``capacity_fraction``; the OCV table spans it."""
+        return self.one_c_A * self.capacity_fraction
 
     @property
     def capacity_C(self) -> float:

@@ -285,7 +285,9 @@ def hppc(
     i = _c_rate(cell, c_rate)
     i_step = _c_rate(cell, step_c_rate)
     lo, hi = cell.to_cell_voltage(v_min_vs_li), cell.to_cell_voltage(v_max_vs_li)
-    step_s = _positive("soc_step_pct", soc_step_pct) / 100.0 * cell.capacity_Ah * 3600 / i_step
+    step_s = (
+        _positive("soc_step_pct", soc_step_pct) / 100.0 * cell.nominal_capacity_Ah * 3600 / i_step
+    )
     return Repeat(
         (
             CC(-i, pulse_s, v_min=lo, v_max=hi, record_dt_s=0.1, label="discharge pulse"),

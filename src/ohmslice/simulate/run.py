@@ -514,7 +514,7 @@ def _assemble(cell, outs, rows, meta_cols, starts, state, noise, seed, technique
         "technique": technique,
         "settings": {
             "cell": cell.name,
-            "capacity_Ah": cell.capacity_Ah,
+            "capacity_Ah": cell.nominal_capacity_Ah,
             "area_cm2": cell.area_cm2,
             "active_mass_mg": cell.active_mass_mg,
             "counter_potential_V": cell.counter_potential_V,
