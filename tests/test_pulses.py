@@ -176,3 +176,16 @@ def test_random_step_profiles(seed):
     assert (seg.kind.to_numpy()[active] == "cc").all()
     assert (seg.kind.to_numpy()[~active] == "rest").all()
     np.testing.assert_allclose(seg.current_A.to_numpy()[active], want_levels[active], rtol=2e-3)
+
+
+def test_biologic_reversal_point_joins_its_step(shared_data):
+    """EC-Lab writes one transition point (intermediate current) 0.6 ms after a
+    current reversal; it belongs to the new step, not a step of its own."""
+    from ohmslice.io import read_recording
+
+    seg = segment(read_recording(shared_data / "biologic" / "gcpl.issue_149.mpr"))
+    assert seg.kind.value_counts().to_dict() == {"cc": 8, "rest": 4}
+    cc = seg[seg.kind == "cc"]
+    np.testing.assert_allclose(cc.duration_s, 10.0, atol=1e-3)
+    assert cc.sign.tolist() == [1, -1] * 4
+    np.testing.assert_allclose(cc.current_A.abs(), 3e-5, rtol=0.05)

@@ -194,7 +194,9 @@ def segment(
     * ``"other"``: anything else (sweeps, drive cycles, ramps).
 
     Pieces of a single sample inside an active run are merged with their
-    neighbours (a fast-decaying CV sampled sparsely jumps at every sample). The sign
+    neighbours: a run of them is one piece (a fast-decaying CV sampled sparsely jumps
+    at every sample), and a lone one (the instrument's transition point after a
+    current reversal) joins the piece after it. The sign
     convention of the current does not matter here: ``sign`` is reported as found.
     Everything is vectorised over samples; the loop runs over active runs only.
 
@@ -312,6 +314,16 @@ def _split_active(
         length = np.diff(np.r_[b, m])
         single = length == 1
         keep = ~(single & np.r_[False, single[:-1]])  # a run of singles starts one piece
+        b = b[keep]
+    # a lone transition sample (the instrument's first point after a reversal or a
+    # ramp) joins the piece after it, or the one before it at the end of the run
+    if len(b) > 1:
+        length = np.diff(np.r_[b, m])
+        single = np.flatnonzero(length == 1)
+        drop = np.where(single + 1 < len(b), single + 1, single)
+        keep = np.ones(len(b), dtype=bool)
+        keep[drop] = False
+        keep[0] = True
         b = b[keep]
     out_start: list[int] = []
     out_kind: list[str] = []
