@@ -186,7 +186,7 @@ def fit_sphere(
         return float(r @ r) / scale**2
 
     # coarse grid then bounded refinement (the SSE can have shallow side minima)
-    grid = np.linspace(math.log(lo), math.log(hi), 25)
+    grid = np.linspace(math.log(lo), math.log(hi), 15)
     vals = np.array([sse(g) for g in grid])
     k = int(np.argmin(vals))
     a = grid[max(k - 1, 0)]
