@@ -307,3 +307,24 @@ def test_cli_drt_bad_options(tmp_path, args):
     out = CliRunner().invoke(app, ["eis", "drt", str(path), *args])
     assert out.exit_code == 2
     assert "error" in out.output
+
+
+def test_series_capacitance_and_interval():
+    """A blocking spectrum: R0 + R||C + series C; the C goes to its own term."""
+    s = 2j * np.pi * F
+    z = noisy(4.0 + 25.0 / (1 + s * 1e-3) + 1 / (s * 0.05), 0.002)
+    spec = Spectrum.from_arrays(F, z)
+    res = drt(spec, include_capacitance=True, n_boot=10)
+    assert res.capacitance_f == pytest.approx(0.05, rel=0.02)
+    assert 0 < res.capacitance_err_f < 0.005
+    assert res.r_pol_ohm == pytest.approx(25.0, rel=0.03)
+    iv = res.interval(1e-5, 1e-1)
+    assert iv["r_ohm"] == pytest.approx(25.0, rel=0.03)
+    assert iv["tau_s"] == pytest.approx(1e-3, rel=0.05)
+    assert iv["r_err_ohm"] > 0
+    without = drt(spec, n_boot=0)
+    assert np.isinf(without.capacitance_f)
+    # without the C term the capacitance piles up at the long-tau end of gamma
+    assert without.gamma_ohm[-1] > 10 * res.gamma_ohm[-1]
+    with pytest.raises(InputError):
+        res.interval(1.0, 0.1)

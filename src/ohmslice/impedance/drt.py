@@ -4,7 +4,7 @@ Model (Z = Z' + jZ'', capacitive Z'' < 0):
 
 .. math::
 
-    Z(\\omega) = R_\\infty + j\\omega L + \\int_{-\\infty}^{\\infty}
+    Z(\\omega) = R_\\infty + j\\omega L + \\frac{1}{j\\omega C} + \\int_{-\\infty}^{\\infty}
         \\frac{\\gamma(\\ln\\tau)}{1 + j\\omega\\tau}\\, d\\ln\\tau ,
     \\qquad \\gamma(y) = \\sum_n x_n\\, \\phi(y - y_n) \\ge 0
 
@@ -216,6 +216,8 @@ class DrtResult:
         High-frequency resistance [Ohm] and standard error.
     inductance_h, inductance_err_h
         Series inductance [H] and standard error (0 when not included).
+    capacitance_f, capacitance_err_f
+        Series capacitance [F] and standard error (``inf`` when not included or 1/C = 0).
     r_pol_ohm, r_pol_err_ohm
         Total polarisation resistance, the area of gamma over ln tau [Ohm].
     lam, lam_method
@@ -239,6 +241,8 @@ class DrtResult:
     r_inf_err_ohm: float
     inductance_h: float
     inductance_err_h: float
+    capacitance_f: float
+    capacitance_err_f: float
     r_pol_ohm: float
     r_pol_err_ohm: float
     lam: float
@@ -303,6 +307,35 @@ class DrtResult:
             }
         )
 
+    def interval(self, tau_lo_s: float, tau_hi_s: float) -> dict[str, float]:
+        """Resistance and time constant of gamma between two time constants.
+
+        Returns ``r_ohm`` (area of gamma over ln tau on [tau_lo_s, tau_hi_s]),
+        ``tau_s`` (position of the largest gamma inside) and their bootstrap standard
+        errors ``r_err_ohm``, ``tau_err_s`` (0 without bootstrap). Useful to read a
+        process off the DRT between given boundaries, or to group several peaks.
+        """
+        if not 0 < tau_lo_s < tau_hi_s:
+            raise InputError(
+                f"interval ({tau_lo_s}, {tau_hi_s}); expected 0 < tau_lo_s < tau_hi_s [s]"
+            )
+        inside = np.flatnonzero((self.tau_s >= tau_lo_s) & (self.tau_s <= tau_hi_s))
+        if inside.size < 3:
+            return {"r_ohm": 0.0, "r_err_ohm": 0.0, "tau_s": np.nan, "tau_err_s": np.nan}
+        y = np.log(self.tau_s[inside])
+        gg = self.gamma_ohm[None, inside]
+        if self.gamma_boot.size:
+            gg = np.vstack([gg, self.gamma_boot[:, inside]])
+        area = np.sum(0.5 * (gg[:, 1:] + gg[:, :-1]) * np.diff(y), axis=1)
+        tau = np.exp(_refine(y, gg, np.argmax(gg, axis=1)))
+        nb = gg.shape[0] - 1
+        return {
+            "r_ohm": float(area[0]),
+            "r_err_ohm": float(area[1:].std(ddof=1)) if nb > 1 else 0.0,
+            "tau_s": float(tau[0]),
+            "tau_err_s": float(tau[1:].std(ddof=1)) if nb > 1 else 0.0,
+        }
+
     def summary(self) -> dict[str, Any]:
         """Scalars and settings as a JSON-ready dict."""
         return {
@@ -310,6 +343,10 @@ class DrtResult:
             "r_inf_err_ohm": self.r_inf_err_ohm,
             "inductance_h": self.inductance_h,
             "inductance_err_h": self.inductance_err_h,
+            "capacitance_f": None if np.isinf(self.capacitance_f) else self.capacitance_f,
+            "capacitance_err_f": None
+            if np.isinf(self.capacitance_err_f)
+            else self.capacitance_err_f,
             "r_pol_ohm": self.r_pol_ohm,
             "r_pol_err_ohm": self.r_pol_err_ohm,
             "lambda": self.lam,
@@ -441,6 +478,7 @@ def drt(
     n_tau: int | None = None,
     tau_range_s: tuple[float, float] | None = None,
     include_inductance: bool = True,
+    include_capacitance: bool = False,
     r_inf: bool = True,
     weighting: Literal["unit", "modulus"] = "unit",
     n_boot: int = 30,
@@ -469,6 +507,10 @@ def drt(
         of points per decade.
     include_inductance
         Fit a series inductance L >= 0 [H].
+    include_capacitance
+        Fit a series capacitance C > 0 [F] (1/C >= 0), for spectra whose low-frequency
+        end is capacitive (blocking electrodes, reflective ``Wo`` diffusion): without it
+        that capacitance appears as gamma growing at the long-tau end of the grid.
     r_inf
         Fit a series resistance R_inf [Ohm] (any sign); False fixes it at 0.
     weighting
@@ -504,17 +546,23 @@ def drt(
     w = np.ones(f.size) if weighting == "unit" else np.median(np.abs(z)) / np.abs(z)
 
     use_re, use_im = part in ("both", "real"), part in ("both", "imag")
-    fit_l = include_inductance and use_im
-    n_l = int(fit_l)
+    # series reactances, columns scaled to unit maximum: L (omega L), C (-1/(omega C))
+    series = []
+    if include_inductance:
+        series.append(("L", omega / omega.max(), 1.0 / omega.max()))
+    if include_capacitance:
+        series.append(("C", -omega.min() / omega, omega.min()))
+    s_cols = np.column_stack([c for _, c, _ in series]) if series else np.zeros((f.size, 0))
+    s_scale = np.array([k for _, _, k in series])
+    n_s = s_cols.shape[1] if use_im else 0
     blocks = []
     if use_re:
-        a_re = np.hstack([np.zeros((f.size, n_l)), a_re_b]) * w[:, None]
+        a_re = np.hstack([np.zeros((f.size, n_s)), a_re_b]) * w[:, None]
         if r_inf:  # project out the free R_inf column (w) exactly
             a_re = a_re - np.outer(w, w @ a_re) / (w @ w)
         blocks.append(a_re)
     if use_im:
-        cols = [omega[:, None] / omega.max()] if fit_l else []  # L scaled by omega_max
-        blocks.append(np.hstack([*cols, a_im_b]) * w[:, None])
+        blocks.append(np.hstack([s_cols, a_im_b]) * w[:, None])
     a = np.vstack(blocks)
 
     def rhs(zd: np.ndarray) -> np.ndarray:
@@ -526,26 +574,40 @@ def drt(
             out.append(zd.imag * w)
         return np.concatenate(out)
 
-    def unpack(xv: np.ndarray, zd: np.ndarray) -> tuple[float, float, np.ndarray]:
-        xb = xv[n_l:]
-        l_h = float(xv[0]) / omega.max() if fit_l else 0.0
+    def unpack(xv: np.ndarray, zd: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """R_inf, series values (L [H], 1/C [1/F]) and basis coefficients."""
+        xb = xv[n_s:]
         zb = a_re_b @ xb + 1j * (a_im_b @ xb)
         rinf = float(np.sum(w**2 * (zd.real - zb.real)) / np.sum(w**2)) if r_inf else 0.0
-        if include_inductance and not use_im:  # real-only fit: L from the imaginary remainder
-            l_h = float(np.sum(w**2 * omega * (zd.imag - zb.imag)) / np.sum(w**2 * omega**2))
-        return rinf, l_h, xb
+        if use_im:
+            sv = xv[:n_s]
+        elif series:  # real-only fit: series terms from the imaginary remainder
+            sv = np.linalg.lstsq(s_cols * w[:, None], w * (zd.imag - zb.imag), rcond=None)[0]
+        else:
+            sv = np.zeros(0)
+        return rinf, sv * s_scale, xb
+
+    def model(rinf: float, sv: np.ndarray, xb: np.ndarray) -> np.ndarray:
+        reactance = (s_cols / s_scale) @ sv if series else 0.0
+        return rinf + 1j * reactance + a_re_b @ xb + 1j * (a_im_b @ xb)
+
+    def named(sv: np.ndarray) -> tuple[float, float]:
+        vals = dict(zip([n for n, _, _ in series], sv, strict=True))
+        inv_c = vals.get("C", 0.0)
+        return float(vals.get("L", 0.0)), float(1.0 / inv_c) if inv_c > 0 else np.inf
 
     p = a.shape[1]
     m = np.zeros((p, p))
-    m[n_l:, n_l:] = _penalty(y, eps, basis, order)
+    m[n_s:, n_s:] = _penalty(y, eps, basis, order)
     prob = _problem(a, m, int(use_re and r_inf))
     b = rhs(z)
     if isinstance(lam, str):
         lam_value, lam_method = prob.choose(b, lam), lam
     else:
         lam_value, lam_method = float(lam), "fixed"
-    r_inf_v, l_v, xb = unpack(prob.solve(b, lam_value), z)
-    z_fit = r_inf_v + 1j * omega * l_v + a_re_b @ xb + 1j * (a_im_b @ xb)
+    r_inf_v, s_v, xb = unpack(prob.solve(b, lam_value), z)
+    z_fit = model(r_inf_v, s_v, xb)
+    l_v, c_v = named(s_v)
     area = _basis_area(y, eps, basis)
     y_fine = np.linspace(y[0], y[-1], 10 * (y.size - 1) + 1)
     bmat = _gamma_matrix(y_fine, y, eps, basis)
@@ -553,24 +615,28 @@ def drt(
 
     # wild bootstrap: the fit's residuals with random signs, lambda re-chosen each time
     boots = np.zeros((0, y_fine.size))
-    errs = {"r_inf": 0.0, "l": 0.0, "r_pol": 0.0}
+    errs = {"r_inf": 0.0, "l": 0.0, "c": 0.0, "r_pol": 0.0}
     if n_boot > 0:
         rng = np.random.default_rng(seed)
         e = z - z_fit
         signs = rng.choice((-1.0, 1.0), size=(n_boot, 2, f.size))
         xs = np.empty((n_boot, xb.size))
-        rs, ls = np.empty(n_boot), np.empty(n_boot)
+        rs, ls, cs = np.empty(n_boot), np.empty(n_boot), np.empty(n_boot)
         for i in range(n_boot):
             zi = z_fit + e.real * signs[i, 0] + 1j * e.imag * signs[i, 1]
             bi = rhs(zi)
             lam_i = prob.choose(bi, lam, refine=False) if isinstance(lam, str) else lam_value
-            rs[i], ls[i], xs[i] = unpack(prob.solve(bi, lam_i), zi)
+            rs[i], si, xs[i] = unpack(prob.solve(bi, lam_i), zi)
+            ls[i], cs[i] = named(si)
         boots = xs @ bmat.T
         errs = {
             "r_inf": float(rs.std(ddof=1)),
             "l": float(ls.std(ddof=1)),
+            "c": float(cs.std(ddof=1)) if np.all(np.isfinite(cs)) else np.inf,
             "r_pol": float((xs @ area).std(ddof=1)),
         }
+        if not include_capacitance:
+            errs["c"] = 0.0
     gamma_err = boots.std(axis=0, ddof=1) if n_boot > 0 else np.zeros_like(gamma)
     return DrtResult(
         freq_hz=f,
@@ -587,6 +653,8 @@ def drt(
         r_inf_err_ohm=errs["r_inf"],
         inductance_h=l_v,
         inductance_err_h=errs["l"],
+        capacitance_f=c_v,
+        capacitance_err_f=errs["c"],
         r_pol_ohm=float(xb @ area),
         r_pol_err_ohm=errs["r_pol"],
         lam=lam_value,
@@ -602,6 +670,7 @@ def drt(
             "part": part,
             "weighting": weighting,
             "include_inductance": include_inductance,
+            "include_capacitance": include_capacitance,
             "r_inf": r_inf,
             "n_boot": n_boot,
             "lambda_at_bound": bool(lam_value <= _LAM_GRID[1] or lam_value >= _LAM_GRID[-2]),
