@@ -195,6 +195,7 @@ def analyze_gitt(
     min_rest_s: float | None = None,
     ir_fit_window_s: float | None = None,
     steep_factor: float = 1.5,
+    cutoff_V: float | None = None,
     segments: pd.DataFrame | None = None,
     **segment_options: Any,
 ) -> GittResult:
@@ -218,9 +219,8 @@ def analyze_gitt(
     5 % of the pulse), at least 3 samples; with its standard error), ``r_total_ohm``
     = (V_end - OCV_before)/I (= (OCV_before - V_end)/|I| on discharge),
     ``r_polarization_ohm`` = (V_end - OCV_after)/I, ``d_ocv_d_soc_V`` [V per %] =
-    (OCV_after - OCV_before)/(SOC_end - SOC_start), ``reached_cutoff`` (the last pulse,
-    shorter than the one before it by more than 2 % and at the extreme voltage of the
-    sequence), ``complete`` (its rest is as long as the others), ``row_start``,
+    (OCV_after - OCV_before)/(SOC_end - SOC_start), ``reached_cutoff`` (see
+    ``cutoff_V``), ``complete`` (its rest is as long as the others), ``row_start``,
     ``row_stop`` (rows of the pulse, stop exclusive), ``rest_s``. With diffusion
     (geometry given, or ``diffusion=True``) the columns of
     :func:`ohmslice.diffusion.diffusion_table` follow.
@@ -247,6 +247,11 @@ def analyze_gitt(
         Window [s] of the sqrt(t) extrapolation of the IR drop.
     steep_factor
         See :func:`label_regions`.
+    cutoff_V
+        The cut-off voltage of the protocol [V]: a pulse ending within 2 mV of it (or
+        beyond) has ``reached_cutoff``. Without it, the last pulse is taken to have
+        reached the cut-off where it is shorter than the one before by more than 2 %
+        and ends at the extreme voltage of the sequence.
     segments
         A segmentation of ``recording`` already computed (else computed here).
     **segment_options
@@ -264,6 +269,8 @@ def analyze_gitt(
     src = recording.source
     if capacity_Ah is not None and not (np.isfinite(capacity_Ah) and capacity_Ah > 0):
         raise AnalysisInputError(f"capacity_Ah={capacity_Ah!r}; expected a capacity > 0 A h")
+    if cutoff_V is not None and not np.isfinite(cutoff_V):
+        raise AnalysisInputError(f"cutoff_V={cutoff_V!r}; expected a voltage")
     seg = segment(recording, **segment_options) if segments is None else segments
     try:
         seq = find_pulse_sequence(seg, current_tolerance=current_tolerance, min_pulses=min_pulses)
@@ -418,7 +425,10 @@ def analyze_gitt(
             pt["soc_end_pct"] - pt["soc_start_pct"]
         )
     reached = np.zeros(len(pt), dtype=bool)
-    if len(pt) >= 2:
+    if cutoff_V is not None:
+        ve = pt["v_end_V"].to_numpy()
+        reached = ve <= cutoff_V + 2e-3 if sgn < 0 else ve >= cutoff_V - 2e-3
+    elif len(pt) >= 2:
         ve = pt["v_end_V"].to_numpy()
         extreme = ve[-1] <= ve.min() if sgn < 0 else ve[-1] >= ve.max()
         reached[-1] = bool(p_dur[-1] < 0.98 * p_dur[-2] and extreme)

@@ -402,7 +402,6 @@ def find_pulse_sequence(
     kind = seg["kind"].to_numpy()
     sign = seg["sign"].to_numpy()
     cur = seg["current_A"].to_numpy()
-    n = len(seg)
     nxt_rest = np.r_[kind[1:] == "rest", False]
     cand = np.flatnonzero((kind == "cc") & nxt_rest)
     if cand.size == 0:
@@ -442,7 +441,6 @@ def find_pulse_sequence(
             f"found {length} pulse(s) of one current in a row; expected at least "
             f"{min_pulses} constant-current pulses each followed by a rest"
         )
-    del n
     return np.arange(last - 2 * (length - 1), last + 1, 2)
 
 
