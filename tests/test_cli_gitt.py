@@ -24,7 +24,9 @@ def gitt_csv(tmp_path_factory):
 def test_table_plot_and_summary(gitt_csv, tmp_path):
     s, path = gitt_csv
     out, fig = tmp_path / "pulses.csv", tmp_path / "gitt.png"
-    res = runner.invoke(app, ["gitt", str(path), "-o", str(out), "--plot", str(fig)])
+    res = runner.invoke(
+        app, ["gitt", str(path), "-o", str(out), "--plot", str(fig), "--cutoff-V", "3.0"]
+    )
     assert res.exit_code == 0, res.output
     assert "8 discharge pulses" in res.output
     assert "last full charge" in res.output

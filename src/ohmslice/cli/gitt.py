@@ -71,6 +71,9 @@ def gitt_command(
     min_rest_s: float = typer.Option(
         None, "--min-rest-s", help="Shortest rest that defines an OCV [s] (default 2 x pulse)."
     ),
+    cutoff_v: float = typer.Option(
+        None, "--cutoff-V", help="Cut-off voltage of the protocol [V] (flags pulses reaching it)."
+    ),
     rows: int = typer.Option(20, "--rows", help="Pulses shown in the summary table."),
 ) -> None:
     """GITT: SOC, OCV, IR drop, R_total, R_polarisation and regions for every pulse."""
@@ -94,6 +97,7 @@ def gitt_command(
         particle_radius_m=None if radius_um is None else radius_um * 1e-6,
         vm_over_s_m=None if vm_over_s_um is None else vm_over_s_um * 1e-6,
         min_rest_s=min_rest_s,
+        cutoff_V=cutoff_v,
     )
     p = res.pulses
     n = len(p)
