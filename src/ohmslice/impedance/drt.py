@@ -609,7 +609,10 @@ def drt(
     z_fit = model(r_inf_v, s_v, xb)
     l_v, c_v = named(s_v)
     area = _basis_area(y, eps, basis)
-    y_fine = np.linspace(y[0], y[-1], 10 * (y.size - 1) + 1)
+    # gamma on 10 points per basis spacing; Gaussians reach ~4 spacings past the end ones
+    dy = float(np.mean(np.diff(y)))
+    pad = 4 if basis == "rbf" else 0
+    y_fine = np.linspace(y[0] - pad * dy, y[-1] + pad * dy, 10 * (y.size - 1 + 2 * pad) + 1)
     bmat = _gamma_matrix(y_fine, y, eps, basis)
     gamma = bmat @ xb
 
@@ -665,7 +668,7 @@ def drt(
             "order": order,
             "fwhm_coeff": fwhm_coeff,
             "epsilon": eps,
-            "spacing_ln_tau": float(np.mean(np.diff(y))),
+            "spacing_ln_tau": dy,
             "n_tau": int(y.size),
             "part": part,
             "weighting": weighting,
