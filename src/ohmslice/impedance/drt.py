@@ -36,7 +36,8 @@ as in pyDRTtools); ``"lcurve"`` takes the point of largest curvature of
 (:math:`\\log\\lVert r\\rVert`, :math:`\\log \\sqrt{x^TMx}`). Both are evaluated on a grid
 of 12 values per decade over :math:`10^{-10} \\ldots 10^{1}` at the cost of one
 generalised eigen-decomposition (the pencil :math:`(A^TA, M)` diagonalises every
-:math:`\\lambda` at once), then GCV is refined by a bounded scalar search.
+:math:`\\lambda` at once); GCV is then refined on 41 values between the grid neighbours
+of its minimum. The bootstrap resamples (below) re-choose lambda on the grid alone.
 
 Uncertainty: a wild bootstrap (Rademacher signs on the fit's residuals, which keeps
 their frequency-dependent size) re-selects :math:`\\lambda` and re-solves ``n_boot``
@@ -76,124 +77,20 @@ from scipy.signal import find_peaks
 
 from ..errors import AnalysisInputError, InputError
 from ..schema import Spectrum
+from ._drt_basis import (  # noqa: F401  (_CACHE: cleared by the benchmark)
+    _CACHE,
+    _basis_area,
+    _gamma_matrix,
+    _penalty,
+    drt_basis_matrices,
+)
 
 __all__ = ["DrtResult", "drt", "drt_basis_matrices"]
 
 Part = Literal["both", "real", "imag"]
 _LAM_GRID = np.logspace(-10, 1, 133)
 _FWHM_GAUSS = 2.0 * np.sqrt(np.log(2.0))
-_CACHE: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 _CACHE_SIZE = 32
-
-
-# --- basis --------------------------------------------------------------------------------
-def _kernels(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Debye kernel in u = ln(omega tau): 1/(1+e^{2u}) and -e^u/(1+e^{2u}), overflow-free."""
-    e = np.exp(-2.0 * np.abs(u))
-    re = np.where(u > 0, e / (1.0 + e), 1.0 / (1.0 + e))
-    im = -np.sqrt(e) / (1.0 + e)
-    return re, im
-
-
-def _hat_widths(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    d = np.diff(y)
-    return np.r_[d[0], d], np.r_[d, d[-1]]
-
-
-def drt_basis_matrices(
-    freq_hz: np.ndarray, tau_s: np.ndarray, epsilon: float, basis: str = "rbf"
-) -> tuple[np.ndarray, np.ndarray]:
-    """Real and imaginary DRT matrices: Z' - R_inf = A_re x, Z'' - omega L = A_im x.
-
-    ``A[m, n]`` is the integral over ln tau of basis function n (centred at ``tau_s[n]``)
-    times the Debye kernel at ``freq_hz[m]``. Results are cached per grid.
-
-    Parameters
-    ----------
-    freq_hz
-        Frequencies [Hz].
-    tau_s
-        Basis centres [s], increasing, log-spaced (or nearly).
-    epsilon
-        Gaussian shape factor [1/ln s] (unused for ``basis="pwl"``).
-    basis
-        ``"rbf"`` (Gaussian) or ``"pwl"`` (hat functions).
-    """
-    f = np.ascontiguousarray(freq_hz, dtype=float)
-    t = np.ascontiguousarray(tau_s, dtype=float)
-    key = (f.tobytes(), t.tobytes(), float(epsilon), basis)
-    hit = _CACHE.get(key)
-    if hit is not None:
-        _CACHE.move_to_end(key)
-        return hit
-    lw = np.log(2 * np.pi * f)[:, None, None]
-    y = np.log(t)
-    if basis == "rbf":
-        # trapezoid on s = eps*(y - y_n); error ~ exp(-2 pi d / h), d = eps*pi/2 the
-        # kernel's analytic strip, and ~exp(-pi^2/h^2) from the Gaussian
-        h = min(0.5, 0.33 * epsilon)
-        s = np.arange(-6.0, 6.0 + h / 2, h)
-        wts = h * np.exp(-(s**2)) / epsilon
-        u = lw + y[None, :, None] + (s / epsilon)[None, None, :]
-        k_re, k_im = _kernels(u)
-        a_re, a_im = k_re @ wts, k_im @ wts
-    else:
-        left, right = _hat_widths(y)
-        g, gw = np.polynomial.legendre.leggauss(16)
-        g = 0.5 * (g + 1.0)  # nodes on (0, 1)
-        gw = 0.5 * gw * (1.0 - g)  # hat value 1 - s at distance s (in widths)
-        a_re = np.zeros((f.size, t.size))
-        a_im = np.zeros((f.size, t.size))
-        for width, sign in ((left, -1.0), (right, 1.0)):
-            u = lw + y[None, :, None] + sign * (width[:, None] * g[None, :])[None, :, :]
-            k_re, k_im = _kernels(u)
-            a_re += (k_re @ gw) * width[None, :]
-            a_im += (k_im @ gw) * width[None, :]
-    out = (a_re, a_im)
-    _CACHE[key] = out
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return out
-
-
-def _penalty(y: np.ndarray, epsilon: float, basis: str, order: int) -> np.ndarray:
-    """x^T M x = integral of (d^order gamma / dy^order)^2 over y = ln tau."""
-    if basis == "rbf":
-        a = epsilon * (y[:, None] - y[None, :])
-        g = np.exp(-(a**2) / 2) * np.sqrt(np.pi / 2)
-        if order == 0:
-            return g / epsilon
-        if order == 1:
-            return epsilon * (1 - a**2) * g
-        return epsilon**3 * (3 - 6 * a**2 + a**4) * g
-    n = y.size
-    d = np.diff(y)
-    if order == 0:  # mass matrix of hat functions
-        left, right = _hat_widths(y)
-        m = np.diag((left + right) / 3.0)
-        m += np.diag(d / 6.0, 1) + np.diag(d / 6.0, -1)
-        return m
-    d1 = (np.eye(n, k=1) - np.eye(n))[:-1] / d[:, None]
-    if order == 1:
-        return d1.T @ (d1 * d[:, None])
-    cell = 0.5 * (d[1:] + d[:-1])
-    d2 = (d1[1:] - d1[:-1]) / cell[:, None]
-    return d2.T @ (d2 * cell[:, None])
-
-
-def _gamma_matrix(y_fine: np.ndarray, y: np.ndarray, epsilon: float, basis: str) -> np.ndarray:
-    if basis == "rbf":
-        return np.exp(-((epsilon * (y_fine[:, None] - y[None, :])) ** 2))
-    left, right = _hat_widths(y)
-    dy = y_fine[:, None] - y[None, :]
-    return np.clip(np.where(dy < 0, 1 + dy / left, 1 - dy / right), 0.0, None)
-
-
-def _basis_area(y: np.ndarray, epsilon: float, basis: str) -> np.ndarray:
-    if basis == "rbf":
-        return np.full(y.size, np.sqrt(np.pi) / epsilon)
-    left, right = _hat_widths(y)
-    return 0.5 * (left + right)
 
 
 # --- result -------------------------------------------------------------------------------
