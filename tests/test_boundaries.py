@@ -49,3 +49,8 @@ def test_geometric_and_errors():
 def test_spherical_shape_is_a_unit_step():
     a = unit_step(np.array([1e-6, 1e3]), [1.0], 1.0, "wsph")[0]
     assert a[0] < 0.01 and abs(a[1] - 1) < 1e-3
+
+
+def test_finite_space_shape_is_a_unit_step():
+    a = unit_step(np.array([1e-6, 1e3]), [1.0], 1.0, "wo")[0]
+    assert a[0] < 0.01 and abs(a[1] - 1) < 1e-3

@@ -31,14 +31,14 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import InputError
-from .timedomain import invert_laplace
+from .timedomain import DEFAULT_NODES, invert_laplace
 
 __all__ = ["RULES", "unit_step", "boundary_times"]
 
 RULES = ("balanced", "fraction", "geometric")
 
 #: Shapes of the unit step responses a_j(t) (a -> 1 as t -> infinity).
-SHAPES = ("zarc", "ws", "wsph")
+SHAPES = ("zarc", "ws", "wo", "wsph")
 
 
 def _unit_z(shape: str, tau: np.ndarray, n: np.ndarray):
@@ -52,6 +52,13 @@ def _unit_z(shape: str, tau: np.ndarray, n: np.ndarray):
             return np.tanh(x) / x
 
         return z
+    if shape == "wo":  # finite space, capacitive part removed, scaled to unit DC resistance
+
+        def z(s):
+            x = np.sqrt(s * tau)
+            return 3.0 * (1.0 / (x * np.tanh(x)) - 1.0 / x**2)
+
+        return z
     if shape == "wsph":  # sphere, capacitive part removed, scaled to unit DC resistance
 
         def z(s):
@@ -62,7 +69,14 @@ def _unit_z(shape: str, tau: np.ndarray, n: np.ndarray):
     raise InputError(f"unknown process shape '{shape}'; expected one of {SHAPES}")
 
 
-def unit_step(t: np.ndarray, tau: np.ndarray, n: np.ndarray | float = 1.0, shape: str = "zarc"):
+def unit_step(
+    t: np.ndarray,
+    tau: np.ndarray,
+    n: np.ndarray | float = 1.0,
+    shape: str = "zarc",
+    *,
+    m: int = DEFAULT_NODES,
+) -> np.ndarray:
     """Unit step response a(t) of a process (0 at t = 0, 1 at t -> infinity).
 
     Parameters
@@ -75,7 +89,11 @@ def unit_step(t: np.ndarray, tau: np.ndarray, n: np.ndarray | float = 1.0, shape
         CPE exponents (for ``shape="zarc"``), scalar or (n_proc,).
     shape
         ``"zarc"`` (R||CPE, Mittag-Leffler response), ``"ws"`` (finite-length
-        diffusion), ``"wsph"`` (spherical diffusion without its capacitive part).
+        diffusion), ``"wo"`` (finite-space diffusion) or ``"wsph"`` (spherical
+        diffusion), the last two without their capacitive part, scaled to unit DC
+        resistance.
+    m
+        Talbot nodes (:mod:`ohmslice.timedomain`); 20 gives ~1e-6, 32 ~1e-10.
 
     Returns
     -------
@@ -85,13 +103,15 @@ def unit_step(t: np.ndarray, tau: np.ndarray, n: np.ndarray | float = 1.0, shape
     n = np.broadcast_to(np.asarray(n, dtype=float), tau.shape)
     t = np.asarray(t, dtype=float)
     t2 = np.broadcast_to(t, (tau.size, t.shape[-1]))
-    z = _unit_z(shape, tau[:, None, None], n[:, None, None])
-
-    def f(s):  # s: (n_proc * n_t, M) -> reshape to (n_proc, n_t, M)
-        ss = s.reshape(tau.size, -1, s.shape[-1])
-        return (z(ss) / ss).reshape(s.shape)
-
-    return invert_laplace(f, t2.reshape(-1)).reshape(t2.shape)
+    pos = t2 > 0
+    out = np.zeros(t2.shape)
+    z = _unit_z(
+        shape,
+        np.broadcast_to(tau[:, None], t2.shape)[pos][:, None],
+        np.broadcast_to(n[:, None], t2.shape)[pos][:, None],
+    )
+    out[pos] = invert_laplace(lambda s: z(s) / s, t2[pos], m)
+    return out
 
 
 def _log_root(grid: np.ndarray, f: np.ndarray) -> np.ndarray:

@@ -133,6 +133,30 @@ class GittResult:
             }
         )
 
+    def traces(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Samples of every pulse and the rest after it, as R(t).
+
+        Returns, per pulse, the times since its current step [s] and
+        R(t) = (V(t) - OCV_before) / I [Ohm] from its first sample to the end of its
+        rest (the end of the pulse where no rest follows). Empty arrays where the result
+        holds no samples.
+        """
+        arr = self._arrays
+        p, seg = self.pulses, self.segments
+        out = []
+        for row in p.itertuples():
+            if arr is None:
+                out.append((np.array([]), np.array([])))
+                continue
+            j = int(row.segment)
+            has_rest = j + 1 < len(seg) and seg["kind"].iat[j + 1] == "rest"
+            stop = int(seg["stop"].iat[j + 1]) if has_rest else int(row.row_stop)
+            s = int(row.row_start)
+            t = arr.t[s:stop] - row.t_start_s
+            r = (arr.v[s:stop] - row.ocv_before_V) / row.current_A
+            out.append((t, r))
+        return out
+
     def soc_pct(self) -> np.ndarray:
         """SOC [%] at every sample of the recording (coulomb counted, same reference)."""
         return np.asarray(self._soc) if self._soc is not None else np.array([])

@@ -1,0 +1,640 @@
+"""The seed's method: split every GITT pulse's resistance into R1, R2, R3 by EIS time constants.
+
+Each pulse of a GITT gives R(t) = (V(t) - OCV_before) / I. The impedance of the same
+electrode (a symmetric cell, per electrode) gives the time constants of its processes:
+contact (tau1, shortest), charge transfer (tau2, an R||CPE with exponent n2) and
+diffusion (tau3, longest). Two ways to split R(t):
+
+``method="windows"`` (the seed's)
+    Boundary times t1 (between contact and charge transfer) and t2 (between charge
+    transfer and diffusion) from the time constants at the pulse's SOC
+    (:func:`ohmslice.boundaries.boundary_times`; rule ``boundary``, default
+    ``"balanced"`` where the EIS resistances are known, else ``"fraction"``), then
+    R1 = R(t1), R2 = R(t2) - R(t1), R3 = R(t_end) - R(t2), t_end the pulse end.
+    R1 includes the cell's series parts (separator, counter electrode) as in the seed,
+    and R3 the OCV shift of the charge passed. Where t1 falls before the first sample
+    after the step, R1 is read at the first sample if the charge-transfer process has
+    developed by less than ``max_leak`` of its resistance there (per the EIS model),
+    flagged; otherwise R1 and R2 cannot be told apart: both are NaN and ``r12_ohm`` =
+    R(t2) is given, flagged (likewise all three when t2 is before the first sample).
+    Errors: the voltage noise of the pulse (scatter of R(t) around its local trend) and
+    the shift of R when each boundary moves by the relative uncertainty of its time
+    constants (``tau_rel_err`` where the EIS gives none), added in quadrature.
+
+``method="model"``
+    Each pulse and its rest are fitted with the time-domain response of the same circuit
+    (:mod:`ohmslice.timedomain`): V(t) = OCV_before + c0 + c_ocv min(t, T)/T + c_drift t
+    + I [R1 u(t) + R2 a2(t) + R3 a3(t)], u the rectangular pulse, a2 the pulse response of
+    a unit R||CPE (tau2, n2), a3 that of the unit diffusion element (tau3), minus their
+    values T later. A contact arc slower than a third of the first sample gets its own
+    term (then R1 = series + contact). For fixed time constants the model is linear in
+    (c0, c_ocv, c_drift, R1, R2, R3), solved by least squares with standard errors from
+    the residual variance; with ``refine_taus`` tau2 and tau3 are then optimised within a
+    factor ``tau_factor`` of the EIS values (variable projection), warm-started from the
+    previous pulse. The samples are averaged in log-time bins so that the dense
+    samples after the steps do not outweigh the rest. R3 here is the diffusion element's
+    DC resistance and ``r_ocv_ohm`` = c_ocv the OCV shift, reported apart.
+
+The time constants per SOC come as a table (:func:`tau_table` builds it from
+:func:`ohmslice.impedance.time_constants` results at the measured SOCs) and are
+interpolated linearly in SOC on log tau between measured SOCs, held constant beyond
+them (``taus_extrapolated``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .boundaries import RULES, boundary_times, unit_step
+from .dcdrt import _log_bins
+from .errors import AnalysisInputError, InputError, MissingColumnError
+
+__all__ = ["decompose", "Decomposition", "tau_table", "gitt_eis_consistency", "ELEMENT_SHAPES"]
+
+#: step-response shape of each circuit element kind (see boundaries.unit_step)
+ELEMENT_SHAPES = {
+    "C": "zarc",
+    "CPE": "zarc",
+    "Zarc": "zarc",
+    "RQ": "zarc",
+    "Ws": "ws",
+    "Wo": "wo",
+    "Wsph": "wsph",
+}
+
+COMPONENTS = ("r1", "r2", "r3")
+
+
+# --------------------------------------------------------------------- tau table ----
+def _shape_of(element: str) -> str:
+    name = "".join(ch for ch in str(element) if not ch.isdigit())
+    for key in sorted(ELEMENT_SHAPES, key=len, reverse=True):
+        if key in name:
+            return ELEMENT_SHAPES[key]
+    return "zarc"
+
+
+def tau_table(eis_by_soc: Mapping[float, Any]) -> pd.DataFrame:
+    """Time constants per SOC from ``{soc_pct: TimeConstants}`` (symmetric-cell EIS).
+
+    Each value is a :class:`ohmslice.impedance.TimeConstants` (or its ``.table``), with
+    three processes by increasing tau. Returns one row per SOC: ``soc_pct``,
+    ``tau{k}_s``, ``tau{k}_err_s``, ``n{k}``, ``r{k}_ohm``, ``r{k}_ohm_err``, ``shape{k}``
+    for k = 1, 2, 3 (resistances per electrode when the EIS was reduced so).
+
+    Raises
+    ------
+    AnalysisInputError
+        A spectrum with fewer than three processes.
+    """
+    rows = []
+    for soc, tc in sorted(eis_by_soc.items()):
+        tab = getattr(tc, "table", tc)
+        if len(tab) < 3:
+            raise AnalysisInputError(
+                f"the spectrum at SOC {soc} % has {len(tab)} processes; the decomposition "
+                "needs three (contact, charge transfer, diffusion)"
+            )
+        tab = tab.sort_values("tau_fit_s").iloc[-3:] if len(tab) > 3 else tab
+        row: dict[str, Any] = {"soc_pct": float(soc)}
+        for k, r in enumerate(tab.itertuples(), start=1):
+            row[f"tau{k}_s"] = float(r.tau_fit_s)
+            row[f"tau{k}_err_s"] = float(r.tau_fit_err_s)
+            row[f"n{k}"] = float(r.n) if np.isfinite(r.n) else 1.0
+            row[f"r{k}_ohm"] = float(r.r_fit_ohm)
+            row[f"r{k}_ohm_err"] = float(r.r_fit_err_ohm)
+            row[f"shape{k}"] = _shape_of(r.element)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _interp_taus(taus: pd.DataFrame, soc: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-pulse taus/ns/rs at ``soc``: log-linear in SOC, constant beyond the ends."""
+    need = ["soc_pct", "tau1_s", "tau2_s", "tau3_s"]
+    missing = [c for c in need if c not in taus.columns]
+    if missing:
+        raise MissingColumnError(f"the tau table lacks {missing}; build it with tau_table()")
+    t = taus.sort_values("soc_pct")
+    x = t["soc_pct"].to_numpy(float)
+    out: dict[str, np.ndarray] = {}
+    for k in (1, 2, 3):
+        tau = t[f"tau{k}_s"].to_numpy(float)
+        if not np.all(np.isfinite(tau) & (tau > 0)):
+            raise InputError(f"tau{k}_s must be finite and > 0 in the tau table")
+        out[f"tau{k}"] = np.exp(np.interp(soc, x, np.log(tau)))
+        err = t.get(f"tau{k}_err_s")
+        rel = (err.to_numpy(float) / tau) if err is not None else np.full(tau.shape, np.nan)
+        out[f"tau{k}_rel"] = np.interp(soc, x, np.where(np.isfinite(rel), rel, np.nan))
+        n = t.get(f"n{k}")
+        out[f"n{k}"] = np.interp(soc, x, n.to_numpy(float)) if n is not None else np.ones(soc.shape)
+        r = t.get(f"r{k}_ohm")
+        out[f"r{k}"] = (
+            np.exp(np.interp(soc, x, np.log(np.clip(r.to_numpy(float), 1e-12, None))))
+            if r is not None
+            else np.full(soc.shape, np.nan)
+        )
+    out["extrapolated"] = (soc < x.min()) | (soc > x.max())
+    for k in (1, 2, 3):
+        col = f"shape{k}"
+        out[col] = t[col].iloc[0] if col in t.columns else ("ws" if k == 3 else "zarc")
+    return out
+
+
+# -------------------------------------------------------------------- result ----
+@dataclass
+class Decomposition:
+    """Result of :func:`decompose`.
+
+    Attributes
+    ----------
+    table
+        One row per pulse: ``pulse``, ``soc_pct`` (SOC at the pulse start), ``r1_ohm``,
+        ``r2_ohm``, ``r3_ohm``, ``r_total_ohm``, each with ``_err`` (one standard error),
+        ``r12_ohm`` (R1 + R2 where they cannot be split), the windows ``t1_s``, ``t2_s``,
+        ``t_end_s`` (windows method) or the time constants used ``tau2_s``, ``tau3_s``
+        and ``r_ocv_ohm`` (model method), ``taus_extrapolated``, ``flag`` (text, empty
+        when nothing is to be said).
+    method, settings, notes
+        How it was computed and what the user should know.
+    """
+
+    table: pd.DataFrame
+    method: str
+    settings: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+# ---------------------------------------------------------------- helpers ----
+def _noise(t: np.ndarray, r: np.ndarray, duration: float) -> float:
+    """White-noise level of R(t) [Ohm] during the pulse, from second differences."""
+    m = (t > 0) & (t <= duration)
+    rr = r[m]
+    if rr.size < 5:
+        return np.nan
+    d2 = np.diff(rr, 2)
+    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6.0))
+
+
+# ---------------------------------------------------------------- windows ----
+def _windows(
+    gitt: Any,
+    tp: dict[str, np.ndarray],
+    *,
+    boundary: str,
+    fraction: float,
+    max_leak: float,
+    tau_rel_err: float,
+) -> tuple[pd.DataFrame, list[str]]:
+    p = gitt.pulses
+    n = len(p)
+    taus = np.column_stack([tp["tau1"], tp["tau2"], tp["tau3"]])
+    ns = np.column_stack([tp["n1"], tp["n2"], tp["n3"]])
+    rs = np.column_stack([tp["r1"], tp["r2"], tp["r3"]])
+    shapes = (tp["shape1"], tp["shape2"], tp["shape3"])
+    rule = boundary
+    if rule == "balanced" and not np.all(np.isfinite(rs)):
+        rule = "fraction"
+    tb = boundary_times(
+        taus, ns, rs if rule == "balanced" else None, rule=rule, fraction=fraction, shapes=shapes
+    )
+    t1, t2 = tb[:, 0].copy(), tb[:, 1].copy()
+    t_first = p["t_first_s"].to_numpy(float)
+    t_end = p["duration_s"].to_numpy(float)
+    notes: list[str] = []
+    flags = [[] for _ in range(n)]
+
+    # how far charge transfer and diffusion have developed by the first sample (EIS model)
+    leak2 = unit_step(t_first[:, None], taus[:, 1], ns[:, 1], shapes[1])[:, 0]
+    leak3 = unit_step(t_first[:, None], taus[:, 2], ns[:, 2], shapes[2])[:, 0]
+    early1, early2 = t1 < t_first, t2 < t_first
+    fix1 = early1 & ~early2 & (leak2 <= max_leak)  # case B: R1 at t_f less the R2 leak
+    no12 = early1 & ~early2 & ~fix1  # case C: R1 + R2 only
+    fix2 = early2 & (leak3 <= max_leak)  # case D: R1 + R2 at t_f less the R3 leak
+    none = early2 & ~fix2  # case E: total only
+    t1_used = np.where(early1, t_first, t1)
+    t2_used = np.minimum(np.maximum(t2, t_first), t_end)
+
+    rel = {
+        k: np.where(np.isfinite(tp[f"tau{k}_rel"]), tp[f"tau{k}_rel"], tau_rel_err)
+        for k in (1, 2, 3)
+    }
+    d1 = np.sqrt(rel[1] ** 2 + rel[2] ** 2) / 2  # boundary between 1 and 2 moves with both taus
+    d2 = np.sqrt(rel[2] ** 2 + rel[3] ** 2) / 2
+    times = np.column_stack(
+        [
+            t1_used,
+            t2_used,
+            t1_used * np.exp(d1),
+            t1_used * np.exp(-d1),
+            t2_used * np.exp(d2),
+            t2_used * np.exp(-d2),
+        ]
+    )
+    times = np.clip(times, t_first[:, None], t_end[:, None])
+    uniq, inv = np.unique(times, return_inverse=True)
+    grid = gitt.r_of_t(uniq)  # (n_pulses, n_uniq)
+    r_at = grid[np.arange(n)[:, None], inv.reshape(times.shape)]
+    r_end = p["r_total_ohm"].to_numpy(float)
+    sigma = np.array([_noise(t, r, te) for (t, r), te in zip(gitt.traces(), t_end, strict=True)])
+    sigma = np.where(np.isfinite(sigma), sigma, 0.0)
+
+    r_t1, r_t2 = r_at[:, 0], r_at[:, 1]
+    b1 = np.abs(r_at[:, 2] - r_at[:, 3]) / 2
+    b2 = np.abs(r_at[:, 4] - r_at[:, 5]) / 2
+    # a window read at the first sample t_f holds the share a of the next process that has
+    # developed by then; with R(t_f) = X + a Y and R(t_next) = X + Y:
+    # X = (R(t_f) - a R(t_next)) / (1 - a)
+    a2 = np.where(fix1, leak2, 0.0)
+    r1 = (r_t1 - a2 * r_t2) / (1 - a2)
+    r12 = r_t2.copy()
+    a3 = np.where(fix2, leak3, 0.0)
+    r12 = np.where(fix2, (r_t1 - a3 * r_end) / (1 - a3), r12)
+    r2 = r12 - r1
+    r3 = r_end - r12
+    r1_err = np.sqrt(sigma**2 + b1**2 + (tau_rel_err * a2 * r2) ** 2) / (1 - a2)
+    r2_err = np.sqrt(2 * sigma**2 + b1**2 + b2**2 + (tau_rel_err * a2 * r2) ** 2)
+    r3_err = np.sqrt(2 * sigma**2 + b2**2 + (tau_rel_err * a3 * r3) ** 2) / (1 - a3)
+    for arr_ in (r1, r2, r1_err, r2_err):
+        arr_[no12 | early2] = np.nan
+    for arr_ in (r3, r3_err, r12):
+        arr_[none] = np.nan
+    for k in range(n):
+        at = f"before the first sample ({t_first[k]:.2g} s)"
+        if fix1[k]:
+            flags[k].append(
+                f"t1={t1[k]:.2g} s {at}: R1 read there, less the {leak2[k]:.0%} of R2 "
+                "developed by then"
+            )
+        if no12[k] or early2[k]:
+            flags[k].append(
+                f"R1 and R2 not separable: t1={t1[k]:.2g} s {at} and R2 {leak2[k]:.0%} "
+                "developed there; r12_ohm = R1 + R2"
+            )
+        if fix2[k]:
+            flags[k].append(
+                f"t2={t2[k]:.2g} s {at}: R1 + R2 read there, less the {leak3[k]:.0%} of R3 "
+                "developed by then"
+            )
+        if none[k]:
+            flags[k].append(f"t2={t2[k]:.2g} s {at} and R3 {leak3[k]:.0%} developed: no split")
+    unsplit = no12 | early2
+    if unsplit.any():
+        msg = (
+            f"{int(unsplit.sum())} of {n} pulses: boundaries before the first sample after "
+            "the step; R1 and R2 not separated there (see 'flag')"
+        )
+        notes.append(msg)
+        warnings.warn(msg, stacklevel=3)
+    r_total_err = np.sqrt(2) * sigma
+    table = pd.DataFrame(
+        {
+            "pulse": p["pulse"].to_numpy(),
+            "soc_pct": p["soc_start_pct"].to_numpy(float),
+            "r1_ohm": r1,
+            "r1_ohm_err": r1_err,
+            "r2_ohm": r2,
+            "r2_ohm_err": r2_err,
+            "r3_ohm": r3,
+            "r3_ohm_err": r3_err,
+            "r12_ohm": r12,
+            "r_total_ohm": r_end,
+            "r_total_ohm_err": r_total_err,
+            "t1_s": t1_used,
+            "t2_s": t2_used,
+            "t_end_s": t_end,
+            "t1_rule_s": t1,
+            "t2_rule_s": t2,
+            "t_first_s": t_first,
+        }
+    )
+    table["boundary_rule"] = rule
+    table["taus_extrapolated"] = tp["extrapolated"]
+    table["flag"] = ["; ".join(f) for f in flags]
+    return table, notes
+
+
+# ------------------------------------------------------------------ model ----
+def _binned_traces(gitt: Any, bins_per_decade: int) -> tuple[np.ndarray, ...]:
+    """Every pulse + rest averaged into log-time bins, padded to one length.
+
+    Returns times (n, L) [s since the step], R (n, L) [Ohm], weights (n, L) (1 for a
+    bin, 0 for padding), and per pulse the duration, the first sample time and whether
+    it has at least 3 bins in the pulse and 3 in the rest.
+    """
+    p = gitt.pulses
+    dur = p["duration_s"].to_numpy(float)
+    bins, ok = [], []
+    for (t, r), d in zip(gitt.traces(), dur, strict=True):
+        keep = t > 0
+        t, r = t[keep], r[keep]
+        during, after = t <= d, t > d
+        if during.sum() < 3 or after.sum() < 3:
+            bins.append((np.array([d / 2]), np.array([0.0]), t[0] if t.size else np.nan))
+            ok.append(False)
+            continue
+        t1, r1 = _log_bins(t[during], r[during], bins_per_decade)
+        t2, r2 = _log_bins(t[after] - d, r[after], bins_per_decade)
+        bins.append((np.r_[t1, t2 + d], np.r_[r1, r2], t[0]))
+        ok.append(True)
+    length = max(b[0].size for b in bins)
+    tt = np.ones((len(bins), length))
+    yy = np.zeros_like(tt)
+    ww = np.zeros_like(tt)
+    for k, (t, r, _) in enumerate(bins):
+        tt[k, : t.size], yy[k, : t.size], ww[k, : t.size] = t, r, 1.0
+        tt[k, t.size :] = t[-1]
+    t_first = np.array([b[2] for b in bins])
+    return tt, yy, ww, dur, t_first, np.array(ok)
+
+
+#: columns of the model's design matrix
+_COL = {"offset": 0, "ramp": 1, "drift": 2, "u": 3, "contact": 4, "r2": 5, "r3": 6}
+
+
+def _design(
+    tt: np.ndarray,
+    dur: np.ndarray,
+    taus: list[np.ndarray],
+    ns: list[np.ndarray],
+    shapes: list[str],
+) -> np.ndarray:
+    """Design matrices (n, L, 4 + n_proc): offset, OCV ramp q/Q_pulse, drift, pulse u(t)
+    and the unit pulse response of each process (per ampere, unit resistance); column
+    indices in :data:`_COL`."""
+    n, length = tt.shape
+    span = tt.max(axis=1, keepdims=True)
+    ramp = np.minimum(tt, dur[:, None]) / dur[:, None]
+    cols = [
+        np.ones_like(tt),
+        ramp,
+        tt / span,
+        (tt <= dur[:, None]).astype(float),
+    ]
+    both = np.concatenate([tt, tt - dur[:, None]], axis=1)
+    for tau, nn, shape in zip(taus, ns, shapes, strict=True):
+        a = unit_step(both, tau, nn, shape, m=20)
+        cols.append(a[:, :length] - a[:, length:])
+    return np.stack(cols, axis=-1)
+
+
+def _batched_lstsq(a: np.ndarray, y: np.ndarray, w: np.ndarray):
+    """Weighted least squares per pulse: coefficients, residuals, normal matrices."""
+    aw = a * w[..., None]
+    ata = np.einsum("nlj,nlk->njk", aw, aw)
+    # a tiny ridge keeps an all-zero column (an absent process) from making it singular
+    ridge = 1e-12 * np.trace(ata, axis1=1, axis2=2)[:, None, None] * np.eye(ata.shape[-1])
+    aty = np.einsum("nlj,nl->nj", aw, y * w)
+    coef = np.linalg.solve(ata + ridge, aty[..., None])[..., 0]
+    res = (np.einsum("nlj,nj->nl", a, coef) - y) * w
+    return coef, res, ata + ridge
+
+
+def _model(
+    gitt: Any,
+    tp: dict[str, np.ndarray],
+    *,
+    refine_taus: bool,
+    tau_factor: float,
+    bins_per_decade: int,
+    max_developed: float,
+    iterations: int = 25,
+) -> tuple[pd.DataFrame, list[str]]:
+    p = gitt.pulses
+    tt, yy, ww, dur, t_first, ok = _binned_traces(gitt, bins_per_decade)
+    n = len(p)
+    contact = tp["tau1"] > t_first / 3  # a contact arc the samples can see
+    shapes = ["zarc", "zarc", tp["shape3"]]
+    # charge transfer all but complete before the first sample: R1 and R2 merge
+    developed = unit_step(t_first[:, None], tp["tau2"], tp["n2"], "zarc")[:, 0]
+    merged = developed > max_developed
+    lim = np.log(tau_factor)
+
+    def fit(logf: np.ndarray):
+        taus = [tp["tau1"], tp["tau2"] * np.exp(logf[:, 0]), tp["tau3"] * np.exp(logf[:, 1])]
+        ns = [tp["n1"], tp["n2"], tp["n3"]]
+        a = _design(tt, dur, taus, ns, shapes)
+        a[~contact, :, _COL["contact"]] = 0.0
+        a[merged, :, _COL["r2"]] = 0.0
+        return _batched_lstsq(a, yy, ww)
+
+    logf = np.zeros((n, 2))
+    coef, res, ata = fit(logf)
+    if refine_taus:
+        # Levenberg-Marquardt on (ln tau2, ln tau3) of every pulse at once
+        lam = np.full(n, 1e-2)
+        cost = np.sum(res**2, axis=1)
+        h = 1e-4
+        for _ in range(iterations):
+            jac = np.stack([(fit(logf + h * np.eye(2)[i])[1] - res) / h for i in range(2)], axis=-1)
+            jtj = np.einsum("nli,nlj->nij", jac, jac)
+            jtr = np.einsum("nli,nl->ni", jac, res)
+            damp = jtj + lam[:, None, None] * (
+                np.eye(2) * jtj.diagonal(axis1=1, axis2=2)[:, None, :] + 1e-12 * np.eye(2)
+            )
+            step = -np.linalg.solve(damp, jtr[..., None])[..., 0]
+            trial = np.clip(logf + step, -lim, lim)
+            c2, r2, a2 = fit(trial)
+            cost2 = np.sum(r2**2, axis=1)
+            better = cost2 < cost
+            logf[better], coef[better], res[better], ata[better] = (
+                trial[better],
+                c2[better],
+                r2[better],
+                a2[better],
+            )
+            lam = np.where(better, lam / 3, lam * 4)
+            gain = (cost - np.where(better, cost2, cost)) / np.maximum(cost, 1e-300)
+            cost = np.where(better, cost2, cost)
+            if np.all(gain < 1e-7):
+                break
+    dof = np.maximum(ww.sum(axis=1) - coef.shape[1], 1.0)
+    s2 = np.sum(res**2, axis=1) / dof
+    cov = s2[:, None, None] * np.linalg.inv(ata)
+    var = np.clip(cov.diagonal(axis1=1, axis2=2), 0, None)
+    err = np.sqrt(var)
+    # R1 = series (u) + contact arc where it was resolved
+    u, c, r2i, r3i = _COL["u"], _COL["contact"], _COL["r2"], _COL["r3"]
+    r1 = coef[:, u] + np.where(contact, coef[:, c], 0.0)
+    r1_var = var[:, u] + np.where(contact, var[:, c] + 2 * cov[:, u, c], 0.0)
+    r_ocv, r_ocv_var = coef[:, _COL["ramp"]], var[:, _COL["ramp"]]
+    flags = []
+    for k in range(n):
+        f = []
+        if not ok[k]:
+            f.append("too few samples in the pulse or its rest to fit")
+        if merged[k]:
+            f.append(
+                f"R1 and R2 not separable: charge transfer {developed[k]:.0%} developed by the "
+                f"first sample ({t_first[k]:.2g} s); r12_ohm = R1 + R2"
+            )
+        if refine_taus and np.any(np.abs(np.abs(logf[k]) - lim) < 1e-6):
+            f.append(f"a time constant hit its bound (x{tau_factor:g} of the EIS value)")
+        flags.append("; ".join(f))
+    table = pd.DataFrame(
+        {
+            "pulse": p["pulse"].to_numpy(),
+            "soc_pct": p["soc_start_pct"].to_numpy(float),
+            "r1_ohm": r1,
+            "r1_ohm_err": np.sqrt(np.clip(r1_var, 0, None)),
+            "r2_ohm": coef[:, r2i],
+            "r2_ohm_err": err[:, r2i],
+            "r3_ohm": coef[:, r3i],
+            "r3_ohm_err": err[:, r3i],
+            "r_ocv_ohm": r_ocv,
+            "r_ocv_ohm_err": np.sqrt(np.clip(r_ocv_var, 0, None)),
+            "tau2_s": tp["tau2"] * np.exp(logf[:, 0]),
+            "tau3_s": tp["tau3"] * np.exp(logf[:, 1]),
+            "contact_resolved": contact,
+            "rms_residual_ohm": np.sqrt(np.sum(res**2, axis=1) / np.maximum(ww.sum(axis=1), 1)),
+        }
+    )
+    table["r12_ohm"] = np.where(merged, r1, r1 + table["r2_ohm"])
+    for c in ("r1_ohm", "r1_ohm_err", "r2_ohm", "r2_ohm_err"):
+        table.loc[merged, c] = np.nan
+    for c in ("r1_ohm", "r1_ohm_err", "r2_ohm", "r2_ohm_err", "r3_ohm", "r3_ohm_err", "r12_ohm"):
+        table.loc[~ok, c] = np.nan
+    table["r_total_ohm"] = p["r_total_ohm"].to_numpy(float)
+    comp = table[["r1_ohm_err", "r2_ohm_err", "r3_ohm_err"]].to_numpy(float)
+    table["r_total_ohm_err"] = np.sqrt(np.nansum(comp**2, axis=1))
+    table["taus_extrapolated"] = tp["extrapolated"]
+    table["flag"] = flags
+    notes = []
+    if merged.any():
+        msg = (
+            f"{int(merged.sum())} of {n} pulses: charge transfer complete before the first "
+            "sample; R1 and R2 not separated there (see 'flag')"
+        )
+        notes.append(msg)
+        warnings.warn(msg, stacklevel=3)
+    return table, notes
+
+
+# -------------------------------------------------------------------- API ----
+def decompose(
+    gitt: Any,
+    taus: pd.DataFrame | Mapping[float, Any],
+    *,
+    method: str = "windows",
+    boundary: str = "balanced",
+    fraction: float = 0.95,
+    max_leak: float = 0.5,
+    tau_rel_err: float = 0.2,
+    refine_taus: bool = True,
+    tau_factor: float = 3.0,
+    bins_per_decade: int = 12,
+    max_developed: float = 0.8,
+) -> Decomposition:
+    """Split each GITT pulse's resistance into R1 (contact), R2 (charge transfer), R3 (diffusion).
+
+    Parameters
+    ----------
+    gitt
+        A :class:`ohmslice.gitt.GittResult`.
+    taus
+        Time constants per SOC: a table as :func:`tau_table` returns, or the mapping
+        ``{soc_pct: TimeConstants}`` it is built from.
+    method
+        ``"windows"`` (the seed's) or ``"model"`` (see the module docstring).
+    boundary, fraction
+        Boundary rule of the windows method (:mod:`ohmslice.boundaries`).
+    max_leak
+        Windows method: R1 is read at the first sample when t1 falls before it, if the
+        charge-transfer process has developed by at most this share there (its
+        developed part is subtracted); beyond it R1 and R2 are not split.
+    tau_rel_err
+        Relative uncertainty of time constants the table gives none for.
+    refine_taus, tau_factor, bins_per_decade
+        Model method: optimise tau2, tau3 within this factor of the EIS values; the
+        density of the log-time bins.
+    max_developed
+        Model method: where charge transfer has developed by more than this share at the
+        first sample, R1 and R2 are not split (``r12_ohm`` only).
+
+    Raises
+    ------
+    InputError
+        Unknown method or boundary rule, a tau table without the needed columns,
+        a GITT result without samples.
+    """
+    if method not in ("windows", "model"):
+        raise InputError(f"unknown method '{method}'; expected 'windows' or 'model'")
+    if boundary not in RULES:
+        raise InputError(f"unknown boundary rule '{boundary}'; expected one of {RULES}")
+    if not isinstance(taus, pd.DataFrame):
+        taus = tau_table(taus)
+    p = gitt.pulses
+    if len(p) == 0:
+        raise AnalysisInputError("the GITT result has no pulses")
+    tp = _interp_taus(taus, p["soc_start_pct"].to_numpy(float))
+    settings: dict[str, Any] = {"method": method, "tau_soc_pct": taus["soc_pct"].tolist()}
+    if method == "windows":
+        table, notes = _windows(
+            gitt,
+            tp,
+            boundary=boundary,
+            fraction=fraction,
+            max_leak=max_leak,
+            tau_rel_err=tau_rel_err,
+        )
+        settings.update(boundary=boundary, fraction=fraction, max_leak=max_leak)
+    else:
+        table, notes = _model(
+            gitt,
+            tp,
+            refine_taus=refine_taus,
+            tau_factor=tau_factor,
+            bins_per_decade=bins_per_decade,
+            max_developed=max_developed,
+        )
+        settings.update(refine_taus=refine_taus, tau_factor=tau_factor)
+    if tp["extrapolated"].any():
+        notes.append(
+            f"{int(tp['extrapolated'].sum())} pulses lie outside the SOC range of the "
+            "spectra; their time constants are those of the nearest spectrum"
+        )
+    return Decomposition(table=table, method=method, settings=settings, notes=notes)
+
+
+def gitt_eis_consistency(
+    decomposition: Decomposition, taus: pd.DataFrame | Mapping[float, Any]
+) -> pd.DataFrame:
+    """GITT components against the EIS resistances of the same processes (seed Fig. S7).
+
+    For each SOC with a spectrum, the GITT components of the pulse nearest in SOC are
+    set against the EIS resistances (per electrode) of contact, charge transfer and
+    diffusion: columns ``soc_pct``, ``pulse``, ``pulse_soc_pct``, and per component
+    ``{c}_gitt_ohm``, ``{c}_eis_ohm``, ``{c}_ratio`` (GITT / EIS) with ``{c}_ratio_err``.
+    """
+    if not isinstance(taus, pd.DataFrame):
+        taus = tau_table(taus)
+    tab = decomposition.table
+    rows = []
+    for row in taus.itertuples():
+        k = int(np.nanargmin(np.abs(tab["soc_pct"].to_numpy(float) - row.soc_pct)))
+        out: dict[str, Any] = {
+            "soc_pct": row.soc_pct,
+            "pulse": int(tab["pulse"].iat[k]),
+            "pulse_soc_pct": float(tab["soc_pct"].iat[k]),
+        }
+        for i, c in enumerate(COMPONENTS, start=1):
+            g, ge = float(tab[f"{c}_ohm"].iat[k]), float(tab[f"{c}_ohm_err"].iat[k])
+            e = float(getattr(row, f"r{i}_ohm", np.nan))
+            ee = float(getattr(row, f"r{i}_ohm_err", np.nan))
+            ratio = g / e if e > 0 else np.nan
+            out[f"{c}_gitt_ohm"] = g
+            out[f"{c}_eis_ohm"] = e
+            out[f"{c}_ratio"] = ratio
+            out[f"{c}_ratio_err"] = abs(ratio) * np.hypot(
+                ge / g if g else np.nan, ee / e if e else np.nan
+            )
+        rows.append(out)
+    return pd.DataFrame(rows)
