@@ -4,11 +4,71 @@ Reads raw potentiostat/cycler files, analyses GITT pulses (DC) and impedance spe
 (AC), splits each pulse's resistance by time constant into contact (R1),
 charge-transfer (R2) and diffusion (R3) parts at every state of charge, and compares
 cells.
+
+The public API, by stage of the data flow::
+
+    read, read_recording, read_spectra, readers        files -> Recording / Spectrum
+    segment, analyze_gitt, dcir, hppc                   pulses (DC)
+    Circuit, fit_circuit, fit_many, lin_kk, drt,
+    time_constants                                      impedance (AC)
+    step_response, pulse_response, pulse_drt           time domain
+    decompose, tau_table, gitt_eis_consistency         the R1/R2/R3 split per pulse
+    analyze_rate, compare_curves                        rate capability
+    compare                                             cells side by side
 """
 
+from .compare import Comparison, compare
+from .dcdrt import pulse_drt
+from .dcir import dcir, hppc
+from .decompose import Decomposition, decompose, gitt_eis_consistency, tau_table
 from .errors import InputError
+from .gitt import GittResult, analyze_gitt
+from .impedance import Circuit, FitResult, fit_circuit, fit_many
+from .impedance.drt import DrtResult, drt
+from .impedance.kk import KKResult, lin_kk
+from .impedance.timeconst import TimeConstants, time_constants
+from .io import read, read_recording, read_spectra, readers
+from .pulses import segment
+from .rate import RateResult, analyze_rate, compare_curves
 from .schema import Recording, Spectrum
+from .timedomain import pulse_response, step_response
 
 __version__ = "0.1.0"
 
-__all__ = ["InputError", "Recording", "Spectrum", "__version__"]
+__all__ = [
+    "Circuit",
+    "Comparison",
+    "Decomposition",
+    "DrtResult",
+    "FitResult",
+    "GittResult",
+    "InputError",
+    "KKResult",
+    "RateResult",
+    "Recording",
+    "Spectrum",
+    "TimeConstants",
+    "__version__",
+    "analyze_gitt",
+    "analyze_rate",
+    "compare",
+    "compare_curves",
+    "dcir",
+    "decompose",
+    "drt",
+    "fit_circuit",
+    "fit_many",
+    "gitt_eis_consistency",
+    "hppc",
+    "lin_kk",
+    "pulse_drt",
+    "pulse_response",
+    "read",
+    "read_recording",
+    "read_spectra",
+    "readers",
+    "segment",
+    "step_response",
+    "tau_table",
+    "time_constants",
+]

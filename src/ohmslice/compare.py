@@ -118,6 +118,7 @@ def find_crossovers(
 def _curve(
     df: pd.DataFrame, comp: str, cell: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    df = getattr(df, "table", df)  # a Decomposition or its table
     col = f"{comp}_ohm"
     for c in (SOC, col):
         if c not in df.columns:
@@ -152,7 +153,7 @@ def compare(
     ----------
     results_by_cell
         Cell name -> table with ``soc_pct`` [%] and ``{component}_ohm`` columns (and
-        optionally ``{component}_ohm_err``), e.g. the output of ``decompose``.
+        optionally ``{component}_ohm_err``), or a ``Decomposition`` holding one.
     components
         Components to compare; those missing from every table are skipped.
     grid_step_pct, smooth_pct, min_span_pct, n_boot, match_window_pct, seed
@@ -182,7 +183,9 @@ def compare(
     range_rows: list[dict] = []
     notes: list[str] = []
     for comp in components:
-        if not any(f"{comp}_ohm" in df.columns for df in results_by_cell.values()):
+        if not any(
+            f"{comp}_ohm" in getattr(df, "table", df).columns for df in results_by_cell.values()
+        ):
             continue
         for a, b in combinations(results_by_cell, 2):
             crosses, ranges = _compare_pair(
