@@ -199,3 +199,19 @@ def test_bad_initial_soc_and_noise_levels():
         simulate(ncm523_cell(), [Rest(1.0)], soc0=1.5)
     with pytest.raises(InputError, match="voltage_sd_V"):
         nz.NoiseModel(voltage_sd_V=-1.0)
+
+
+def test_step_voltage_replays_every_step_exactly():
+    from ohmslice.simulate.reference import reference_cells
+
+    cell = reference_cells()["L_SE"]  # steep parameters: pulses of several chunks
+    prog = [Rest(60.0), *cc_cv_charge(cell, c_rate=1.0), Rest(60.0),
+            gitt(cell, c_rate=2.0, pulse_s=720.0, rest_s=60.0)]  # fmt: skip
+    res = simulate(cell, prog, soc0=0.0)
+    st = res.steps
+    assert (st["chunks"] > 1).any() and (st["end_reason"] == "v_min").any()
+    d = res.recording.data
+    for k, row in st[st["kind"] != "CV"].iterrows():
+        s = d[d["step"] == k]
+        t = s["time_s"].to_numpy() - row["t_start_s"]
+        np.testing.assert_allclose(res.step_voltage(k, t), s["voltage_V"], atol=1e-12)

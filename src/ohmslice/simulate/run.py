@@ -134,9 +134,11 @@ class SimResult:
     start_states: list[State] = field(repr=False, default_factory=list)
     max_soc_step: float = 0.01
     max_r_change: float = 0.02
+    plans: list[list[tuple[float, float, float]]] = field(repr=False, default_factory=list)
 
     def step_voltage(self, step: int, t_rel: np.ndarray) -> np.ndarray:
-        """Noise-free voltage [V] of CC/rest step ``step`` at times ``t_rel`` [s] after its start."""
+        """Noise-free voltage [V] of CC/rest step ``step`` at times ``t_rel`` [s] after its
+        start, replaying the step's parameter chunks exactly (same numbers as recorded)."""
         row = self.steps.iloc[step]
         if row["kind"] not in ("CC", "rest"):
             raise InputError(f"step {step} is a {row['kind']} step; expected CC or rest")
@@ -145,7 +147,8 @@ class SimResult:
         i = 0.0 if row["kind"] == "rest" else float(row["current_A"])
         t_rel = np.asarray(t_rel, dtype=float)
         t_total = float(row["t_end_s"] - row["t_start_s"])
-        v, _, _ = eng.cc_eval(State(st.t, st.x, st.v.copy()), i, t_rel, t_total)
+        plan = self.plans[step] if step < len(self.plans) and self.plans[step] else None
+        v, _, _ = eng.cc_eval(State(st.t, st.x, st.v.copy()), i, t_rel, t_total, plan)
         return v
 
 
@@ -195,23 +198,36 @@ class _Engine:
         return edges * t_total
 
     def cc_eval(
-        self, st: State, i: float, t_rel: np.ndarray, t_total: float
-    ) -> tuple[np.ndarray, State, list[tuple[float, float, _Chain, float, np.ndarray]]]:
+        self,
+        st: State,
+        i: float,
+        t_rel: np.ndarray,
+        t_total: float,
+        plan: list[tuple[float, float, float]] | None = None,
+    ) -> tuple[np.ndarray, State, list[tuple[float, float, _Chain, float, np.ndarray, float]]]:
         """Voltages at ``t_rel`` (sorted, within [0, t_total]) under constant current ``i``
-        from ``st``; returns (V, state at t_total, chunks), each chunk being
-        (start, end, chain, x at start, element voltages at start)."""
-        bounds = self.chunk_bounds(st.x, i, t_total)
+        from ``st``; returns (V, state at t_total, chunks), each chunk being (start, end,
+        chain, x at start, element voltages at start, x of the parameters). ``plan``
+        [(start, end, x of the parameters), ...] replays a step exactly."""
+        if plan is None:
+            bounds = self.chunk_bounds(st.x, i, t_total)
+            x_at = st.x + i * bounds / self.q
+            plan = [
+                (bounds[j], bounds[j + 1], 0.5 * (x_at[j] + x_at[j + 1]))
+                for j in range(bounds.size - 1)
+            ]
         out = np.empty(t_rel.size)
         x, v = st.x, st.v
         chunks = []
-        for j in range(bounds.size - 1):
-            b0, b1 = bounds[j], bounds[j + 1]
-            sel = (t_rel > b0) & (t_rel <= b1) if j else (t_rel >= b0) & (t_rel <= b1)
-            ch = self.chain(x + i * 0.5 * (b1 - b0) / self.q)
-            chunks.append((b0, b1, ch, x, v))
+        # chunk of each time: (b0, b1], the first one closed, times outside go to the ends
+        which = np.clip(np.searchsorted([c[0] for c in plan], t_rel, side="left") - 1, 0, None)
+        for j, (b0, b1, xp) in enumerate(plan):
+            sel = which == j
+            ch = self.chain(xp)
+            chunks.append((b0, b1, ch, x, v, xp))
             out[sel] = self._voltage(ch, x, v, i, t_rel[sel] - b0)
             x, v = self._advance(ch, x, v, i, b1 - b0)
-        return out, State(st.t + t_total, x, v), chunks
+        return out, State(st.t + plan[-1][1] if plan else st.t, x, v), chunks
 
     def _voltage(self, ch: _Chain, x: float, v: np.ndarray, i: float, dt: np.ndarray) -> np.ndarray:
         e = np.exp(-dt[:, None] / ch.tau)
@@ -270,7 +286,7 @@ class _Engine:
                 return max(int(np.searchsorted(starts, t, side="right")) - 1, 0)
 
             def f(t: float) -> float:
-                b0, _, ch, xc, vc = chunks[chunk_at(t)]
+                b0, _, ch, xc, vc, _ = chunks[chunk_at(t)]
                 return float(self._voltage(ch, xc, vc, i, np.array([t - b0]))[0]) - limit
 
             # V(t) is continuous within a chunk and may step at chunk edges: Brent's
@@ -281,22 +297,22 @@ class _Engine:
                 else grid[k]
             )
             j = chunk_at(t_hit)
-            b0, _, ch, xc, vc = chunks[j]
+            b0, _, ch, xc, vc, xp = chunks[j]
             grid = np.concatenate([grid[:k], [t_hit]])
             volts = np.concatenate([volts[:k], [f(t_hit) + limit]])
             x_end, v_end = self._advance(ch, xc, vc, i, t_hit - b0)
             end = State(st.t + t_hit, x_end, v_end)
-            chunks = chunks[: j + 1]
+            chunks = [*chunks[:j], (b0, t_hit, ch, xc, vc, xp)]
         elif t_total < duration:
             raise InputError(
                 f"{where}: the voltage limit is not reached before the SOC leaves the "
                 "OCV table (0-100 %); check the limit"
             )
-        x_params = [c[3] + i * 0.5 * (c[1] - c[0]) / self.q for c in chunks]
+        plan = [(c[0], c[1], c[5]) for c in chunks]
         x_rel = st.x + i * grid / self.q
         keep = _record(grid, volts, step.record_dt_s, step.record_dE_V)
         out = _StepOut(st.t + grid, volts, np.full(grid.size, i), x_rel, keep, reason)
-        return out, end, x_params
+        return out, end, plan
 
     def run_cv(self, st: State, step: CV, where: str) -> tuple[_StepOut, State, float]:
         v_set = float(step.voltage_V)
@@ -422,12 +438,14 @@ def simulate(
     outs: list[_StepOut] = []
     rows: list[dict[str, Any]] = []
     starts: list[State] = []
+    plans: list[list[tuple[float, float, float]]] = []
     meta_cols: list[tuple[int, int, int, int, float]] = []  # step, cycle, ns, mode, control
     cycle = 0
 
     def run(step: Step, ns: int, where: str) -> str:
         nonlocal state
         starts.append(State(state.t, state.x, state.v.copy()))
+        plans.append([])
         v_before = float(eng.ocv(state.x) + state.v.sum())
         if isinstance(step, CV):
             out, new, xp = eng.run_cv(state, step, where)
@@ -452,13 +470,14 @@ def simulate(
                 "current_A": i_set,
                 "x_start": state.x,
                 "x_end": new.x,
-                "x_param": xp[0] if len(xp) == 1 else np.nan,
+                "x_param": xp[0][2] if len(xp) == 1 else np.nan,
                 "chunks": len(xp),
                 "v_start_V": v_before,
                 "v_end_V": float(out.v[-1]) if out.v.size else v_before,
                 "end_reason": out.end_reason,
             }
         )
+        plans[-1] = xp
         outs.append(out)
         meta_cols.append((k, cycle, ns, mode, control))
         state = new
@@ -480,6 +499,7 @@ def simulate(
 
     res = _assemble(cell, outs, rows, meta_cols, starts, state, noise, seed, technique)
     res.max_soc_step, res.max_r_change = max_soc_step, max_r_change
+    res.plans = plans
     return res
 
 
