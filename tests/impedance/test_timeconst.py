@@ -101,7 +101,7 @@ def test_a_missing_process_shows_as_disagreement():
         ({"symmetric": True, "r_sep_ohm": -1.0}, "r_sep_ohm"),
         ({"tau_factor": 1.0}, "tau_factor"),
         ({"r_tol": 0.0}, "r_tol"),
-        ({"circuit": "R0-p(R1,C1"}, ""),
+        ({"circuit": "R0-p(R1,C1"}, None),
     ],
 )
 def test_bad_input(kwargs, match):
