@@ -328,3 +328,25 @@ def test_series_capacitance_and_interval():
     assert without.gamma_ohm[-1] > 10 * res.gamma_ohm[-1]
     with pytest.raises(InputError):
         res.interval(1.0, 0.1)
+
+
+def test_cli_on_real_files(shared_data):
+    """EC-Lab PEIS, binary and text export, through ohmslice.read: same DRT from both."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from ohmslice.cli import app
+
+    runner = CliRunner()
+    out = {}
+    for suffix in ("mpr", "mpt"):
+        path = shared_data / "biologic" / f"peis.issue_149.{suffix}"
+        res = runner.invoke(app, ["eis", "drt", str(path), "--sweep", "1", "--json"])
+        assert res.exit_code == 0, res.output
+        out[suffix] = json.loads(res.output)
+        kk = runner.invoke(app, ["eis", "kk", str(path), "--json"])
+        assert kk.exit_code == 0, kk.output
+        assert json.loads(kk.output)["n_points"] == 21
+    assert len(out["mpr"]["peaks"]) == len(out["mpt"]["peaks"]) >= 1
+    assert out["mpr"]["r_pol_ohm"] == pytest.approx(out["mpt"]["r_pol_ohm"], rel=1e-3)
