@@ -350,3 +350,10 @@ def test_cli_on_real_files(shared_data):
         assert json.loads(kk.output)["n_points"] == 21
     assert len(out["mpr"]["peaks"]) == len(out["mpt"]["peaks"]) >= 1
     assert out["mpr"]["r_pol_ohm"] == pytest.approx(out["mpt"]["r_pol_ohm"], rel=1e-3)
+
+
+def test_arrays_instead_of_a_spectrum():
+    res = drt((F, three_process(F)), n_boot=0)
+    assert res.r_pol_ohm == pytest.approx(sum(RS), rel=0.01)
+    with pytest.raises(InputError, match="expected a Spectrum"):
+        drt("spectrum.csv")

@@ -198,3 +198,12 @@ def test_cli_kk(tmp_path):
     assert bad.exit_code == 2 and "c=2" in bad.output
     missing = runner.invoke(app, ["eis", "kk", str(tmp_path / "nope.csv")])
     assert missing.exit_code == 2
+
+
+def test_arrays_instead_of_a_spectrum():
+    res = lin_kk((F, cathode_z(F)))
+    assert res.passed
+    with pytest.raises(InputError, match="same length"):
+        lin_kk((F, cathode_z(F)[:-1]))
+    with pytest.raises(InputError, match="expected a Spectrum"):
+        lin_kk([F, cathode_z(F)])

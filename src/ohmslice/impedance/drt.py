@@ -84,6 +84,7 @@ from ._drt_basis import (  # noqa: F401  (_CACHE: cleared by the benchmark)
     _penalty,
     drt_basis_matrices,
 )
+from ._input import as_spectrum
 
 __all__ = ["DrtResult", "drt", "drt_basis_matrices"]
 
@@ -364,7 +365,7 @@ def _tau_grid(f: np.ndarray, n_tau: int | None, tau_range: tuple[float, float] |
 
 
 def drt(
-    spectrum: Spectrum,
+    spectrum: Spectrum | tuple[np.ndarray, np.ndarray],
     *,
     basis: Literal["rbf", "pwl"] = "rbf",
     shape: Literal["gaussian"] = "gaussian",
@@ -428,6 +429,7 @@ def drt(
     InputError
         An option outside its allowed values.
     """
+    spectrum = as_spectrum(spectrum)
     src = spectrum.source
     _check_options(src, basis, shape, part, lam, order, fwhm_coeff, n_tau, weighting, n_boot)
     f, z = spectrum.freq, spectrum.z

@@ -69,6 +69,7 @@ import pandas as pd
 
 from ..errors import AnalysisInputError, InputError
 from ..schema import FREQ, Spectrum
+from ._input import as_spectrum
 
 __all__ = ["KKResult", "lin_kk", "kk_time_constants"]
 
@@ -272,7 +273,7 @@ def _choose_m(
 
 
 def lin_kk(
-    spectrum: Spectrum,
+    spectrum: Spectrum | tuple[np.ndarray, np.ndarray],
     *,
     c: float = 0.85,
     m: int | None = None,
@@ -326,6 +327,7 @@ def lin_kk(
         An option outside its range (``c`` not in (0, 1], ``m``/``max_m`` < 1,
         ``threshold`` <= 0, unknown ``fit``).
     """
+    spectrum = as_spectrum(spectrum)
     src = spectrum.source
     if fit not in ("complex", "real", "imag"):
         raise InputError(f"fit={fit!r}; expected 'complex', 'real' or 'imag'", path=src)
