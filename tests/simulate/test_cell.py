@@ -89,3 +89,31 @@ def test_table_interpolates_and_validates():
     np.testing.assert_allclose(f(np.array([-5, 25, 75, 120])), [1.0, 2.0, 4.0, 5.0])
     with pytest.raises(InputError):
         table([0, 0], [1, 2])
+
+
+def test_transmission_line_option_spectrum_and_time_domain():
+    from ohmslice.impedance.circuits import Circuit
+    from ohmslice.simulate.programme import CC, Rest
+    from ohmslice.simulate.run import simulate
+    from ohmslice.timedomain import step_response
+
+    base = ncm523_cell()
+    cell = ncm523_cell("tlm", electrode=replace(base.electrode, r_ion_ohm_cm2=table([0], [20.0])))
+    text, vals = cell.circuit(50.0, "half")
+    assert "TLM2" in text and vals["TLM2_0"] == pytest.approx(20.0 / 0.785)
+    s = 2j * np.pi * FREQ
+    exact = cell.impedance(FREQ, 50.0, "half")
+    z = cell.half_cell_chain(50.0).impedance(s) + 1.0 / (s * cell.chemical_capacitance_F(50.0))
+    assert np.max(np.abs(z - exact) / np.abs(exact)) < 5e-3
+    # a pulse: the simulated overvoltage is the circuit's step response
+    i = 0.5 * cell.one_c_A
+    res = simulate(cell, [Rest(1.0), CC(i, 5.0)], soc0=0.5, max_soc_step=0.1, max_r_change=1.0)
+    d = res.recording.data
+    sel = (d["step"] == 1).to_numpy()
+    t = d["time_s"].to_numpy()[sel] - res.steps.loc[1, "t_start_s"]
+    eta = d["voltage_V"].to_numpy()[sel] - cell.ocv_cell(0.5 + i * t / cell.capacity_C)
+    soc_param = 100 * res.steps.loc[1, "x_param"]
+    text, vals = cell.circuit(soc_param, "half")
+    vals.pop("C4")
+    g = step_response(Circuit(text.replace("-C4", "")), vals, t)
+    np.testing.assert_allclose(eta / i, g, rtol=5e-3)

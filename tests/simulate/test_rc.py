@@ -72,3 +72,16 @@ def test_step_response_of_expansion_matches_series_solution():
 def test_bad_parameters_raise_input_error(call):
     with pytest.raises(InputError):
         call()
+
+
+@pytest.mark.parametrize("n", [0.7, 0.85, 0.95, 1.0])
+@pytest.mark.parametrize("r_ion", [1.0, 10.0, 60.0])
+def test_tlm_expansion_matches_transmission_line(n, r_ion):
+    r_ct, tau = 15.0, 1e-3
+    q = tau**n / r_ct
+    chain = rc.tlm_rc(r_ion, r_ct, tau, n)
+    z = Circuit("TLM0").impedance(S, [r_ion, r_ct, q, n])
+    assert _rel_err(chain, z) < (2.5e-3 if n < 1 else 1e-2)
+    x = np.sqrt(r_ion / r_ct)
+    assert chain.r_dc == pytest.approx(r_ct * x / np.tanh(x), rel=1e-9)
+    assert len(chain) == len(rc.zarc_rc(r_ct, tau, n))  # same nodes: states carry over

@@ -204,6 +204,10 @@ class ElectrodeParameters:
         Diffusion resistance R3 [Ohm cm^2] and Warburg time constant tau3 = L^2/D [s].
     diffusion
         ``"Ws"`` (finite length, default) or ``"Wo"`` (finite space).
+    r_ion_ohm_cm2
+        Optional ionic resistance of the composite [Ohm cm^2]: the charge transfer then
+        becomes a transmission line (TLM, blocked electronic rail) of this ionic
+        resistance with R2 || CPE at its interface; None (default) or 0 keeps the Zarc.
     """
 
     r_contact_ohm_cm2: Curve
@@ -214,17 +218,31 @@ class ElectrodeParameters:
     r_diff_ohm_cm2: Curve
     tau_diff_s: Curve
     diffusion: str = "Ws"
+    r_ion_ohm_cm2: Curve | None = None
 
-    _RESISTANCES = ("r_contact_ohm_cm2", "r_ct_ohm_cm2", "r_diff_ohm_cm2")
+    _RESISTANCES = ("r_contact_ohm_cm2", "r_ct_ohm_cm2", "r_diff_ohm_cm2", "r_ion_ohm_cm2")
     _TIMES = ("tau_contact_s", "tau_ct_s", "tau_diff_s")
 
     def evaluate(self, soc_pct: np.ndarray | float) -> dict[str, np.ndarray]:
         """Every parameter at SOC ``soc_pct`` [%] (areal resistances, seconds)."""
         s = np.asarray(soc_pct, dtype=float)
-        return {
-            name: np.broadcast_to(np.asarray(getattr(self, name)(s), dtype=float), s.shape)
-            for name in (*self._RESISTANCES, *self._TIMES, "n_ct")
-        }
+        out = {}
+        for name in (*self._RESISTANCES, *self._TIMES, "n_ct"):
+            f = getattr(self, name)
+            v = np.zeros(s.shape) if f is None else np.asarray(f(s), dtype=float)
+            out[name] = np.broadcast_to(v, s.shape)
+        return out
+
+    def dc_resistance_ohm_cm2(self, soc_pct: np.ndarray | float) -> np.ndarray:
+        """DC resistance of one electrode [Ohm cm^2]: R1 + (Zarc R2 or TLM) + R3 (Wo: R3/3)."""
+        p = self.evaluate(soc_pct)
+        r2, r_ion = p["r_ct_ohm_cm2"], p["r_ion_ohm_cm2"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.sqrt(r_ion / r2)
+            tlm = np.where(x < 1e-4, r2 * (1 + x**2 / 3), r2 * x / np.tanh(x))
+        ct = np.where(r_ion > 0, np.where(r2 > 0, tlm, r_ion), r2)
+        r3 = p["r_diff_ohm_cm2"] / (3.0 if self.diffusion == "Wo" else 1.0)
+        return p["r_contact_ohm_cm2"] + ct + r3
 
     def check(self, where: str) -> None:
         """Raise InputError if a parameter is not physical somewhere on 0-100 % SOC."""
@@ -386,7 +404,7 @@ class CellModel:
     def parameters_ohm(self, soc_pct: float) -> dict[str, float]:
         """Per-electrode parameters at ``soc_pct`` in absolute units (Ohm, s).
 
-        Keys: ``r1``, ``tau1``, ``r2``, ``tau2``, ``n2``, ``r3``, ``tau3``.
+        Keys: ``r1``, ``tau1``, ``r2``, ``tau2``, ``n2``, ``r3``, ``tau3``, ``r_ion``.
         """
         p = self.electrode.evaluate(float(soc_pct))
         a = self.area_cm2
@@ -398,6 +416,7 @@ class CellModel:
             "n2": float(p["n_ct"]),
             "r3": float(p["r_diff_ohm_cm2"]) / a,
             "tau3": float(p["tau_diff_s"]),
+            "r_ion": float(p["r_ion_ohm_cm2"]) / a,
         }
 
     @property
@@ -412,7 +431,10 @@ class CellModel:
         """RC expansion of one cathode's impedance (no chemical capacitance) at ``soc_pct``."""
         p = self.parameters_ohm(soc_pct)
         contact = rc.RCChain(0.0, np.array([p["r1"]]), np.array([p["tau1"]]))
-        ct = rc.zarc_rc(p["r2"], p["tau2"], p["n2"])
+        if p["r_ion"] > 0:
+            ct = rc.tlm_rc(p["r_ion"], p["r2"], p["tau2"], p["n2"])
+        else:
+            ct = rc.zarc_rc(p["r2"], p["tau2"], p["n2"])
         diff = rc.warburg_rc(p["r3"], p["tau3"], self.electrode.diffusion)
         diff.capacitance_F = np.inf  # the OCV carries the Wo element's storage
         return rc.merge(contact, ct, diff)
@@ -433,7 +455,8 @@ class CellModel:
 
         ``kind`` is ``"electrode"`` (one cathode), ``"half"`` (separator + cathode +
         In-Li) or ``"symmetric"`` (n separators + two cathodes). Element names:
-        R0 separator(s), R1/C1 contact, Zarc2 charge transfer, Ws3 (or Wo3) diffusion,
+        R0 separator(s), R1/C1 contact, Zarc2 charge transfer (TLM2 with an ionic
+        resistance: parameters R_ion, R_ct, Q, n), Ws3 (or Wo3) diffusion,
         C4 chemical capacitance (not with Wo), R5/C5 counter electrode; in the symmetric
         cell the second cathode repeats them as R6/C6, Zarc7, Ws8, C9.
         """
@@ -442,13 +465,13 @@ class CellModel:
         q2 = p["tau2"] ** p["n2"] / p["r2"] if p["r2"] > 0 else 1.0
 
         def cathode(i: int) -> tuple[list[str], dict[str, float]]:
-            parts = [f"p(R{i},C{i})", f"Zarc{i + 1}", f"{w}{i + 2}"]
+            ct = "TLM" if p["r_ion"] > 0 else "Zarc"
+            parts = [f"p(R{i},C{i})", f"{ct}{i + 1}", f"{w}{i + 2}"]
+            ct_vals = [p["r2"], q2, p["n2"]] if ct == "Zarc" else [p["r_ion"], p["r2"], q2, p["n2"]]
             vals = {
                 f"R{i}": p["r1"],
                 f"C{i}": p["tau1"] / p["r1"] if p["r1"] > 0 else 1.0,
-                f"Zarc{i + 1}_0": p["r2"],
-                f"Zarc{i + 1}_1": q2,
-                f"Zarc{i + 1}_2": p["n2"],
+                **{f"{ct}{i + 1}_{k}": v for k, v in enumerate(ct_vals)},
                 f"{w}{i + 2}_0": p["r3"],
                 f"{w}{i + 2}_1": p["tau3"],
             }

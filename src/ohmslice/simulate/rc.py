@@ -35,6 +35,19 @@ The distributed elements of the cell model are expanded into such chains here:
   capacitor ``C = tau / R`` is returned separately (``capacitance_F``): in the cell
   model the open-circuit voltage carries that charge storage.
 
+* **Transmission line (TLM)** of a porous electrode with a blocked electronic rail,
+  ionic resistance R_ion and interfacial impedance z = R_ct || CPE(Q, n),
+  ``Z = sqrt(R_ion z) coth(sqrt(R_ion / z))``: the same partial fractions in
+  u = R_ion / z give exactly
+
+      Z = z + sum_(m>=1) 2 [z || (R_ion / (m^2 pi^2))],
+
+  and z || R' is again a Zarc, of resistance R_ct R' / (R_ct + R') and the same Q, n.
+  So a TLM is a sum of Zarcs; their Cole-Cole distributions are summed on one grid of
+  nodes relative to tau_ct = (R_ct Q)^(1/n) (2000 modes exactly, the rest as a series
+  resistor). With n = 1 each mode's resistance is shared between its two neighbouring
+  nodes (accuracy then ~1 %, set by the node spacing).
+
 The number of elements depends on the settings only, never on R, tau or n, so the time
 integration can carry the element voltages from one parameter set to the next.
 
@@ -62,6 +75,7 @@ __all__ = [
     "rc_impedance",
     "zarc_rc",
     "warburg_rc",
+    "tlm_rc",
     "merge",
     "DEFAULT_PER_DECADE",
     "DEFAULT_ZARC_SPAN",
@@ -246,3 +260,57 @@ def warburg_rc(
     tau_el = np.concatenate([tau / lam, tau / pi2 * s4 / s2])
     r0 = 2.0 * r / pi2 * float(polygamma(1, n_end - c))
     return RCChain(r0, r_el, tau_el, cap)
+
+
+def tlm_rc(
+    r_ion: float,
+    r_ct: float,
+    tau_ct: float,
+    n: float,
+    *,
+    n_modes: int = 2000,
+    per_decade: int = DEFAULT_PER_DECADE,
+    span_decades: float = DEFAULT_ZARC_SPAN,
+) -> RCChain:
+    """RC expansion of a transmission line (blocked electronic rail) of ionic resistance
+    ``r_ion`` [Ohm] with interfacial R_ct || CPE: ``r_ct`` [Ohm], tau_ct = (R_ct Q)^(1/n)
+    [s], exponent ``n``. DC resistance sqrt(R_ion R_ct) coth(sqrt(R_ion / R_ct)).
+
+    Raises
+    ------
+    InputError
+        Negative resistances, tau_ct <= 0 or n outside (0, 1].
+    """
+    r_ion = _check("TLM ionic resistance", r_ion, positive=False)
+    r_ct = _check("TLM charge-transfer resistance", r_ct, positive=False)
+    tau_ct = _check("TLM time constant", tau_ct)
+    n = float(n)
+    if not 0.0 < n <= 1.0:
+        raise InputError(f"CPE exponent n = {n!r}; expected 0 < n <= 1")
+    h = np.log(10.0) / per_decade
+    k_max = int(round(span_decades * per_decade))
+    ks = np.arange(-k_max, k_max + 1)
+    taus = tau_ct * np.exp(ks * h)
+    if r_ct == 0.0:  # no interface resistance: a pure ionic resistor
+        return RCChain(r_ion, np.zeros(ks.size), taus)
+    lam = (np.arange(1, n_modes + 1) * np.pi) ** 2
+    r_par = r_ion / lam
+    zarc_r = np.concatenate([[r_ct], r_ct * r_par / (r_ct + r_par)])  # z, z || R'_m
+    keep = zarc_r > 0
+    r_m = (zarc_r * np.r_[1.0, 2.0 * np.ones(n_modes)])[keep]  # z + 2 (z || R'_m)
+    u_m = np.log(zarc_r[keep] / r_ct) / n  # ln(tau_m / tau_ct), tau_m = (R Q)^(1/n)
+    # tail of the modes (m > n_modes): resistive at every time scale of interest
+    r0 = 2.0 * r_ion / np.pi**2 * float(polygamma(1, n_modes + 1))
+    if n >= 1.0 - 1e-9:  # each mode's RC between its two neighbouring nodes, linear in ln tau
+        pos = np.clip(u_m / h + k_max, 0.0, ks.size - 1.0)
+        lo = np.minimum(np.floor(pos).astype(int), ks.size - 2)
+        frac = pos - lo
+        weights = np.bincount(lo, weights=r_m * (1 - frac), minlength=ks.size).astype(float)
+        weights += np.bincount(lo + 1, weights=r_m * frac, minlength=ks.size)
+        return RCChain(r0, weights, taus)
+    edges = np.concatenate([[-np.inf], (ks[:-1] + 0.5) * h, [np.inf]])
+    cdf = _cole_cole_cdf(edges[None, :] - u_m[:, None], n)
+    weights = (r_m[:, None] * np.diff(cdf, axis=1)).sum(axis=0)
+    below = float((r_m * _cole_cole_cdf((ks[0] - 0.5) * h - u_m, n)).sum())
+    weights[0] -= below
+    return RCChain(r0 + below, weights, taus)

@@ -475,7 +475,7 @@ def _crossovers(cells: dict[str, CellModel], truth: dict[str, Any]) -> dict[str,
             x = np.array([p["soc_pct"] for p in rows])[::-1]
             y = np.array([p["window"][f"{key}_ohm"] for p in rows])[::-1]
             curves.append(np.interp(grid, x, y))
-        out["window_split"][key] = _crossings(grid, curves[1] - curves[0]) if key != "r1" else []
+        out["window_split"][key] = _crossings(grid, curves[1] - curves[0])
     return out
 
 

@@ -161,9 +161,7 @@ class _Engine:
         self.e_counter = cell.counter_potential_V
         # cumulative variation of ln(DC resistance) along x, to place chunk edges
         xg = np.linspace(-SOC_MARGIN, 1.0 + SOC_MARGIN, 2081)
-        p = cell.electrode.evaluate(100.0 * xg)
-        r3 = p["r_diff_ohm_cm2"] / (3.0 if cell.electrode.diffusion == "Wo" else 1.0)
-        r_el = (p["r_contact_ohm_cm2"] + p["r_ct_ohm_cm2"] + r3) / cell.area_cm2
+        r_el = cell.electrode.dc_resistance_ohm_cm2(100.0 * xg) / cell.area_cm2
         r_dc = cell.r_sep_ohm + cell.r_counter_ohm + r_el
         lvar = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(np.log(np.maximum(r_dc, 1e-300)))))])
         self._xg, self._lvar = xg, lvar
