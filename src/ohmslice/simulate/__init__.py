@@ -3,9 +3,12 @@
 * :mod:`~ohmslice.simulate.cell` -- NCM523 | LPSCl | In-Li half-cell model: OCV(SOC) and
   SOC-dependent impedance (contact R||C, charge-transfer Zarc, finite Warburg), exact
   spectra of the half cell and of the symmetric cell;
-* :mod:`~ohmslice.simulate.rc` -- RC expansions of CPE/Warburg elements (0.2 % accurate);
+* :mod:`~ohmslice.simulate.curves` -- parameter curves of SOC, the NCM523 OCV;
+* :mod:`~ohmslice.simulate.rc` -- RC expansions of Zarc, finite Warburg and transmission
+  line (0.25 % accurate);
 * :mod:`~ohmslice.simulate.programme` -- CC, CV, rest, repeat; CC-CV, GITT, HPPC, rate;
-* :mod:`~ohmslice.simulate.run` -- exact time integration and EC-Lab-like recording;
+* :mod:`~ohmslice.simulate.run` -- exact time integration of a programme;
+* :mod:`~ohmslice.simulate.sampling` -- EC-Lab-like recording (dt and dE criteria);
 * :mod:`~ohmslice.simulate.noise` -- voltage, current and impedance noise;
 * :mod:`~ohmslice.simulate.writers` -- EC-Lab .mpt (GITT/GCPL, PEIS) and CSV writers;
 * :mod:`~ohmslice.simulate.reference` -- the seed's study on two cathodes + truth.json.
@@ -14,7 +17,7 @@
 from .cell import OCV, OCV_NCM523_VS_LI, CellModel, ElectrodeParameters, ncm523_cell, table
 from .noise import INSTRUMENT, QUIET, NoiseModel
 from .programme import CC, CV, Repeat, Rest, cc_cv_charge, cc_cv_discharge, gitt, hppc, rate_step
-from .rc import RCChain, warburg_rc, zarc_rc
+from .rc import RCChain, tlm_rc, warburg_rc, zarc_rc
 from .reference import reference_cells, write_reference_study
 from .run import SimResult, State, simulate
 from .writers import write_csv, write_mpt, write_mpt_spectrum
@@ -43,6 +46,7 @@ __all__ = [
     "reference_cells",
     "simulate",
     "table",
+    "tlm_rc",
     "warburg_rc",
     "write_csv",
     "write_mpt",

@@ -15,6 +15,8 @@ with x in [0, 1] the cathode's state of charge in units of the nominal capacity
   tau1 = R1 C1 of a few microseconds (peak near 50 kHz, the high-frequency arc);
 * **R2 || CPE2** (a Zarc) -- charge transfer between active material (AM) and solid
   electrolyte (SE), tau2 = (R2 Q2)^(1/n2) of about a millisecond (peak ~ 100-200 Hz);
+  optionally (``r_ion_ohm_cm2``) a transmission line of the composite's ionic
+  resistance with R2 || CPE2 at its interface;
 * **Ws(R3, tau3)** -- Li diffusion in the AM, a finite-length Warburg whose DC
   resistance is R3 and whose slowest mode has time constant 4 tau3 / pi^2 (tens of
   seconds: below 0.1 Hz); ``diffusion="Wo"`` selects the finite-space element instead
@@ -38,8 +40,8 @@ resistance, a non-positive time constant or an exponent outside (0, 1] raises
 
 NCM523 defaults and why
 -----------------------
-* ``OCV_NCM523_VS_LI``: tabulated OCV vs Li/Li+ from 3.00 V (x = 0) to 4.35 V
-  (x = 1), monotone cubic (PCHIP) in between. Shape of published NCM523 curves: a steep
+* ``OCV_NCM523_VS_LI`` (:mod:`~ohmslice.simulate.curves`): tabulated OCV vs Li/Li+
+  from 3.00 V (x = 0) to 4.35 V (x = 1), monotone cubic (PCHIP) in between. Shape of published NCM523 curves: a steep
   tail below 5 % SOC (3.0 -> 3.6 V, the fully lithiated end that terminates
   discharges), a gentle slope through 3.8 V at 50 % SOC (the seed's resistance minimum
   at 3.8 V ~ 50 % SOC) and a steeper rise above 90 % to 4.35 V. The window is the seed's
@@ -66,16 +68,15 @@ NCM523 defaults and why
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
 
 from ..errors import InputError
 from ..schema import Spectrum
 from . import rc
+from .curves import CHECK_GRID, OCV, OCV_NCM523_VS_LI, Curve, constant, table
 
 __all__ = [
     "Curve",
@@ -87,106 +88,6 @@ __all__ = [
     "ncm523_parameters",
     "ncm523_cell",
 ]
-
-Curve = Callable[[np.ndarray], np.ndarray]
-
-#: SOC grid [%] on which every parameter is checked when a cell is built
-CHECK_GRID = np.linspace(0.0, 100.0, 201)
-
-
-def table(soc_pct: Sequence[float], values: Sequence[float]) -> Curve:
-    """A parameter curve from a table: linear interpolation in SOC, constant beyond the ends.
-
-    Raises
-    ------
-    InputError
-        Lengths differ, fewer than one point, non-finite values, SOC not increasing.
-    """
-    x = np.asarray(soc_pct, dtype=float)
-    y = np.asarray(values, dtype=float)
-    if x.shape != y.shape or x.ndim != 1 or x.size < 1:
-        raise InputError(
-            f"table needs equal-length 1-D SOC and value lists, got {x.shape} and {y.shape}"
-        )
-    if not (np.isfinite(x).all() and np.isfinite(y).all()):
-        raise InputError("table: SOC and values must be finite numbers")
-    if np.any(np.diff(x) <= 0):
-        raise InputError("table: SOC values must be strictly increasing")
-
-    def curve(soc: np.ndarray) -> np.ndarray:
-        return np.interp(np.asarray(soc, dtype=float), x, y)
-
-    return curve
-
-
-def _constant(value: float) -> Curve:
-    def curve(soc: np.ndarray) -> np.ndarray:
-        return np.full(np.shape(soc), float(value))
-
-    return curve
-
-
-class OCV:
-    """Open-circuit voltage vs Li/Li+ as a monotone cubic (PCHIP) through a table.
-
-    Parameters
-    ----------
-    x, volts
-        State of charge as a fraction of the nominal capacity (0-1, increasing) and the
-        OCV vs Li/Li+ [V] there (increasing). Outside the table the curve continues
-        linearly with its end slopes (the simulator refuses SOC beyond 2 % outside).
-    """
-
-    def __init__(self, x: Sequence[float], volts: Sequence[float]) -> None:
-        xa = np.asarray(x, dtype=float)
-        va = np.asarray(volts, dtype=float)
-        if xa.shape != va.shape or xa.size < 2 or np.any(np.diff(xa) <= 0):
-            raise InputError("OCV table needs >= 2 points with strictly increasing SOC")
-        if np.any(np.diff(va) <= 0):
-            raise InputError("OCV table: voltage must increase with SOC")
-        self.x, self.volts = xa, va
-        self._f = PchipInterpolator(xa, va, extrapolate=False)
-        self._df = self._f.derivative()
-        self._slope_lo = float(self._df(xa[0]))
-        self._slope_hi = float(self._df(xa[-1]))
-
-    @property
-    def v_min(self) -> float:
-        return float(self.volts[0])
-
-    @property
-    def v_max(self) -> float:
-        return float(self.volts[-1])
-
-    def __call__(self, x: np.ndarray | float) -> np.ndarray:
-        """OCV vs Li/Li+ [V] at SOC fraction(s) ``x``."""
-        xa = np.asarray(x, dtype=float)
-        v = self._f(np.clip(xa, self.x[0], self.x[-1]))
-        v = np.where(xa < self.x[0], self.volts[0] + self._slope_lo * (xa - self.x[0]), v)
-        return np.where(xa > self.x[-1], self.volts[-1] + self._slope_hi * (xa - self.x[-1]), v)
-
-    def slope(self, x: np.ndarray | float) -> np.ndarray:
-        """dOCV/dx [V per unit SOC fraction]."""
-        xa = np.asarray(x, dtype=float)
-        return self._df(np.clip(xa, self.x[0], self.x[-1]))
-
-    def soc_at(self, volts: float) -> float:
-        """The SOC fraction where OCV = ``volts`` (inverse, by bisection on the table)."""
-        from scipy.optimize import brentq
-
-        if volts <= self.v_min:
-            return float(self.x[0])
-        if volts >= self.v_max:
-            return float(self.x[-1])
-        return float(brentq(lambda z: float(self(z)) - volts, self.x[0], self.x[-1], xtol=1e-12))
-
-
-OCV_NCM523_VS_LI = OCV(
-    [0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.10, 0.20, 0.30, 0.40, 0.50,
-     0.60, 0.70, 0.80, 0.90, 0.95, 0.98, 1.00],
-    [3.000, 3.250, 3.400, 3.500, 3.550, 3.600, 3.640, 3.660, 3.712, 3.745, 3.772, 3.800,
-     3.845, 3.905, 3.980, 4.075, 4.150, 4.235, 4.350],
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -292,10 +193,10 @@ def ncm523_parameters() -> ElectrodeParameters:
 
     return ElectrodeParameters(
         r_contact_ohm_cm2=r_contact,
-        tau_contact_s=_constant(3e-6),
+        tau_contact_s=constant(3e-6),
         r_ct_ohm_cm2=r_ct,
-        tau_ct_s=_constant(1e-3),
-        n_ct=_constant(0.85),
+        tau_ct_s=constant(1e-3),
+        n_ct=constant(0.85),
         r_diff_ohm_cm2=r_diff,
         tau_diff_s=tau_diff,
     )

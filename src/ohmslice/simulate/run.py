@@ -31,11 +31,11 @@ the parameters by at most ~2 %).
   time-marching loop (a few hundred to a few thousand iterations per CV step), each
   iteration vectorised over the elements.
 
-Recording follows EC-Lab's criteria: a candidate point is recorded when ``record_dt_s``
-has elapsed (it lies on a new multiple of dt since the step start) or the voltage has
-moved into a new ``record_dE_V`` band since the step start (CV: the current into a new
-``record_dI_A`` band); the first point (100 us after the step change) and the last
-point of every step are always recorded. The criteria are applied to the noise-free
+Recording follows EC-Lab's criteria (:mod:`~ohmslice.simulate.sampling`): a candidate
+point is recorded when ``record_dt_s`` has elapsed (it lies on a new multiple of dt since
+the step start) or the voltage has moved into a new ``record_dE_V`` band since the step
+start (CV: the current into a new ``record_dI_A`` band); the first point (100 us after
+the step change) and the last point of every step are always recorded. The criteria are applied to the noise-free
 signal; noise (:mod:`ohmslice.simulate.noise`) is added to the recorded points.
 
 Bad programmes raise :class:`~ohmslice.errors.InputError` before any integration:
@@ -58,13 +58,10 @@ from ..schema import CHARGE, CURRENT, CYCLE, STEP, TIME, VOLTAGE, Recording
 from .cell import CellModel
 from .noise import QUIET, NoiseModel
 from .programme import CC, CV, Programme, Repeat, Rest, Step, check_programme
+from .sampling import FIRST_SAMPLE_S, candidate_grid, record_mask
 
 __all__ = ["simulate", "SimResult", "State", "FIRST_SAMPLE_S"]
 
-#: Time of the first candidate sample after a current change [s].
-FIRST_SAMPLE_S = 1e-4
-#: Candidate samples per decade of time after a current change.
-PER_DECADE = 40
 #: SOC tolerance beyond the OCV table before a step is refused (fraction).
 SOC_MARGIN = 0.02
 CV_DT_MAX_S = 2.0
@@ -265,7 +262,7 @@ class _Engine:
                 "(0-100 %); shorten the step or add a voltage limit"
             )
         t_total = min(duration, t_bound)
-        grid = _grid(t_total, step.record_dt_s)
+        grid = candidate_grid(t_total, step.record_dt_s)
         volts, end, chunks = self.cc_eval(st, i, grid, t_total)
         reason = "duration"
         hit = np.zeros(grid.size, dtype=bool)
@@ -308,7 +305,7 @@ class _Engine:
             )
         plan = [(c[0], c[1], c[5]) for c in chunks]
         x_rel = st.x + i * grid / self.q
-        keep = _record(grid, volts, step.record_dt_s, step.record_dE_V)
+        keep = record_mask(grid, volts, step.record_dt_s, step.record_dE_V)
         out = _StepOut(st.t + grid, volts, np.full(grid.size, i), x_rel, keep, reason)
         return out, end, plan
 
@@ -346,31 +343,9 @@ class _Engine:
                 break
             dt = min(dt * CV_DT_GROWTH, CV_DT_MAX_S)
         t_arr, i_arr = np.array(ts), np.array(is_)
-        keep = _record(t_arr, i_arr, step.record_dt_s, step.record_dI_A)
+        keep = record_mask(t_arr, i_arr, step.record_dt_s, step.record_dI_A)
         out = _StepOut(st.t + t_arr, np.array(vs), i_arr, np.array(xs), keep, reason)
         return out, State(st.t + t_rel, x, v), []
-
-
-def _grid(t_total: float, dt: float) -> np.ndarray:
-    """Candidate times in (0, t_total]: 40/decade from 100 us, every dt, and t_total."""
-    parts = [np.arange(1, int(np.floor(t_total / dt)) + 1) * dt, [t_total]]
-    if t_total > FIRST_SAMPLE_S:
-        n = int(np.ceil(np.log10(t_total / FIRST_SAMPLE_S) * PER_DECADE)) + 1
-        parts.append(np.geomspace(FIRST_SAMPLE_S, t_total, n))
-    g = np.unique(np.concatenate(parts))
-    return g[(g > 0) & (g <= t_total)]
-
-
-def _record(t: np.ndarray, y: np.ndarray, dt: float, dy: float) -> np.ndarray:
-    """EC-Lab-like recording: new dt multiple or new dy band since the step start."""
-    if t.size == 0:
-        return np.zeros(0, dtype=bool)
-    kt = np.floor(t / dt + 1e-9)
-    ky = np.floor((y - y[0]) / dy)
-    keep = np.zeros(t.size, dtype=bool)
-    keep[0] = keep[-1] = True
-    keep[1:] |= (np.diff(kt) != 0) | (np.diff(ky) != 0)
-    return keep
 
 
 def simulate(
