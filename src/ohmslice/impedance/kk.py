@@ -38,7 +38,9 @@ Pass/fail: the spectrum passes when its residuals look like noise of at most
 A bare "max residual < 1 %" rule would fail valid spectra with 0.5 % noise (the largest
 of ~150 normal residuals is ~2.7 sigma).
 
-The mu criterion can stop too early on spectra dominated by a capacitance (blocking
+The mu criterion, as published, stops too early on near-ideal RC processes; the default
+``m_rule="auto"`` corrects for that (see :func:`lin_kk`). It can also stop too early on
+spectra dominated by a capacitance (blocking
 electrodes, reflective diffusion at low frequency): mu then drops below ``c`` at a small M
 because the few RC elements fight the capacitor, not because of over-fitting. Use
 ``add_capacitance=True`` there, and a fixed ``m`` (about 2-3 per decade) if M stays small.
@@ -79,6 +81,10 @@ FitPart = Literal["complex", "real", "imag"]
 OUTLIER_FACTOR = 4.0
 #: ``m_rule="stable"``: mu must stay <= c for this many consecutive M
 STABLE_RUN = 3
+#: ``m_rule="auto"``: a larger M is taken when it cuts the pseudo chi-square by this
+#: factor without lowering mu by more than MU_SLACK
+CHI2_GAIN = 0.5
+MU_SLACK = 0.05
 
 
 @dataclass(frozen=True)
@@ -246,6 +252,11 @@ def _solve(
     return x
 
 
+def _chi2(z: np.ndarray, omega: np.ndarray, tau: np.ndarray, x: np.ndarray, cap: bool) -> float:
+    a_re, a_im = _design(omega, tau, cap)
+    return float(np.sum(np.abs((z - (a_re @ x + 1j * (a_im @ x))) / np.abs(z)) ** 2))
+
+
 def _choose_m(
     z: np.ndarray,
     omega: np.ndarray,
@@ -259,7 +270,7 @@ def _choose_m(
     """Number of RC elements by the mu criterion; returns (M, mu, taus, parameters)."""
     need = 1 if rule == "first" else STABLE_RUN
     fits: list[tuple[int, float, np.ndarray, np.ndarray]] = []
-    first = None
+    chosen = first = None
     for mm in range(1, top + 1):
         tau = kk_time_constants(f, mm)
         x = _solve(z, omega, tau, fit, add_capacitance)
@@ -267,9 +278,25 @@ def _choose_m(
         if first is None and fits[-1][1] <= c:
             first = fits[-1]
         run = fits[-need:]
-        if len(run) == need and all(t[1] <= c for t in run):
-            return run[0]
-    return first if first is not None else fits[-1]
+        if chosen is None and len(run) == need and all(t[1] <= c for t in run):
+            chosen = run[0]
+            if rule != "auto":
+                return chosen
+    if chosen is None:
+        chosen = first if first is not None else fits[-1]
+    if rule != "auto":
+        return chosen
+    # refinement: more elements while they cut chi2 at least in half without adding
+    # negative resistance (mu within MU_SLACK of the chosen fit's)
+    best = chosen
+    best_chi2 = _chi2(z, omega, best[2], best[3], add_capacitance)
+    for cand in fits[chosen[0] :]:
+        if cand[1] < chosen[1] - MU_SLACK:
+            continue
+        chi2 = _chi2(z, omega, cand[2], cand[3], add_capacitance)
+        if chi2 < CHI2_GAIN * best_chi2:
+            best, best_chi2 = cand, chi2
+    return best
 
 
 def lin_kk(
@@ -277,7 +304,7 @@ def lin_kk(
     *,
     c: float = 0.85,
     m: int | None = None,
-    m_rule: Literal["stable", "first"] = "stable",
+    m_rule: Literal["auto", "stable", "first"] = "auto",
     max_m: int = 50,
     fit: FitPart = "complex",
     add_capacitance: bool = False,
@@ -295,12 +322,22 @@ def lin_kk(
     m
         A fixed number of RC elements (no automatic choice).
     m_rule
-        How M is chosen when ``m`` is None. ``"first"``: the first M (from 1 up) with
-        ``mu <= c``, exactly as Schönleber and impedance.py's ``linKK``. ``"stable"``
-        (default): the first M from which mu stays ``<= c`` for 3 consecutive M. mu is a
-        noisy function of M and can dip below ``c`` once at an M too small to follow the
-        spectrum (the next M goes back above ``c``), which makes a valid spectrum fail
-        under ``"first"``. Falls back to ``"first"`` when mu never stays below ``c``.
+        How M is chosen when ``m`` is None.
+
+        * ``"first"``: the first M (from 1 up) with ``mu <= c``, exactly as Schönleber and
+          impedance.py's ``linKK``.
+        * ``"stable"``: the first M from which mu stays ``<= c`` for 3 consecutive M. mu
+          is a noisy function of M and can dip below ``c`` once at an M too small to
+          follow the spectrum (the next M go back above ``c``).
+        * ``"auto"`` (default): ``"stable"``, then a larger M is taken whenever it at
+          least halves the pseudo chi-square without lowering mu by more than 0.05. Near-
+          ideal RC processes (n >= 0.9, a narrow DRT between the fixed taus) make mu fall
+          below ``c`` long before the fit follows them -- the spectrum would fail for
+          lack of elements, not for being inconsistent. More elements that fit without
+          more negative resistance are not over-fitting (over-fitting noise or drift
+          needs negative resistances, which lowers mu).
+
+        When mu never gets below ``c``, the first M that did (or ``max_m``) is used.
     max_m
         Largest M tried by the automatic choice; also capped at the number of
         unknowns the data can carry.
@@ -364,8 +401,8 @@ def lin_kk(
     else:
         if max_m < 1:
             raise InputError(f"max_m={max_m}; expected at least 1", path=src)
-        if m_rule not in ("stable", "first"):
-            raise InputError(f"m_rule={m_rule!r}; expected 'stable' or 'first'", path=src)
+        if m_rule not in ("auto", "stable", "first"):
+            raise InputError(f"m_rule={m_rule!r}; expected 'auto', 'stable' or 'first'", path=src)
         mm, mu, tau, x = _choose_m(
             z, omega, f, c, min(int(max_m), m_cap), fit, add_capacitance, m_rule
         )
