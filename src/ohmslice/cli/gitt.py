@@ -3,38 +3,13 @@
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import typer
 
 from ..errors import InputError
 from ._app import app, console, input_errors
-
-TABLE_SUFFIXES = (".csv", ".parquet")
-
-
-def _write_table(df, path: Path) -> None:
-    """Write ``df`` to ``path`` (.csv or .parquet) through a temporary file and a rename."""
-    suffix = path.suffix.lower()
-    if suffix not in TABLE_SUFFIXES:
-        raise InputError(
-            f"table format '{path.suffix}' not supported; use .csv or .parquet", path=path
-        )
-    if not path.parent.is_dir():
-        raise InputError("folder does not exist", path=path.parent)
-    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=path.parent, prefix=".tmp-")
-    os.close(fd)
-    try:
-        if suffix == ".csv":
-            df.to_csv(tmp, index=False)
-        else:
-            df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+from ._output import TABLE_SUFFIXES, write_table
 
 
 def _f(x: float, spec: str) -> str:
@@ -155,7 +130,7 @@ def gitt_command(
     for note in res.notes:
         console.print(f"[yellow]note:[/] {note}")
     if output is not None:
-        _write_table(p, output)
+        write_table(p, output)
         console.print(f"wrote {output} ({n} rows)")
     if plot is not None:
         from ..report.gitt_figures import plot_gitt

@@ -9,7 +9,6 @@ cell). Both may be combined: the FILE arguments are then one more cell.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import typer
@@ -17,8 +16,7 @@ from rich.table import Table
 
 from ..errors import InputError
 from ._app import app, console, input_errors
-
-TABLE_SUFFIXES = (".csv", ".parquet")
+from ._output import TABLE_SUFFIXES, write_table
 
 
 def _stem_name(paths: list[Path]) -> str:
@@ -44,26 +42,6 @@ def _cells(files: list[Path], cell_specs: list[str]) -> dict[str, list[Path]]:
     if not cells:
         raise InputError("no file given; expected FILE... or --cell NAME=FILE")
     return cells
-
-
-def _write_table(df, path: Path) -> None:
-    suffix = path.suffix.lower()
-    if suffix not in TABLE_SUFFIXES:
-        raise InputError(f"table format '{path.suffix}' not supported; use .csv or .parquet",
-                         path=path)  # fmt: skip
-    if not path.parent.is_dir():
-        raise InputError("folder does not exist", path=path.parent)
-    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=path.parent, prefix=".tmp-")
-    os.close(fd)
-    try:
-        if suffix == ".csv":
-            df.to_csv(tmp, index=False)
-        else:
-            df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _fmt(x: float, spec: str) -> str:
@@ -226,7 +204,7 @@ def rate(
 
         fig = plot_rate_report(results, rates=rate_list, x=x)
     if output is not None:
-        _write_table(pd.concat([r.steps for r in results.values()], ignore_index=True), output)
+        write_table(pd.concat([r.steps for r in results.values()], ignore_index=True), output)
         console.print(f"wrote {output}")
     if fig is not None and plot is not None:
         save_figure(fig, plot)
