@@ -36,7 +36,6 @@ study file and the key (``cell[1].symmetric_eis.50``).
 
 from __future__ import annotations
 
-import sys
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -44,11 +43,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["Study", "StudyInfo", "CellSpec", "RateFiles", "load_study"]
 
@@ -192,6 +186,16 @@ def load_study(path: str | PathLike[str], *, check_files: bool = True) -> Study:
     FileNotFoundError
         ``path`` does not exist.
     """
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover - Python 3.10
+        try:
+            import tomli as tomllib
+        except ImportError:
+            raise InputError(
+                "reading a study file needs Python >= 3.11 (tomllib) or the 'tomli' package",
+                path=path,
+            ) from None
     path = Path(path)
     raw_bytes = path.read_bytes()
     try:

@@ -413,7 +413,6 @@ class CellModel:
             "source": None,
             "technique": "PEIS",
             "settings": {"cell": self.name, "soc_pct": float(soc_pct), "kind": kind},
-            "symmetric": kind == "symmetric",
         }
         return Spectrum.from_arrays(np.asarray(freq_hz, dtype=float), z, meta)
 

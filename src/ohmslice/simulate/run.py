@@ -108,7 +108,8 @@ class SimResult:
     ----------
     recording
         The recorded data as a :class:`~ohmslice.schema.Recording` (canonical columns
-        plus ``ns`` (step index within its block), ``mode`` (1 CC, 2 CV, 3 rest) and
+        plus ``ns`` (sequence number of the step in the programme, repeats
+        reusing theirs, as EC-Lab's Ns), ``mode`` (1 CC, 2 CV, 3 rest) and
         ``control`` (set current [A] or voltage [V])), noise included.
     steps
         One row per executed step: ``step``, ``cycle``, ``ns``, ``kind``, ``label``,
@@ -456,19 +457,24 @@ def simulate(
         state = new
         return out.end_reason
 
+    base = 0  # sequence number (EC-Lab's Ns) of the first step of each programme item
     for i_item, item in enumerate(programme):
         if isinstance(item, Repeat):
             n_max = item.times if item.times is not None else item.max_times
             for _ in range(n_max):
                 cycle += 1
                 limited = False
-                for ns, step in enumerate(item.steps):
-                    reason = run(step, ns, f"programme step {i_item}, cycle {cycle}, step {ns}")
+                for j, step in enumerate(item.steps):
+                    reason = run(
+                        step, base + j, f"programme step {i_item}, cycle {cycle}, step {j}"
+                    )
                     limited |= reason in ("v_min", "v_max")
                 if item.times is None and limited:
                     break
+            base += len(item.steps)
         else:
-            run(item, 0, f"programme step {i_item}")
+            run(item, base, f"programme step {i_item}")
+            base += 1
 
     res = _assemble(cell, outs, rows, meta_cols, starts, state, noise, seed, technique)
     res.max_soc_step, res.max_r_change = max_soc_step, max_r_change
