@@ -7,6 +7,7 @@ default) returns its input unchanged.
 * voltage: ``V + N(0, voltage_sd_V)``, then rounded to ``voltage_resolution_V`` (the ADC
   step; 0 = no rounding);
 * current: ``I + N(0, current_sd_A + current_rel_sd |I|)`` (offset-like plus gain-like);
+  an open circuit (I = 0 exactly, a rest) stays at 0, as the instrument records it;
 * impedance: ``Z (1 + e)`` with complex ``e = N(0, s) + j N(0, s)``,
   ``s = impedance_rel_sd`` (a relative error on |Z| and phase, as potentiostat accuracy
   is specified), plus ``N(0, impedance_sd_ohm)`` on each part.
@@ -51,7 +52,7 @@ class NoiseModel:
     def current(self, i: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Current [A] with offset-like and proportional noise."""
         out = np.asarray(i, dtype=float)
-        sd = self.current_sd_A + self.current_rel_sd * np.abs(out)
+        sd = np.where(out != 0, self.current_sd_A + self.current_rel_sd * np.abs(out), 0.0)
         if np.any(sd > 0):
             out = out + rng.normal(0.0, 1.0, out.shape) * sd
         return out

@@ -231,7 +231,7 @@ def write_mpt(
     new_cycle = np.r_[False, np.diff(cycle) != 0]
     cols = [
         _ints(mode),
-        _ints((i_ma > 0).astype(int)),
+        _ints(np.where(mode == 1, control > 0, np.where(mode == 2, i_ma > 0, False))),
         _ints(np.zeros(n)),
         _ints(new_step),
         _ints(new_step),
