@@ -68,6 +68,10 @@ ELEMENT_SHAPES = {
     "Wsph": "wsph",
 }
 
+#: DC resistance of a diffusion element as a share of its R parameter once the capacitive
+#: (charge-storage) part is set apart: finite space R/3, sphere R/5
+DC_FRACTION = {"wo": 1 / 3, "wsph": 1 / 5}
+
 COMPONENTS = ("r1", "r2", "r3")
 
 
@@ -86,7 +90,9 @@ def tau_table(eis_by_soc: Mapping[float, Any]) -> pd.DataFrame:
     Each value is a :class:`ohmslice.impedance.TimeConstants` (or its ``.table``), with
     three processes by increasing tau. Returns one row per SOC: ``soc_pct``,
     ``tau{k}_s``, ``tau{k}_err_s``, ``n{k}``, ``r{k}_ohm``, ``r{k}_ohm_err``, ``shape{k}``
-    for k = 1, 2, 3 (resistances per electrode when the EIS was reduced so).
+    for k = 1, 2, 3 (resistances per electrode when the EIS was reduced so). A
+    finite-space or spherical diffusion element's resistance is given as its DC part
+    (:data:`DC_FRACTION`), which is what a pulse sees beside the OCV shift.
 
     Raises
     ------
@@ -104,12 +110,14 @@ def tau_table(eis_by_soc: Mapping[float, Any]) -> pd.DataFrame:
         tab = tab.sort_values("tau_fit_s").iloc[-3:] if len(tab) > 3 else tab
         row: dict[str, Any] = {"soc_pct": float(soc)}
         for k, r in enumerate(tab.itertuples(), start=1):
+            shape = _shape_of(r.element)
+            dc = DC_FRACTION.get(shape, 1.0)
             row[f"tau{k}_s"] = float(r.tau_fit_s)
             row[f"tau{k}_err_s"] = float(r.tau_fit_err_s)
             row[f"n{k}"] = float(r.n) if np.isfinite(r.n) else 1.0
-            row[f"r{k}_ohm"] = float(r.r_fit_ohm)
-            row[f"r{k}_ohm_err"] = float(r.r_fit_err_ohm)
-            row[f"shape{k}"] = _shape_of(r.element)
+            row[f"r{k}_ohm"] = dc * float(r.r_fit_ohm)
+            row[f"r{k}_ohm_err"] = dc * float(r.r_fit_err_ohm)
+            row[f"shape{k}"] = shape
         rows.append(row)
     return pd.DataFrame(rows)
 

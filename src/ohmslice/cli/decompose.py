@@ -1,0 +1,149 @@
+"""``ohmslice decompose GITT_FILE --eis SOC=FILE ...``: R1/R2/R3 of every GITT pulse."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import typer
+
+from ..errors import InputError
+from ._app import app, console, input_errors
+from ._output import check_table_path, write_table
+
+
+def parse_eis(items: list[str]) -> dict[float, Path]:
+    """``["50=a.mpt", "0=b.mpt"]`` -> ``{50.0: Path("a.mpt"), 0.0: Path("b.mpt")}``."""
+    out: dict[float, Path] = {}
+    for item in items:
+        soc, sep, file = item.partition("=")
+        try:
+            value = float(soc)
+        except ValueError:
+            value = math.nan
+        if not sep or not file or not (math.isfinite(value) and 0 <= value <= 100):
+            raise InputError(f"--eis '{item}': expected SOC=FILE with SOC in 0..100 %")
+        if value in out:
+            raise InputError(f"--eis: SOC {value:g} % given twice")
+        out[value] = Path(file)
+    if not out:
+        raise InputError("give at least one --eis SOC=FILE (the spectra's time constants)")
+    return out
+
+
+def _f(x: float, spec: str = ".3g") -> str:
+    return "" if x != x else format(x, spec)
+
+
+@app.command("decompose")
+@input_errors
+def decompose_command(
+    gitt_file: Path = typer.Argument(..., help="Instrument file holding the GITT record."),
+    eis: list[str] = typer.Option(
+        ..., "--eis", help="SOC=FILE: an impedance spectrum at that SOC [%] (repeat)."
+    ),
+    symmetric: bool = typer.Option(
+        True,
+        "--symmetric/--half-cell",
+        help="Spectra are of symmetric cells (analysed per electrode) or of the half cell.",
+    ),
+    r_sep: float = typer.Option(
+        None, "--r-sep", help="Separator bulk resistance [Ohm] (default: HF intercept)."
+    ),
+    circuit: str = typer.Option(
+        None, "--circuit", help="Circuit fitted to the spectra (default: three processes)."
+    ),
+    method: str = typer.Option("windows", "--method", help="windows (the seed's) or model."),
+    boundary: str = typer.Option(
+        "balanced", "--boundary", help="Window boundary rule: balanced, fraction, geometric."
+    ),
+    capacity_mah: float = typer.Option(
+        None, "--capacity-mAh", help="Reference capacity [mAh] (default: the last full charge)."
+    ),
+    output: Path = typer.Option(None, "--output", "-o", help="Write the table (.csv/.parquet)."),
+    plot: Path = typer.Option(None, "--plot", help="Save the R vs SOC figure (.png/.pdf/.svg)."),
+    rows: int = typer.Option(15, "--rows", help="Pulses shown in the summary."),
+) -> None:
+    """Split every GITT pulse's resistance into contact (R1), charge transfer (R2) and
+    diffusion (R3) by the time constants of the impedance spectra."""
+    import warnings
+
+    import numpy as np
+    from rich.table import Table
+
+    from ..decompose import decompose, gitt_eis_consistency, tau_table
+    from ..gitt import analyze_gitt
+    from ..impedance.timeconst import time_constants
+    from ..io import read_recording
+    from ..report.decompose_figures import plot_resistance_map
+    from .eis import load_spectrum
+
+    spectra = parse_eis(eis)
+    if output is not None:
+        check_table_path(output)
+    if r_sep is not None and not symmetric:
+        raise InputError("--r-sep applies to symmetric-cell spectra only")
+    cap = None
+    if capacity_mah is not None:
+        if not (math.isfinite(capacity_mah) and capacity_mah > 0):
+            raise InputError(f"--capacity-mAh {capacity_mah}: expected a number > 0")
+        cap = capacity_mah / 1e3
+
+    g = analyze_gitt(read_recording(gitt_file), capacity_Ah=cap)
+    tcs = {}
+    for soc, file in spectra.items():
+        try:
+            tcs[soc] = time_constants(
+                load_spectrum(file, 0), circuit, symmetric=symmetric, r_sep_ohm=r_sep
+            )
+        except InputError as exc:
+            raise exc.with_path(file) from None
+    taus = tau_table(tcs)
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        d = decompose(g, taus, method=method, boundary=boundary)
+    tab = d.table
+
+    t = Table(title=f"{gitt_file.name}: {method} decomposition, {len(tab)} pulses")
+    for col in ("pulse", "SOC %", "R1 / Ohm", "R2 / Ohm", "R3 / Ohm", "R total / Ohm", "flag"):
+        t.add_column(col, justify="right")
+    step = max(1, int(np.ceil(len(tab) / max(rows, 1))))
+    for r in tab.iloc[::step].itertuples():
+        t.add_row(
+            str(r.pulse),
+            _f(r.soc_pct, ".1f"),
+            *(
+                f"{_f(getattr(r, c))} ± {_f(getattr(r, c + '_err'), '.2g')}"
+                if getattr(r, c) == getattr(r, c)
+                else ""
+                for c in ("r1_ohm", "r2_ohm", "r3_ohm", "r_total_ohm")
+            ),
+            "*" if r.flag else "",
+        )
+    console.print(t)
+    flagged = tab[tab["flag"] != ""]
+    if len(flagged):
+        console.print(
+            f"* {len(flagged)} pulses flagged (column 'flag' of the table), e.g. pulse "
+            f"{flagged['pulse'].iat[0]}: {flagged['flag'].iat[0]}",
+            highlight=False,
+        )
+    cons = gitt_eis_consistency(d, taus)
+    c = Table(title="GITT vs EIS (per electrode) at the spectra's SOCs")
+    for col in ("SOC %", "pulse", "R1 GITT/EIS", "R2 GITT/EIS", "R3 GITT/EIS"):
+        c.add_column(col, justify="right")
+    for r in cons.itertuples():
+        c.add_row(
+            _f(r.soc_pct, ".0f"),
+            str(r.pulse),
+            *(f"{_f(getattr(r, f'{k}_ratio'))}" for k in ("r1", "r2", "r3")),
+        )
+    console.print(c)
+    for note in d.notes + g.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    if plot is not None:
+        plot_resistance_map({gitt_file.stem: tab}, path=plot)
+        console.print(f"figure written to {plot}")
+    if output is not None:
+        write_table(tab, output)
+        console.print(f"table written to {output}")
