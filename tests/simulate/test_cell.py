@@ -65,7 +65,12 @@ def test_negative_resistance_parameter_is_refused_with_its_soc():
 
 @pytest.mark.parametrize(
     "changes",
-    [{"area_cm2": -1.0}, {"current_density_1c_A_cm2": 0.0}, {"r_sep_ohm_cm2": -2.0}],
+    [
+        {"area_cm2": -1.0},
+        {"current_density_1c_A_cm2": 0.0},
+        {"r_sep_ohm_cm2": -2.0},
+        {"capacity_fraction": -0.5},
+    ],
 )
 def test_bad_cell_constants_are_refused(changes):
     with pytest.raises(InputError):
