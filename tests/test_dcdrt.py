@@ -44,3 +44,63 @@ def test_too_few_rest_samples():
     t = np.linspace(0.1, T, 50)
     with pytest.raises(AnalysisInputError, match="rest"):
         pulse_drt(t, _response(t), T)
+
+
+# --- time constants of a whole simulated GITT from the pulses themselves -------------
+@pytest.fixture(scope="module")
+def sim_gitt():
+    import warnings
+
+    from ohmslice.gitt import analyze_gitt
+    from ohmslice.simulate import INSTRUMENT, Rest, cc_cv_charge, gitt, reference_cells, simulate
+
+    cell = reference_cells()["S_SE"]
+    prog = [Rest(600.0), *cc_cv_charge(cell), Rest(3600.0), gitt(cell)]
+    res = simulate(cell, prog, noise=INSTRUMENT, seed=3, technique="GITT")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cell, analyze_gitt(res.recording)
+
+
+def test_dc_time_constants_drive_the_decomposition(sim_gitt):
+    from ohmslice.dcdrt import dc_tau_table, gitt_drt
+    from ohmslice.decompose import decompose
+
+    cell, g = sim_gitt
+    d = gitt_drt(g)
+    assert len(d) == len(g.pulses) and (d.flag == "").mean() > 0.9
+    taus = dc_tau_table(d)
+    mid = taus[(taus.soc_pct > 20) & (taus.soc_pct < 90)]
+    true = [cell.parameters_ohm(s) for s in mid.soc_pct]
+    for col, key in (("tau2_s", "tau2"), ("tau3_s", "tau3")):
+        ratio = mid[col].to_numpy() / np.array([p[key] for p in true])
+        assert abs(np.median(ratio) - 1) < 0.15 and np.all(np.abs(ratio - 1) < 0.5), ratio
+    # with no spectrum at all, the model method recovers R1, R2, R3
+    tab = decompose(g, taus, method="model").table
+    soc = (tab.soc_pct.to_numpy() - 0.5) * g.capacity_Ah / cell.capacity_Ah
+    truth = np.array([[cell.parameters_ohm(s)[k] for k in ("r1", "r2", "r3")] for s in soc])
+    truth[:, 0] += cell.r_sep_ohm + cell.r_counter_ohm
+    sel = ((tab.soc_pct > 5) & (tab.soc_pct < 95)).to_numpy()
+    rel = np.abs(tab[["r1_ohm", "r2_ohm", "r3_ohm"]].to_numpy()[sel] / truth[sel] - 1)
+    assert rel.max() < 0.05
+    np.testing.assert_allclose(tab.n2[sel], cell.parameters_ohm(50)["n2"], atol=0.03)
+
+
+def test_dc_drt_against_eis_drt(sim_gitt):
+    from ohmslice.dcdrt import compare_with_eis, gitt_drt
+    from ohmslice.impedance.timeconst import time_constants
+
+    cell, g = sim_gitt
+    f = np.logspace(6, -2, 81)
+    tcs = {
+        s: time_constants(
+            cell.spectrum(f, s, kind="symmetric"), "R0-p(R1,C1)-Zarc2-Ws3", symmetric=True
+        )
+        for s in (50.0, 10.0)
+    }
+    cmp = compare_with_eis(gitt_drt(g), tcs)
+    assert list(cmp.soc_pct) == [10.0, 50.0]
+    assert np.all((cmp.tau2_ratio > 0.7) & (cmp.tau2_ratio < 1.4))
+    np.testing.assert_allclose(cmp.r2_ratio, 1.0, atol=0.1)
+    assert np.all((cmp.tau3_ratio > 0.6) & (cmp.tau3_ratio < 1.6))
+    np.testing.assert_allclose(cmp.r3_ratio, 1.0, atol=0.2)

@@ -256,3 +256,178 @@ def pulse_drt(
         _g=x[:nk],
         _g_cov=cov[:nk, :nk],
     )
+
+
+# ------------------------------------------------------- processes from the DRT ----
+def group_peaks(peaks: pd.DataFrame, split_tau_s: float | None = None) -> dict[str, float]:
+    """Fold DRT peaks into two processes: a fast one (charge transfer) and a slow one
+    (diffusion), split at ``split_tau_s`` (default: the geometric mean of the taus of the
+    two largest peaks, which for diffusion elements groups their higher modes with
+    their main peak).
+
+    Returns ``tau_fast_s``, ``r_fast_ohm``, ``r_fast_err_ohm``, ``tau_slow_s``,
+    ``r_slow_ohm``, ``r_slow_err_ohm`` and ``split_tau_s``: each group's R is the sum
+    of its peaks (errors added in quadrature), its tau the R-weighted mean in log tau.
+    NaN where a group is empty.
+    """
+    out = dict.fromkeys(
+        ("tau_fast_s", "r_fast_ohm", "r_fast_err_ohm", "tau_slow_s", "r_slow_ohm",
+         "r_slow_err_ohm", "split_tau_s"),
+        np.nan,
+    )  # fmt: skip
+    if peaks is None or len(peaks) == 0:
+        return out
+    tau = peaks["tau_s"].to_numpy(float)
+    r = peaks["r_ohm"].to_numpy(float)
+    err = peaks["r_err_ohm"].to_numpy(float) if "r_err_ohm" in peaks else np.zeros_like(r)
+    if split_tau_s is None:
+        if len(peaks) < 2:
+            return out
+        top = np.argsort(r)[-2:]
+        split_tau_s = float(np.sqrt(tau[top[0]] * tau[top[1]]))
+    out["split_tau_s"] = float(split_tau_s)
+    for name, sel in (("fast", tau < split_tau_s), ("slow", tau >= split_tau_s)):
+        w = r[sel]
+        if w.sum() > 0:
+            out[f"tau_{name}_s"] = float(np.exp(np.sum(w * np.log(tau[sel])) / w.sum()))
+            out[f"r_{name}_ohm"] = float(w.sum())
+            out[f"r_{name}_err_ohm"] = float(np.sqrt(np.sum(err[sel] ** 2)))
+    return out
+
+
+def _ws_tau(g: pd.DataFrame) -> float:
+    """tau of the finite-length Warburg whose slow-group DRT tau is the median of ``g``."""
+    group = float(np.exp(np.median(np.log(g["tau3_s"]))))
+    split = float(np.exp(np.median(np.log(g["split_tau_s"]))))
+    tau = group / 0.405
+    for _ in range(5):
+        tau = group / float(_ws_group_factor(np.array([split / tau]))[0])
+    return tau
+
+
+def gitt_drt(gitt, **options) -> pd.DataFrame:
+    """Time constants of every GITT pulse from its own DRT (:func:`pulse_drt`).
+
+    Returns one row per pulse: ``pulse``, ``soc_pct`` (SOC at its start), ``r0_ohm`` (+
+    ``_err``), and from :func:`group_peaks` the charge-transfer (fast) and diffusion
+    (slow) processes: ``tau2_s``, ``r2_ohm``, ``r2_ohm_err``, ``tau3_s``, ``r3_ohm``,
+    ``r3_ohm_err``, ``n_peaks``, ``lam`` and ``flag`` (why a pulse has no values).
+    ``options`` are passed to :func:`pulse_drt`.
+    """
+    p = gitt.pulses
+    rows = []
+    for k, (t, r) in enumerate(gitt.traces()):
+        row = {"pulse": int(p["pulse"].iat[k]), "soc_pct": float(p["soc_start_pct"].iat[k])}
+        keep = t > 0
+        try:
+            res = pulse_drt(t[keep], r[keep], float(p["duration_s"].iat[k]), **options)
+        except AnalysisInputError as exc:
+            rows.append({**row, "flag": str(exc)})
+            continue
+        pk = res.peaks()
+        g = group_peaks(pk)
+        rows.append(
+            {
+                **row,
+                "r0_ohm": res.r0_ohm,
+                "r0_ohm_err": res.r0_err_ohm,
+                "tau2_s": g["tau_fast_s"],
+                "r2_ohm": g["r_fast_ohm"],
+                "r2_ohm_err": g["r_fast_err_ohm"],
+                "tau3_s": g["tau_slow_s"],
+                "r3_ohm": g["r_slow_ohm"],
+                "r3_ohm_err": g["r_slow_err_ohm"],
+                "t_first_s": float(t[keep][0]),
+                "split_tau_s": g["split_tau_s"],
+                "n_peaks": len(pk),
+                "lam": res.lam,
+                "flag": "" if len(pk) >= 2 else "fewer than two DRT peaks",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _ws_group_factor(split_over_tau: np.ndarray) -> np.ndarray:
+    """R-weighted log-mean of the DRT modes of a finite-length Warburg (tau_k = 4 tau /
+    ((2k-1)^2 pi^2), weights 8/((2k-1)^2 pi^2)) slower than ``split_over_tau`` x tau, as a
+    multiple of tau."""
+    m = ((2 * np.arange(1, 2001) - 1.0) ** 2 * np.pi**2)[None, :]
+    ratio = 4 / m
+    w = np.where(ratio >= np.atleast_1d(split_over_tau)[:, None], 8 / m, 0.0)
+    w[:, 0] = 8 / m[0, 0]  # the main mode always counts
+    return np.exp(np.sum(w * np.log(ratio), axis=1) / np.sum(w, axis=1))
+
+
+def dc_tau_table(drt_table: pd.DataFrame, *, step_pct: float = 5.0) -> pd.DataFrame:
+    """A tau table for :func:`ohmslice.decompose.decompose` from the pulses' own DRT.
+
+    The per-pulse values of :func:`gitt_drt` are averaged (median, in log tau) over SOC
+    bins of ``step_pct``. The contact process is faster than any DC sample: its tau is
+    set to a tenth of the first sample time (so every boundary rule puts t1 before the
+    first sample, where R1 is read less the charge-transfer share) and its resistance to
+    R0. Charge transfer is taken as an RC (n = 1; the model method of ``decompose``
+    refines n) and diffusion as a finite-length Warburg: the slow group's tau is the
+    R-weighted log-mean of that element's DRT modes above the split, which fixes its tau
+    (:func:`_ws_group_factor`, solved by a few fixed-point steps).
+    """
+    d = drt_table.dropna(subset=["tau2_s", "tau3_s"])
+    if d.empty:
+        raise AnalysisInputError("no pulse has a DRT with both a fast and a slow process")
+    bins = np.floor(d["soc_pct"].to_numpy() / step_pct)
+    rows = []
+    for b in np.unique(bins):
+        g = d[bins == b]
+        rows.append(
+            {
+                "soc_pct": float(g["soc_pct"].median()),
+                "tau1_s": float(g["t_first_s"].min() / 10),
+                "tau2_s": float(np.exp(np.median(np.log(g["tau2_s"])))),
+                "tau3_s": _ws_tau(g),
+                "tau2_err_s": float(np.exp(np.median(np.log(g["tau2_s"])))
+                                    * max(np.std(np.log(g["tau2_s"])), 0.05)),
+                "tau3_err_s": _ws_tau(g) * max(float(np.std(np.log(g["tau3_s"]))), 0.05),
+                "n1": 1.0, "n2": 1.0, "n3": 1.0,
+                "r1_ohm": float(g["r0_ohm"].median()),
+                "r2_ohm": float(g["r2_ohm"].median()),
+                "r3_ohm": float(g["r3_ohm"].median()),
+                "shape1": "zarc", "shape2": "zarc", "shape3": "ws",
+            }
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def compare_with_eis(drt_table: pd.DataFrame, eis_by_soc: dict) -> pd.DataFrame:
+    """The pulses' own DRT against the impedance DRT at the SOCs of the spectra.
+
+    ``eis_by_soc`` maps SOC [%] to a :class:`ohmslice.impedance.TimeConstants` (its
+    ``.drt``, per electrode for symmetric cells) or directly to a DRT result with a
+    ``peaks()`` method. Both DRTs are folded into fast and slow processes by
+    :func:`group_peaks` with the same rule, restricted to the taus the pulse resolves
+    (from its first sample on), and set side by side with the pulse nearest in SOC:
+    ``soc_pct``, ``pulse``, ``tau2_dc_s``, ``tau2_eis_s``, ``tau2_ratio``, ``r2_dc_ohm``,
+    ``r2_eis_ohm``, ``r2_ratio`` and the same for the slow process (3).
+    """
+    rows = []
+    soc = drt_table["soc_pct"].to_numpy(float)
+    for s, item in sorted(eis_by_soc.items()):
+        d = getattr(item, "drt", item)
+        k = int(np.nanargmin(np.abs(soc - s)))
+        dc = drt_table.iloc[k]
+        pk = d.peaks()
+        pk = pk[pk["tau_s"] >= dc["t_first_s"]]
+        g = group_peaks(pk, dc.get("split_tau_s"))
+        rows.append(
+            {
+                "soc_pct": float(s),
+                "pulse": int(dc["pulse"]),
+                "tau2_dc_s": dc["tau2_s"], "tau2_eis_s": g["tau_fast_s"],
+                "tau2_ratio": dc["tau2_s"] / g["tau_fast_s"],
+                "r2_dc_ohm": dc["r2_ohm"], "r2_eis_ohm": g["r_fast_ohm"],
+                "r2_ratio": dc["r2_ohm"] / g["r_fast_ohm"],
+                "tau3_dc_s": dc["tau3_s"], "tau3_eis_s": g["tau_slow_s"],
+                "tau3_ratio": dc["tau3_s"] / g["tau_slow_s"],
+                "r3_dc_ohm": dc["r3_ohm"], "r3_eis_ohm": g["r_slow_ohm"],
+                "r3_ratio": dc["r3_ohm"] / g["r_slow_ohm"],
+            }
+        )  # fmt: skip
+    return pd.DataFrame(rows)

@@ -30,8 +30,8 @@ diffusion (tau3, longest). Two ways to split R(t):
     term (then R1 = series + contact). For fixed time constants the model is linear in
     (c0, c_ocv, c_drift, R1, R2, R3), solved by least squares with standard errors from
     the residual variance; with ``refine_taus`` tau2 and tau3 are then optimised within a
-    factor ``tau_factor`` of the EIS values (variable projection), warm-started from the
-    previous pulse. The samples are averaged in log-time bins so that the dense
+    factor ``tau_factor`` of the EIS values and n2 within ``n_range`` of its value
+    (variable projection, Levenberg-Marquardt on all pulses at once). The samples are averaged in log-time bins so that the dense
     samples after the steps do not outweigh the rest. R3 here is the diffusion element's
     DC resistance and ``r_ocv_ohm`` = c_ocv the OCV shift, reported apart.
 
@@ -414,6 +414,7 @@ def _model(
     tau_factor: float,
     bins_per_decade: int,
     max_developed: float,
+    n_range: float,
     iterations: int = 25,
 ) -> tuple[pd.DataFrame, list[str]]:
     p = gitt.pulses
@@ -425,31 +426,40 @@ def _model(
     developed = unit_step(t_first[:, None], tp["tau2"], tp["n2"], "zarc")[:, 0]
     merged = developed > max_developed
     lim = np.log(tau_factor)
+    # nonlinear parameters per pulse: ln(tau2/tau2_eis), ln(tau3/tau3_eis), n2 - n2_eis
+    n2_0 = tp["n2"]
+    lo = np.column_stack(
+        [np.full(n, -lim), np.full(n, -lim), np.maximum(0.4, n2_0 - n_range) - n2_0]
+    )
+    hi = np.column_stack([np.full(n, lim), np.full(n, lim), np.minimum(1.0, n2_0 + n_range) - n2_0])
+    n_free = 3 if n_range > 0 else 2
 
-    def fit(logf: np.ndarray):
-        taus = [tp["tau1"], tp["tau2"] * np.exp(logf[:, 0]), tp["tau3"] * np.exp(logf[:, 1])]
-        ns = [tp["n1"], tp["n2"], tp["n3"]]
+    def fit(x: np.ndarray):
+        taus = [tp["tau1"], tp["tau2"] * np.exp(x[:, 0]), tp["tau3"] * np.exp(x[:, 1])]
+        ns = [tp["n1"], n2_0 + x[:, 2], tp["n3"]]
         a = _design(tt, dur, taus, ns, shapes)
         a[~contact, :, _COL["contact"]] = 0.0
         a[merged, :, _COL["r2"]] = 0.0
         return _batched_lstsq(a, yy, ww)
 
-    logf = np.zeros((n, 2))
+    logf = np.zeros((n, 3))
     coef, res, ata = fit(logf)
     if refine_taus:
-        # Levenberg-Marquardt on (ln tau2, ln tau3) of every pulse at once
+        # Levenberg-Marquardt on (ln tau2, ln tau3[, n2]) of every pulse at once
         lam = np.full(n, 1e-2)
         cost = np.sum(res**2, axis=1)
         h = 1e-4
+        eye = np.eye(3)[:n_free]
         for _ in range(iterations):
-            jac = np.stack([(fit(logf + h * np.eye(2)[i])[1] - res) / h for i in range(2)], axis=-1)
+            jac = np.stack([(fit(logf + h * e)[1] - res) / h for e in eye], axis=-1)
             jtj = np.einsum("nli,nlj->nij", jac, jac)
             jtr = np.einsum("nli,nl->ni", jac, res)
             damp = jtj + lam[:, None, None] * (
-                np.eye(2) * jtj.diagonal(axis1=1, axis2=2)[:, None, :] + 1e-12 * np.eye(2)
+                np.eye(n_free) * jtj.diagonal(axis1=1, axis2=2)[:, None, :] + 1e-12 * np.eye(n_free)
             )
-            step = -np.linalg.solve(damp, jtr[..., None])[..., 0]
-            trial = np.clip(logf + step, -lim, lim)
+            step = np.zeros_like(logf)
+            step[:, :n_free] = -np.linalg.solve(damp, jtr[..., None])[..., 0]
+            trial = np.clip(logf + step, lo, hi)
             c2, r2, a2 = fit(trial)
             cost2 = np.sum(r2**2, axis=1)
             better = cost2 < cost
@@ -484,7 +494,7 @@ def _model(
                 f"R1 and R2 not separable: charge transfer {developed[k]:.0%} developed by the "
                 f"first sample ({t_first[k]:.2g} s); r12_ohm = R1 + R2"
             )
-        if refine_taus and np.any(np.abs(np.abs(logf[k]) - lim) < 1e-6):
+        if refine_taus and np.any(np.abs(np.abs(logf[k, :2]) - lim) < 1e-6):
             f.append(f"a time constant hit its bound (x{tau_factor:g} of the EIS value)")
         flags.append("; ".join(f))
     table = pd.DataFrame(
@@ -501,6 +511,7 @@ def _model(
             "r_ocv_ohm_err": np.sqrt(np.clip(r_ocv_var, 0, None)),
             "tau2_s": tp["tau2"] * np.exp(logf[:, 0]),
             "tau3_s": tp["tau3"] * np.exp(logf[:, 1]),
+            "n2": n2_0 + logf[:, 2],
             "contact_resolved": contact,
             "rms_residual_ohm": np.sqrt(np.sum(res**2, axis=1) / np.maximum(ww.sum(axis=1), 1)),
         }
@@ -540,6 +551,7 @@ def decompose(
     tau_factor: float = 3.0,
     bins_per_decade: int = 12,
     max_developed: float = 0.8,
+    n_range: float = 0.2,
 ) -> Decomposition:
     """Split each GITT pulse's resistance into R1 (contact), R2 (charge transfer), R3 (diffusion).
 
@@ -563,6 +575,9 @@ def decompose(
     refine_taus, tau_factor, bins_per_decade
         Model method: optimise tau2, tau3 within this factor of the EIS values; the
         density of the log-time bins.
+    n_range
+        Model method: the CPE exponent n2 is refined within +-``n_range`` of the given
+        one (within (0.4, 1]); 0 keeps it fixed.
     max_developed
         Model method: where charge transfer has developed by more than this share at the
         first sample, R1 and R2 are not split (``r12_ohm`` only).
@@ -602,6 +617,7 @@ def decompose(
             tau_factor=tau_factor,
             bins_per_decade=bins_per_decade,
             max_developed=max_developed,
+            n_range=n_range,
         )
         settings.update(refine_taus=refine_taus, tau_factor=tau_factor)
     if tp["extrapolated"].any():
