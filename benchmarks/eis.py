@@ -67,7 +67,17 @@ def bench_fit(n: int) -> None:
         warnings.simplefilter("ignore")
         cc.fit(s0.freq, s0.z, weight_by_modulus=True)
 
-    t_ours, t_peer, ours, peer, truth, c_ours, c_peer, succ = [], [], [], [], [], [], [], []
+    t_ours, t_peer, ours, peer, truth, c_ours, c_peer, succ, errs = (
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
     for spec, p_true in data:
         t = time.perf_counter()
         res = fit_circuit(spec, c)
@@ -80,6 +90,7 @@ def bench_fit(n: int) -> None:
             cc.fit(spec.freq, spec.z, weight_by_modulus=True)
         t_peer.append(time.perf_counter() - t)
         ours.append(res.values)
+        errs.append([res.errors[n] for n in c.param_names])
         peer.append(np.asarray(cc.parameters_))
         truth.append(p_true)
         c_ours.append(chi2(c, spec, res.values))
@@ -87,6 +98,7 @@ def bench_fit(n: int) -> None:
         succ.append(res.success)
 
     ours_a, peer_a, truth_a = np.array(ours), np.array(peer), np.array(truth)
+    err_a = np.array(errs)
     c_ours_a, c_peer_a = np.array(c_ours), np.array(c_peer)
     mo, mp = np.median(t_ours) * 1e3, np.median(t_peer) * 1e3
     print(f"== circuit fit: {CIRCUIT}, {n} spectra x {len(FREQ)} points, modulus weighting")
@@ -109,6 +121,7 @@ def bench_fit(n: int) -> None:
     print()
     print(
         f"{'param':>8} {'median ours':>12} {'median peer':>12} {'max |ours-peer|/peer':>21}"
+        f" {'median |ours-peer|/sigma':>25}"
         f" {'median |ours-true|/true':>24} {'median |peer-true|/true':>24}"
     )
     for j, name in enumerate(c.param_names):
@@ -117,7 +130,8 @@ def bench_fit(n: int) -> None:
         ep = np.abs(peer_a[:, j] - truth_a[:, j]) / truth_a[:, j]
         print(
             f"{name:>8} {np.median(ours_a[:, j]):12.4g} {np.median(peer_a[:, j]):12.4g} "
-            f"{d.max():21.2e} {np.median(eo):24.2e} {np.median(ep):24.2e}"
+            f"{d.max():21.2e} {np.median(np.abs(ours_a[:, j] - peer_a[:, j]) / err_a[:, j]):25.2e}"
+            f" {np.median(eo):24.2e} {np.median(ep):24.2e}"
         )
     worst = int(np.argmax(c_ours_a / c_peer_a))
     print(f"\nspectrum {worst} side by side (largest chi2 ratio):")
