@@ -71,3 +71,22 @@ def test_bad_input(rng):
     far = cells["S_SE"].assign(soc_pct=cells["S_SE"].soc_pct + 200)
     with pytest.raises(AnalysisInputError, match="share no SOC"):
         compare({"a": cells["L_SE"], "b": far}, ("r2",))
+
+
+def test_same_curves_give_no_crossover(rng):
+    soc = np.arange(2.0, 99.0, 1.0)
+    r = 5 + 0.001 * (soc - 50) ** 2
+    cells = {
+        name: pd.DataFrame(
+            {
+                "soc_pct": soc,
+                "r1_ohm": r * (1 + 0.01 * rng.standard_normal(soc.size)),
+                "r1_ohm_err": 0.01 * r,
+            }
+        )
+        for name in ("a", "b")
+    }
+    cmp = compare(cells, components=("r1",), n_boot=100)
+    assert cmp.crossovers.empty
+    assert not cmp.ranges.significant.any()
+    assert "no significant difference" in cmp.notes[0]

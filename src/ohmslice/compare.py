@@ -22,7 +22,10 @@ Method, per component and pair of cells (a, b):
    in which it was found.
 
 Between crossovers the SOC ranges say which cell is lower and by how much (median of
-1 - R_lower/R_higher over the range), and a plain-language note states it.
+1 - R_lower/R_higher over the range), and a plain-language note states it. A range
+counts as a difference only where it is at least ``min_effect_pct`` and its sign holds
+in ``confidence`` of the bootstrap replicas; crossovers between ranges that are not
+differences are dropped, so two cells with the same curve get no crossover.
 """
 
 from __future__ import annotations
@@ -145,6 +148,8 @@ def compare(
     min_span_pct: float = 5.0,
     n_boot: int = 300,
     match_window_pct: float = 10.0,
+    min_effect_pct: float = 2.0,
+    confidence: float = 0.95,
     seed: int = 0,
 ) -> Comparison:
     """Compare cells' resistance components across SOC.
@@ -158,6 +163,11 @@ def compare(
         Components to compare; those missing from every table are skipped.
     grid_step_pct, smooth_pct, min_span_pct, n_boot, match_window_pct, seed
         See the module docstring.
+    min_effect_pct, confidence
+        A SOC range counts as one where the cells differ only if the median relative
+        difference is at least ``min_effect_pct`` and the sign of the mean difference
+        holds in at least ``confidence`` of the bootstrap replicas; a crossover is
+        reported only between two such ranges.
 
     Returns
     -------
@@ -177,6 +187,8 @@ def compare(
         "min_span_pct": min_span_pct,
         "n_boot": n_boot,
         "match_window_pct": match_window_pct,
+        "min_effect_pct": min_effect_pct,
+        "confidence": confidence,
         "seed": seed,
     }
     cross_rows: list[dict] = []
@@ -200,6 +212,8 @@ def compare(
                 min_span_pct=min_span_pct,
                 n_boot=n_boot,
                 match_window_pct=match_window_pct,
+                min_effect_pct=min_effect_pct,
+                confidence=confidence,
             )
             cross_rows += crosses
             range_rows += ranges
@@ -231,6 +245,7 @@ RANGE_COLUMNS = [
     "lower",
     "higher",
     "lower_by_pct",
+    "significant",
 ]
 
 
@@ -258,6 +273,8 @@ def _compare_pair(
     min_span_pct: float,
     n_boot: int,
     match_window_pct: float,
+    min_effect_pct: float,
+    confidence: float,
 ) -> tuple[list[dict], list[dict]]:
     sa, ra, ea = _curve(dfa, comp, a)
     sb, rb, eb = _curve(dfb, comp, b)
@@ -280,7 +297,30 @@ def _compare_pair(
     eb = eb if eb is not None else _scatter(sb, rb, grid_step_pct, smooth_pct)
     va = np.clip(ra + rng.standard_normal((n_boot, ra.size)) * ea, 1e-12 * ra, None)
     vb = np.clip(rb + rng.standard_normal((n_boot, rb.size)) * eb, 1e-12 * rb, None)
-    reps = [find_crossovers(grid, row, min_span_pct)[0] for row in log_ratio(va, vb)]
+    dboot = log_ratio(va, vb)
+    reps = [find_crossovers(grid, row, min_span_pct)[0] for row in dboot]
+    curve_a, curve_b = wa @ ra, wb @ rb
+
+    def range_stats(lo_e: float, hi_e: float) -> tuple[bool, bool, float]:
+        """(a higher?, significant?, median relative difference %) over [lo_e, hi_e]."""
+        m = (grid >= lo_e) & (grid <= hi_e)
+        a_higher = d0[m].mean() > 0
+        r_low, r_high = (curve_b[m], curve_a[m]) if a_higher else (curve_a[m], curve_b[m])
+        by = float(np.median(1 - r_low / r_high) * 100)
+        same = np.mean((dboot[:, m].mean(axis=1) > 0) == a_higher) if n_boot else 1.0
+        return a_higher, bool(same >= confidence and by >= min_effect_pct), by
+
+    # a crossover stands only between two ranges in which the cells differ significantly
+    keep = np.ones(x0.size, dtype=bool)
+    while True:
+        edges = np.r_[lo, x0[keep], hi]
+        sig = [range_stats(e0, e1)[1] for e0, e1 in zip(edges[:-1], edges[1:], strict=True)]
+        idx = np.flatnonzero(keep)
+        bad = [i for j, i in enumerate(idx) if not (sig[j] and sig[j + 1])]
+        if not bad:
+            break
+        keep[bad[0]] = False  # drop one at a time: the ranges change with it
+    x0, sign0 = x0[keep], sign0[keep]
 
     crosses = []
     for x, sg in zip(x0, sign0, strict=True):
@@ -302,14 +342,11 @@ def _compare_pair(
 
     ranges = []
     edges = np.r_[lo, x0, hi]
-    curve_a, curve_b = wa @ ra, wb @ rb
     for lo_e, hi_e in zip(edges[:-1], edges[1:], strict=True):
-        m = (grid >= lo_e) & (grid <= hi_e)
-        if not m.any():
+        if not ((grid >= lo_e) & (grid <= hi_e)).any():
             continue
-        a_higher = d0[m].mean() > 0
+        a_higher, significant, by = range_stats(lo_e, hi_e)
         lower, higher = (b, a) if a_higher else (a, b)
-        r_low, r_high = (curve_b[m], curve_a[m]) if a_higher else (curve_a[m], curve_b[m])
         ranges.append(
             {
                 "component": comp,
@@ -317,9 +354,10 @@ def _compare_pair(
                 "cell_b": b,
                 "soc_from_pct": float(lo_e),
                 "soc_to_pct": float(hi_e),
-                "lower": lower,
-                "higher": higher,
-                "lower_by_pct": float(np.median(1 - r_low / r_high) * 100),
+                "lower": lower if significant else "neither",
+                "higher": higher if significant else "neither",
+                "lower_by_pct": by,
+                "significant": significant,
             }
         )
     return crosses, ranges
@@ -344,9 +382,14 @@ def _note(comp: str, mine: list[dict], rng: list[dict]) -> str:
     what = f"{_name(comp)} ({meaning})" if comp != "r_total" else "total resistance"
     if not mine:
         r = rng[0]
+        span = f"{r['soc_from_pct']:.0f}-{r['soc_to_pct']:.0f} % SOC"
+        if not r["significant"]:
+            return (
+                f"{what}: no significant difference over {span} "
+                f"(median {abs(r['lower_by_pct']):.0f} %); no crossover."
+            )
         return (
-            f"{what}: {r['lower']} is lower over the whole common range "
-            f"{r['soc_from_pct']:.0f}-{r['soc_to_pct']:.0f} % SOC, "
+            f"{what}: {r['lower']} is lower over the whole common range {span}, "
             f"by {r['lower_by_pct']:.0f} % (median); no crossover."
         )
     parts = []

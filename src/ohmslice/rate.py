@@ -198,10 +198,11 @@ class CurveComparison:
 
     def summary(self) -> str:
         """One sentence per range: which cell is at higher voltage where."""
-        unit = " Ah" if self.x == "capacity" else " %"
+        scale, unit, spec = (1e3, " mAh", ".3g") if self.x == "capacity" else (1.0, " %", ".4g")
         name = {"capacity": "capacity", "soc": "SOC", "dod": "DoD"}[self.x]
         parts = [
-            f"{r.higher} higher from {name} {r.x_from:.4g}{unit} to {r.x_to:.4g}{unit}"
+            f"{r.higher} higher from {name} {scale * r.x_from:{spec}}{unit} "
+            f"to {scale * r.x_to:{spec}}{unit}"
             for r in self.ranges.itertuples()
         ]
         return "; ".join(parts)
