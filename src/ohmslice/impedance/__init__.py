@@ -2,10 +2,13 @@
 
 Circuits use impedance.py's string syntax (``"R0-p(R1,CPE1)-p(R2,CPE2)-Wo1"``) and
 parameter names (``R0``, ``CPE1_0``, ``Wo1_1``); see :mod:`.circuits` and
-:mod:`.elements`. :func:`fit_circuit` fits one spectrum, :func:`fit_many` a series.
+:mod:`.elements`. :func:`fit_circuit` fits one spectrum, :func:`fit_many` a series; :func:`lin_kk` checks
+Kramers-Kronig consistency, :func:`drt` computes the distribution of relaxation times and
+:func:`time_constants` reads each process from both.
 """
 
 from .circuits import Circuit, CircuitError, describe_elements
+from .drt import DrtResult, drt
 from .fit import (
     FitResult,
     FitSeries,
@@ -15,8 +18,17 @@ from .fit import (
     initial_guess,
     initial_guesses,
 )
+from .kk import KKResult, lin_kk
+from .timeconst import DEFAULT_CIRCUIT, TimeConstants, time_constants
 
 __all__ = [
+    "DEFAULT_CIRCUIT",
+    "DrtResult",
+    "KKResult",
+    "TimeConstants",
+    "drt",
+    "lin_kk",
+    "time_constants",
     "Circuit",
     "CircuitError",
     "FitResult",
