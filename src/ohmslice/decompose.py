@@ -275,7 +275,10 @@ def _windows(
         arr_[no12 | early2] = np.nan
     for arr_ in (r3, r3_err, r12):
         arr_[none] = np.nan
+    cut = p["reached_cutoff"].to_numpy(bool) if "reached_cutoff" in p else np.zeros(n, bool)
     for k in range(n):
+        if cut[k]:
+            flags[k].append("the pulse reached the cut-off voltage")
         at = f"before the first sample ({t_first[k]:.2g} s)"
         if fix1[k]:
             flags[k].append(
@@ -489,6 +492,10 @@ def _model(
         f = []
         if not ok[k]:
             f.append("too few samples in the pulse or its rest to fit")
+        if ok[k] and min(r1[k], coef[k, r2i], coef[k, r3i]) < 0:
+            f.append("a negative resistance: the model does not describe this pulse")
+        if "reached_cutoff" in p and bool(p["reached_cutoff"].iat[k]):
+            f.append("the pulse reached the cut-off voltage")
         if merged[k]:
             f.append(
                 f"R1 and R2 not separable: charge transfer {developed[k]:.0%} developed by the "
