@@ -171,6 +171,20 @@ def _cole_cole_cdf(u: np.ndarray, n: float) -> np.ndarray:
     return 0.5 + np.arctan(np.tanh(0.5 * n * u) / np.tan(0.5 * phi)) / (np.pi * n)
 
 
+def _cpe_grid(
+    n: float, tau0: float, per_decade: float, span_decades: float
+) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """Check a CPE exponent and lay the log-spaced tau grid around ``tau0``:
+    (n, grid step in ln tau, node indices, taus)."""
+    n = float(n)
+    if not 0.0 < n <= 1.0:
+        raise InputError(f"CPE exponent n = {n!r}; expected 0 < n <= 1")
+    h = np.log(10.0) / per_decade
+    k_max = int(round(span_decades * per_decade))
+    ks = np.arange(-k_max, k_max + 1)
+    return n, h, ks, tau0 * np.exp(ks * h)
+
+
 def zarc_rc(
     r: float,
     tau0: float,
@@ -193,19 +207,13 @@ def zarc_rc(
     """
     r = _check("Zarc resistance", r, positive=False)
     tau0 = _check("Zarc time constant", tau0)
-    n = float(n)
-    if not 0.0 < n <= 1.0:
-        raise InputError(f"CPE exponent n = {n!r}; expected 0 < n <= 1")
-    h = np.log(10.0) / per_decade
-    k_max = int(round(span_decades * per_decade))
-    ks = np.arange(-k_max, k_max + 1)
-    taus = tau0 * np.exp(ks * h)
+    n, h, ks, taus = _cpe_grid(n, tau0, per_decade, span_decades)
     weights = np.zeros(ks.size)
     r0 = 0.0
     if r == 0.0:
         return RCChain(0.0, weights, taus)
     if n >= 1.0 - 1e-9:
-        weights[k_max] = r
+        weights[ks.size // 2] = r
         return RCChain(0.0, weights, taus)
     edges = np.concatenate([[-np.inf], (ks[:-1] + 0.5) * h, [np.inf]])
     weights = r * np.diff(_cole_cole_cdf(edges, n))
@@ -284,13 +292,7 @@ def tlm_rc(
     r_ion = _check("TLM ionic resistance", r_ion, positive=False)
     r_ct = _check("TLM charge-transfer resistance", r_ct, positive=False)
     tau_ct = _check("TLM time constant", tau_ct)
-    n = float(n)
-    if not 0.0 < n <= 1.0:
-        raise InputError(f"CPE exponent n = {n!r}; expected 0 < n <= 1")
-    h = np.log(10.0) / per_decade
-    k_max = int(round(span_decades * per_decade))
-    ks = np.arange(-k_max, k_max + 1)
-    taus = tau_ct * np.exp(ks * h)
+    n, h, ks, taus = _cpe_grid(n, tau_ct, per_decade, span_decades)
     if r_ct == 0.0:  # no interface resistance: a pure ionic resistor
         return RCChain(r_ion, np.zeros(ks.size), taus)
     lam = (np.arange(1, n_modes + 1) * np.pi) ** 2
@@ -302,7 +304,7 @@ def tlm_rc(
     # tail of the modes (m > n_modes): resistive at every time scale of interest
     r0 = 2.0 * r_ion / np.pi**2 * float(polygamma(1, n_modes + 1))
     if n >= 1.0 - 1e-9:  # each mode's RC between its two neighbouring nodes, linear in ln tau
-        pos = np.clip(u_m / h + k_max, 0.0, ks.size - 1.0)
+        pos = np.clip(u_m / h + ks.size // 2, 0.0, ks.size - 1.0)
         lo = np.minimum(np.floor(pos).astype(int), ks.size - 2)
         frac = pos - lo
         weights = np.bincount(lo, weights=r_m * (1 - frac), minlength=ks.size).astype(float)
