@@ -149,7 +149,7 @@ class DcDrtResult:
         return pd.DataFrame(rows)
 
 
-def _log_bins(t: np.ndarray, y: np.ndarray, per_decade: int) -> tuple[np.ndarray, np.ndarray]:
+def log_bins(t: np.ndarray, y: np.ndarray, per_decade: int) -> tuple[np.ndarray, np.ndarray]:
     """Average (t, y) within log-spaced bins of t (> 0); empty bins are dropped."""
     lt = np.log10(t)
     edges = np.arange(np.floor(lt.min() * per_decade), np.ceil(lt.max() * per_decade) + 1)
@@ -207,8 +207,8 @@ def pulse_drt(
             f"a pulse DRT needs >= 10 samples during the pulse and >= 10 in the rest "
             f"after it; got {int(during.sum())} and {int(after.sum())}"
         )
-    tp, rp = _log_bins(t[during], r[during], bins_per_decade)
-    ta, ra = _log_bins(t[after] - duration_s, r[after], bins_per_decade)
+    tp, rp = log_bins(t[during], r[during], bins_per_decade)
+    ta, ra = log_bins(t[after] - duration_s, r[after], bins_per_decade)
     tt = np.r_[tp, ta + duration_s]
     yy = np.r_[rp, ra]
     t_first = t[during][0]
