@@ -4,11 +4,13 @@ Circuits use impedance.py's string syntax (``"R0-p(R1,CPE1)-p(R2,CPE2)-Wo1"``) a
 parameter names (``R0``, ``CPE1_0``, ``Wo1_1``); see :mod:`.circuits` and
 :mod:`.elements`. :func:`fit_circuit` fits one spectrum, :func:`fit_many` a series; :func:`lin_kk` checks
 Kramers-Kronig consistency, :func:`drt` computes the distribution of relaxation times and
-:func:`time_constants` reads each process from both.
+:func:`time_constants` reads each process from both. The DRT itself is
+:func:`ohmslice.impedance.drt.drt` (also ``ohmslice.drt``); it is not re-exported here,
+where its name would hide its module.
 """
 
 from .circuits import Circuit, CircuitError, describe_elements
-from .drt import DrtResult, drt
+from .drt import DrtResult
 from .fit import (
     FitResult,
     FitSeries,
@@ -26,7 +28,6 @@ __all__ = [
     "DrtResult",
     "KKResult",
     "TimeConstants",
-    "drt",
     "lin_kk",
     "time_constants",
     "Circuit",
