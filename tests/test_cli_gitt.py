@@ -35,7 +35,7 @@ def test_table_plot_and_summary(gitt_csv, tmp_path):
     np.testing.assert_allclose(df.r_total_ohm, s.truth.r_total_ohm, rtol=0.01)
     np.testing.assert_allclose(df.soc_end_pct, s.truth.soc_end_pct, atol=0.05)
     assert fig.stat().st_size > 10_000
-    assert not list(tmp_path.glob(".tmp-*"))
+    assert not list(tmp_path.glob(".*"))
 
 
 def test_parquet_capacity_and_diffusion(gitt_csv, tmp_path):

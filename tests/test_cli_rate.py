@@ -40,7 +40,7 @@ def test_one_cell_table_and_outputs(tmp_path, files):
     assert dis["capacity_mAh_g"].to_numpy() == pytest.approx(np.array(want) / 0.0165, rel=1e-6)
     assert dis["c_rate_nominal"].tolist() == RATES
     assert fig.stat().st_size > 10_000
-    assert not list(tmp_path.glob(".tmp-*"))
+    assert not list(tmp_path.glob(".*"))
 
 
 def test_two_cells_report_crossing(tmp_path, files):

@@ -27,7 +27,7 @@ def test_resistance_map_png(tmp_path, rng):
     fig = plot_resistance_map(cells, cmp, area_cm2=0.785, path=out)
     assert out.stat().st_size > 10_000
     assert len(fig.axes) == 4
-    assert not list(tmp_path.glob(".tmp-*"))
+    assert not list(tmp_path.glob(".*"))
 
 
 def test_bad_figure_path(tmp_path, rng):

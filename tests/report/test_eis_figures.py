@@ -51,7 +51,7 @@ def test_spectrum_figure_data_only_and_formats(tmp_path, rng):
         fig = plot_spectrum(spec, path=out)
         assert out.stat().st_size > 1000
     assert len(fig.axes) == 3
-    assert not list(tmp_path.glob(".tmp-*"))
+    assert not list(tmp_path.glob(".*"))
 
 
 def test_kk_and_drt_figures(tmp_path, rng):

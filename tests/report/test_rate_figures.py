@@ -32,7 +32,7 @@ def test_rate_report_png(tmp_path, cells):
     out = tmp_path / "rate.png"
     fig = plot_rate_report(cells, rates=[0.1, 2], path=out)
     assert out.stat().st_size > 20_000
-    assert not list(tmp_path.glob(".tmp-*"))
+    assert not list(tmp_path.glob(".*"))
     ax_cap = fig.axes[0]
     # one capacity line per cell (errorbar containers), in mAh/g (mass given)
     assert len(ax_cap.containers) == 2

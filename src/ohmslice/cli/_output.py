@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from .._atomic import atomic_file
 from ..errors import InputError
 
 TABLE_SUFFIXES = (".csv", ".parquet")
@@ -24,15 +23,8 @@ def check_table_path(path: Path) -> None:
 def write_table(df, path: Path) -> None:
     """Write ``df`` to ``path`` (.csv or .parquet) through a temporary file and a rename."""
     check_table_path(path)
-    suffix = path.suffix.lower()
-    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=path.parent, prefix=".tmp-")
-    os.close(fd)
-    try:
-        if suffix == ".csv":
+    with atomic_file(path) as tmp:
+        if path.suffix.lower() == ".csv":
             df.to_csv(tmp, index=False)
         else:
             df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -12,13 +12,12 @@ tests.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from .._atomic import atomic_dir
 from ..errors import InputError
 from ._app import app, console, input_errors
 from ._output import write_table
@@ -63,25 +62,10 @@ def _run(study: Any, n_boot: int):
     return result
 
 
-def _swap_in(tmp: Path, final: Path) -> None:
-    """Replace ``final`` by the completed folder ``tmp``."""
-    if final.exists():
-        old = final.with_name(f".{final.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        final.rename(old)
-        tmp.rename(final)
-        shutil.rmtree(old)
-    else:
-        tmp.rename(final)
-
-
 def _write_results(result: Any, out: Path) -> None:
     import pandas as pd
 
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".results-", dir=out))
-    try:
+    with atomic_dir(out / "results") as tmp:
         for name, c in result.cells.items():
             if c.gitt is not None:
                 write_table(c.gitt.pulses, tmp / f"{name}_gitt_pulses.csv")
@@ -100,10 +84,6 @@ def _write_results(result: Any, out: Path) -> None:
             write_table(result.comparison.crossovers, tmp / "crossovers.csv")
             write_table(result.comparison.ranges, tmp / "ranges.csv")
             (tmp / "design_notes.txt").write_text("\n".join(result.comparison.notes) + "\n")
-        _swap_in(tmp, out / "results")
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
 
 
 def _write_figures(result: Any, out: Path) -> None:
@@ -112,9 +92,7 @@ def _write_figures(result: Any, out: Path) -> None:
     from ..report.gitt_figures import plot_gitt
     from ..report.rate_figures import plot_rate_report
 
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".figures-", dir=out))
-    try:
+    with atomic_dir(out / "figures") as tmp:
         for method in ("windows", "model"):
             dec = result.decompositions(method)
             if dec:
@@ -131,10 +109,6 @@ def _write_figures(result: Any, out: Path) -> None:
         rates = {n: c.rate for n, c in result.cells.items() if c.rate is not None}
         if rates:
             plot_rate_report(rates, path=tmp / "rate.png")
-        _swap_in(tmp, out / "figures")
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
 
 
 def _summary(result: Any, truth: dict | None) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from .._atomic import atomic_file
 from ..errors import InputError
 
 FORMATS = (".png", ".pdf", ".svg")
@@ -27,12 +26,6 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 150) -> Path:
         )
     if not path.parent.is_dir():
         raise InputError("folder does not exist", path=path.parent)
-    fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=".tmp-")
-    os.close(fd)
-    try:
+    with atomic_file(path) as tmp:
         fig.savefig(tmp, dpi=dpi)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path

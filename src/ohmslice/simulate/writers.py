@@ -29,8 +29,6 @@ a file is either complete or absent.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from functools import reduce
 from os import PathLike
@@ -39,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from .._atomic import atomic_file
 from ..errors import InputError
 from ..schema import (
     CHARGE,
@@ -76,14 +75,8 @@ def atomic_write_text(path: str | PathLike[str], text: str, encoding: str = "utf
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as tmp:
+        tmp.write_text(text, encoding=encoding, newline="")
     return path
 
 
