@@ -10,6 +10,11 @@ from ..errors import InputError
 TABLE_SUFFIXES = (".csv", ".parquet")
 
 
+def fmt(x: float | None, spec: str = ".3g") -> str:
+    """``x`` formatted with ``spec``; blank for None or NaN (a value a table lacks)."""
+    return "" if x is None or x != x else format(x, spec)
+
+
 def check_table_path(path: Path) -> None:
     """Raise :class:`InputError` unless ``path`` is a .csv/.parquet file in an existing folder."""
     if path.suffix.lower() not in TABLE_SUFFIXES:

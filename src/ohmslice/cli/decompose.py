@@ -9,7 +9,7 @@ import typer
 
 from ..errors import InputError
 from ._app import app, console, input_errors
-from ._output import check_table_path, write_table
+from ._output import check_table_path, fmt, write_table
 
 
 def parse_eis(items: list[str]) -> dict[float, Path]:
@@ -29,10 +29,6 @@ def parse_eis(items: list[str]) -> dict[float, Path]:
     if not out:
         raise InputError("give at least one --eis SOC=FILE (the spectra's time constants)")
     return out
-
-
-def _f(x: float, spec: str = ".3g") -> str:
-    return "" if x != x else format(x, spec)
 
 
 @app.command("decompose")
@@ -111,9 +107,9 @@ def decompose_command(
     for r in tab.iloc[::step].itertuples():
         t.add_row(
             str(r.pulse),
-            _f(r.soc_pct, ".1f"),
+            fmt(r.soc_pct, ".1f"),
             *(
-                f"{_f(getattr(r, c))} ± {_f(getattr(r, c + '_err'), '.2g')}"
+                f"{fmt(getattr(r, c))} ± {fmt(getattr(r, c + '_err'), '.2g')}"
                 if getattr(r, c) == getattr(r, c)
                 else ""
                 for c in ("r1_ohm", "r2_ohm", "r3_ohm", "r_total_ohm")
@@ -134,9 +130,9 @@ def decompose_command(
         c.add_column(col, justify="right")
     for r in cons.itertuples():
         c.add_row(
-            _f(r.soc_pct, ".0f"),
+            fmt(r.soc_pct, ".0f"),
             str(r.pulse),
-            *(f"{_f(getattr(r, f'{k}_ratio'))}" for k in ("r1", "r2", "r3")),
+            *(f"{fmt(getattr(r, f'{k}_ratio'))}" for k in ("r1", "r2", "r3")),
         )
     console.print(c)
     for note in d.notes + g.notes:

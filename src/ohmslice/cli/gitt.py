@@ -9,11 +9,7 @@ import typer
 
 from ..errors import InputError
 from ._app import app, console, input_errors
-from ._output import TABLE_SUFFIXES, write_table
-
-
-def _f(x: float, spec: str) -> str:
-    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
+from ._output import TABLE_SUFFIXES, fmt, write_table
 
 
 def _positive(name: str, value: float | None) -> float | None:
@@ -104,15 +100,15 @@ def gitt_command(
         cells = [
             str(int(r["pulse"])),
             str(r["region"]),
-            _f(r["soc_mid_pct"], ".2f"),
-            _f(r["ocv_before_V"], ".4f"),
-            _f(r["r_ir_ohm"], ".4g"),
-            _f(r["r_total_ohm"], ".4g"),
-            _f(r["r_polarization_ohm"], ".4g"),
+            fmt(r["soc_mid_pct"], ".2f"),
+            fmt(r["ocv_before_V"], ".4f"),
+            fmt(r["r_ir_ohm"], ".4g"),
+            fmt(r["r_total_ohm"], ".4g"),
+            fmt(r["r_polarization_ohm"], ".4g"),
         ]
         if diff:
             d, se = r["d_sphere_m2_s"], r["d_sphere_se_m2_s"]
-            cells.append(f"{_f(d, '.2e')} ±{_f(100 * se / d, '.0f')}%" if d == d else "")
+            cells.append(f"{fmt(d, '.2e')} ±{fmt(100 * se / d, '.0f')}%" if d == d else "")
         cells.append(" ".join(flags))
         t.add_row(*cells)
     console.print(t)

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from ..errors import InputError
 from ._app import app, console, input_errors
-from ._output import TABLE_SUFFIXES, write_table
+from ._output import TABLE_SUFFIXES, fmt, write_table
 
 
 def _stem_name(paths: list[Path]) -> str:
@@ -44,10 +44,6 @@ def _cells(files: list[Path], cell_specs: list[str]) -> dict[str, list[Path]]:
     return cells
 
 
-def _fmt(x: float, spec: str) -> str:
-    return "" if x != x else format(x, spec)  # NaN -> blank
-
-
 def _print_cell(res) -> None:
     st = res.steps
     specific = st["capacity_mAh_g"].notna().any()
@@ -66,9 +62,9 @@ def _print_cell(res) -> None:
         row = [str(r.step), r.direction, f"{r.c_rate_nominal:g}C ({r.c_rate:.3g})",
                f"{1e3 * r.current_A:.4g}", f"{r.capacity_mAh:.4g}"]  # fmt: skip
         if specific:
-            row.append(_fmt(r.capacity_mAh_g, ".4g"))
+            row.append(fmt(r.capacity_mAh_g, ".4g"))
         if areal:
-            row.append(_fmt(r.capacity_mAh_cm2, ".4g"))
+            row.append(fmt(r.capacity_mAh_cm2, ".4g"))
         row += [
             f"{r.cv_capacity_mAh:.3g}" if r.cv_duration_s > 0 else "-",
             f"{r.total_capacity_mAh:.4g}",
