@@ -263,9 +263,8 @@ def _windows(
     # X = (R(t_f) - a R(t_next)) / (1 - a)
     a2 = np.where(fix1, leak2, 0.0)
     r1 = (r_t1 - a2 * r_t2) / (1 - a2)
-    r12 = r_t2.copy()
     a3 = np.where(fix2, leak3, 0.0)
-    r12 = np.where(fix2, (r_t1 - a3 * r_end) / (1 - a3), r12)
+    r12 = np.where(fix2, (r_t1 - a3 * r_end) / (1 - a3), r_t2)
     r2 = r12 - r1
     r3 = r_end - r12
     r1_err = np.sqrt(sigma**2 + b1**2 + (tau_rel_err * a2 * r2) ** 2) / (1 - a2)

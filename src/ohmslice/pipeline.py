@@ -127,8 +127,8 @@ def _cell(spec: Any, settings: dict[str, Any], step: Callable[[str], None]) -> C
         recs = [read_recording(p) for p in files]
         out.rate = analyze_rate(
             recs,
-            nominal_capacity_Ah=(spec.nominal_capacity_mAh / 1e3)
-            if getattr(spec, "nominal_capacity_mAh", None)
+            nominal_capacity_Ah=spec.nominal_capacity_mAh / 1e3
+            if spec.nominal_capacity_mAh
             else None,
             active_mass_g=spec.active_mass_mg / 1e3 if spec.active_mass_mg else None,
             area_cm2=spec.area_cm2,
