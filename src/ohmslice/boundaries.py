@@ -118,15 +118,15 @@ def _log_root(grid: np.ndarray, f: np.ndarray) -> np.ndarray:
     """First sign change (+ to -) of each row of f on the log-time grid; NaN if none."""
     neg = f <= 0
     has = neg.any(axis=1)
-    j = np.argmax(neg, axis=1)
-    j = np.clip(j, 1, grid.size - 1)
+    first = np.argmax(neg, axis=1)
+    j = np.clip(first, 1, grid.size - 1)
     rows = np.arange(f.shape[0])
     f0, f1 = f[rows, j - 1], f[rows, j]
     lg = np.log(grid)
     frac = np.where(f0 != f1, f0 / (f0 - f1), 0.5)
     out = np.exp(lg[j - 1] + frac * (lg[j] - lg[j - 1]))
     out[~has] = np.nan
-    out[has & (np.argmax(neg, axis=1) == 0)] = grid[0]
+    out[has & (first == 0)] = grid[0]
     return out
 
 
