@@ -21,8 +21,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ohmslice.decompose import decompose
-from ohmslice.gitt import analyze_gitt
+from ohmslice.dc.gitt import analyze_gitt
+from ohmslice.method.decompose import decompose
 from ohmslice.simulate import INSTRUMENT, Rest, cc_cv_charge, gitt, reference_cells, simulate
 
 

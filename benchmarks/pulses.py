@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from synth_gitt import make_gitt  # noqa: E402
 
-from ohmslice.gitt import analyze_gitt  # noqa: E402
-from ohmslice.pulses import segment  # noqa: E402
+from ohmslice.dc.gitt import analyze_gitt  # noqa: E402
+from ohmslice.dc.pulses import segment  # noqa: E402
 
 REST_S = 4928.0
 RADIUS_M = 3e-6

@@ -8,7 +8,7 @@ Reported:
 2. accuracy of the RC expansion: max |Z_rc - Z| / |Z| of the half-cell model over
    1 mHz - 1 MHz at SOC 0-100 % (target < 0.5 %);
 3. a 100-pulse GITT overvoltage (seed protocol, SOC-independent parameters) by the
-   simulator's exact RC integration and by ohmslice.timedomain (fixed-Talbot Laplace
+   simulator's exact RC integration and by ohmslice.impedance.timedomain (fixed-Talbot Laplace
    inversion of the exact circuit, superposition of all current steps): time of each and
    their largest difference relative to the largest overvoltage;
 4. side by side with impedance.py (``pip install ohmslice[bench]``; skipped if absent):
@@ -30,11 +30,11 @@ from pathlib import Path
 import numpy as np
 
 from ohmslice.impedance.circuits import Circuit
+from ohmslice.impedance.timedomain import programme_response
 from ohmslice.simulate.cell import ElectrodeParameters, ncm523_cell
 from ohmslice.simulate.programme import CC, Rest
 from ohmslice.simulate.reference import write_reference_study
 from ohmslice.simulate.run import simulate
-from ohmslice.timedomain import programme_response
 
 
 def _best(fn, n=3):

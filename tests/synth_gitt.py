@@ -26,7 +26,7 @@ voltage has crossed a multiple of ``de_V`` since the previous candidate or ``dt_
 has passed, on a dense candidate grid that is logarithmic after each current step (from
 10 us), so a pulse has ~10 points in its first millisecond. The last sample of every
 step is written at its end, with that step's current (the timing convention of
-:mod:`ohmslice.pulses`).
+:mod:`ohmslice.dc.pulses`).
 """
 
 from __future__ import annotations

@@ -5,37 +5,50 @@ Reads raw potentiostat/cycler files, analyses GITT pulses (DC) and impedance spe
 charge-transfer (R2) and diffusion (R3) parts at every state of charge, and compares
 cells.
 
-The public API, by stage of the data flow::
+The public API, by stage of the data flow (the subpackage each name lives in)::
 
-    read, read_recording, read_spectra, readers        files -> Recording / Spectrum
-    segment, analyze_gitt, dcir, hppc                   pulses (DC)
+    read, read_recording, read_spectra, readers        io/         files -> Recording / Spectrum
+    segment, analyze_gitt, dcir, hppc                   dc/         pulses
+    analyze_rate, compare_curves                        dc/         rate capability
+    pulse_drt, gitt_drt, dc_tau_table                   dc/         time constants from the pulses
     Circuit, fit_circuit, fit_many, lin_kk, drt,
-    time_constants                                      impedance (AC)
-    step_response, pulse_response                       time domain
-    pulse_drt, gitt_drt, dc_tau_table                   time constants from the pulses
-    decompose, tau_table, gitt_eis_consistency         the R1/R2/R3 split per pulse
-    analyze_rate, compare_curves                        rate capability
-    compare                                             cells side by side
-    load_study, run_study                               a whole study (study.toml)
+    time_constants, step_response, pulse_response      impedance/  spectra, time domain
+    decompose, tau_table, gitt_eis_consistency,
+    compare                                             method/     R1/R2/R3 per pulse, cells side by side
+    load_study, run_study                               study/      a whole study (study.toml)
 """
 
-from .compare import Comparison, compare
-from .dcdrt import dc_tau_table, gitt_drt, pulse_drt
-from .dcir import dcir, hppc
-from .decompose import Decomposition, decompose, gitt_eis_consistency, tau_table
+from .dc import (
+    GittResult,
+    RateResult,
+    analyze_gitt,
+    analyze_rate,
+    compare_curves,
+    dc_tau_table,
+    dcir,
+    gitt_drt,
+    hppc,
+    pulse_drt,
+    segment,
+)
 from .errors import InputError
-from .gitt import GittResult, analyze_gitt
-from .impedance import Circuit, FitResult, fit_circuit, fit_many
+from .impedance import (
+    Circuit,
+    FitResult,
+    KKResult,
+    TimeConstants,
+    fit_circuit,
+    fit_many,
+    lin_kk,
+    pulse_response,
+    step_response,
+    time_constants,
+)
 from .impedance.drt import DrtResult, drt
-from .impedance.kk import KKResult, lin_kk
-from .impedance.timeconst import TimeConstants, time_constants
 from .io import read, read_recording, read_spectra, readers
-from .pipeline import StudyResult, run_study
-from .pulses import segment
-from .rate import RateResult, analyze_rate, compare_curves
+from .method import Comparison, Decomposition, compare, decompose, gitt_eis_consistency, tau_table
 from .schema import Recording, Spectrum
-from .study import Study, load_study
-from .timedomain import pulse_response, step_response
+from .study import Study, StudyResult, load_study, run_study
 
 __version__ = "0.1.0"
 

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ohmslice.compare import compare
 from ohmslice.errors import InputError
+from ohmslice.method.compare import compare
 from ohmslice.report.decompose_figures import plot_resistance_map
 
 

@@ -11,8 +11,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for synth
 
 from synth_gitt import make_gitt  # noqa: E402
 
+from ohmslice.dc.gitt import analyze_gitt  # noqa: E402
 from ohmslice.errors import InputError  # noqa: E402
-from ohmslice.gitt import analyze_gitt  # noqa: E402
 from ohmslice.report.gitt_figures import _envelope, plot_gitt  # noqa: E402
 
 

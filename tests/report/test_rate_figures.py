@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from test_rate import Q_AH, RATES, rate_sequence, two_cells  # noqa: E402
+from synth_rate import Q_AH, RATES, rate_sequence, two_cells  # noqa: E402
 
+from ohmslice.dc.rate import analyze_rate  # noqa: E402
 from ohmslice.errors import InputError  # noqa: E402
-from ohmslice.rate import analyze_rate  # noqa: E402
 from ohmslice.report.rate_figures import (  # noqa: E402
     plot_rate_capability,
     plot_rate_curves,
@@ -20,7 +20,7 @@ from ohmslice.report.rate_figures import (  # noqa: E402
 def cells():
     out = {}
     for name, r0 in (("L_SE", 20.0), ("S_SE", 35.0)):
-        from test_rate import SimCell
+        from synth_rate import SimCell
 
         sim, _ = rate_sequence(RATES, cell=SimCell(x=0.0005, r0=r0))
         out[name] = analyze_rate(sim.recording(), nominal_capacity_Ah=Q_AH, active_mass_g=0.0165,

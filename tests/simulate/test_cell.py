@@ -98,9 +98,9 @@ def test_table_interpolates_and_validates():
 
 def test_transmission_line_option_spectrum_and_time_domain():
     from ohmslice.impedance.circuits import Circuit
+    from ohmslice.impedance.timedomain import step_response
     from ohmslice.simulate.programme import CC, Rest
     from ohmslice.simulate.run import simulate
-    from ohmslice.timedomain import step_response
 
     base = ncm523_cell()
     cell = ncm523_cell("tlm", electrode=replace(base.electrode, r_ion_ohm_cm2=table([0], [20.0])))

@@ -12,7 +12,7 @@ from ohmslice.cli import app
 from ohmslice.io import read
 from ohmslice.simulate.cell import OCV_NCM523_VS_LI
 from ohmslice.simulate.reference import RATES, reference_cells, write_reference_study
-from ohmslice.study import load_study
+from ohmslice.study.file import load_study
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import pytest
 
 from ohmslice.errors import InputError
 from ohmslice.impedance.circuits import Circuit
+from ohmslice.impedance.timedomain import step_response
 from ohmslice.simulate import noise as nz
 from ohmslice.simulate.programme import CC, CV, Repeat, Rest, cc_cv_charge, gitt, hppc, rate_step
 from ohmslice.simulate.run import FIRST_SAMPLE_S, simulate
-from ohmslice.timedomain import step_response
 
 
 def _pulse(cell, current_c=-0.5, duration=72.0, soc0=0.5):

@@ -67,10 +67,10 @@ def decompose_command(
     import numpy as np
     from rich.table import Table
 
-    from ..decompose import decompose, gitt_eis_consistency, tau_table
-    from ..gitt import analyze_gitt
+    from ..dc.gitt import analyze_gitt
     from ..impedance.timeconst import time_constants
     from ..io import read_recording
+    from ..method.decompose import decompose, gitt_eis_consistency, tau_table
     from ..report.decompose_figures import plot_resistance_map
     from .eis import load_spectrum
 

@@ -38,7 +38,7 @@ def _n_steps(study: Any) -> int:
 def _run(study: Any, n_boot: int):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ..pipeline import run_study
+    from ..study.run import run_study
 
     with Progress(
         TextColumn("{task.description:<48}"),
@@ -166,7 +166,7 @@ def _summary(result: Any, truth: dict | None) -> None:
 
 
 def _run_and_report(study_file: Path, out: Path, n_boot: int, truth: dict | None) -> None:
-    from ..study import load_study
+    from ..study.file import load_study
 
     study = load_study(study_file)
     result = _run(study, n_boot)

@@ -51,7 +51,7 @@ def gitt_command(
     import numpy as np
     from rich.table import Table
 
-    from ..gitt import analyze_gitt
+    from ..dc.gitt import analyze_gitt
     from ..io import read_recording
 
     _positive("--capacity-mAh", capacity_mah)

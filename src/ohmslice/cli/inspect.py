@@ -35,8 +35,8 @@ def _duration(seconds: float) -> str:
 
 
 def _steps(recording: Any) -> str:
-    """Counts of constant-current and rest segments from :func:`ohmslice.pulses.segment`."""
-    from ..pulses import segment
+    """Counts of constant-current and rest segments from :func:`ohmslice.dc.pulses.segment`."""
+    from ..dc.pulses import segment
 
     try:
         seg = segment(recording)

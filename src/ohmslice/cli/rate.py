@@ -81,7 +81,7 @@ def _print_cell(res) -> None:
 
 
 def _print_crossings(results: dict, x: str) -> None:
-    from ..rate import compare_curves
+    from ..dc.rate import compare_curves
 
     names = list(results)
     first = results[names[0]]
@@ -150,8 +150,8 @@ def rate(
     """
     import pandas as pd
 
+    from ..dc.rate import analyze_rate
     from ..io import read_recording
-    from ..rate import analyze_rate
 
     if x not in ("dod", "soc", "capacity"):
         raise InputError(f"--x {x!r}: expected dod, soc or capacity")

@@ -4,7 +4,8 @@ Circuits use impedance.py's string syntax (``"R0-p(R1,CPE1)-p(R2,CPE2)-Wo1"``) a
 parameter names (``R0``, ``CPE1_0``, ``Wo1_1``); see :mod:`.circuits` and
 :mod:`.elements`. :func:`fit_circuit` fits one spectrum, :func:`fit_many` a series; :func:`lin_kk` checks
 Kramers-Kronig consistency, :func:`drt` computes the distribution of relaxation times and
-:func:`time_constants` reads each process from both. The DRT itself is
+:func:`time_constants` reads each process from both; :func:`step_response` and
+:func:`pulse_response` give a circuit's answer to a current step in the time domain. The DRT itself is
 :func:`ohmslice.impedance.drt.drt` (also ``ohmslice.drt``); it is not re-exported here,
 where its name would hide its module.
 """
@@ -22,6 +23,7 @@ from .fit import (
 )
 from .kk import KKResult, lin_kk
 from .timeconst import DEFAULT_CIRCUIT, TimeConstants, time_constants
+from .timedomain import pulse_response, step_response
 
 __all__ = [
     "DEFAULT_CIRCUIT",
@@ -40,4 +42,6 @@ __all__ = [
     "high_frequency_intercept",
     "initial_guess",
     "initial_guesses",
+    "pulse_response",
+    "step_response",
 ]

@@ -1,8 +1,8 @@
 """Figures of the resistance map: total resistance and its R1/R2/R3 parts vs SOC per cell.
 
 Reads result tables only (``soc_pct``, ``{c}_ohm``, ``{c}_ohm_err`` as produced by
-:func:`ohmslice.decompose.decompose`) and, optionally, a
-:class:`ohmslice.compare.Comparison` whose crossovers are drawn with their intervals.
+:func:`ohmslice.method.decompose.decompose`) and, optionally, a
+:class:`ohmslice.method.compare.Comparison` whose crossovers are drawn with their intervals.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Figures of a GITT: the voltage record with its pulses, OCV points and regions, and the
 resistances per pulse against SOC (the seed's Figures 4 and 5a).
 
-Reads a :class:`ohmslice.gitt.GittResult` only.
+Reads a :class:`ohmslice.dc.gitt.GittResult` only.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..errors import InputError
 from ._save import save_figure
 
 if TYPE_CHECKING:
-    from ..gitt import GittResult
+    from ..dc.gitt import GittResult
 
 __all__ = ["plot_gitt", "draw_gitt_voltage", "draw_gitt_resistance", "REGION_COLORS"]
 
@@ -46,7 +46,7 @@ def _envelope(t: np.ndarray, v: np.ndarray, n_bins: int = 3000) -> tuple[np.ndar
 
 
 def _check(result: GittResult) -> None:
-    from ..gitt import GittResult
+    from ..dc.gitt import GittResult
 
     if not isinstance(result, GittResult):
         raise InputError(f"expected a GittResult, got {type(result).__name__}")

@@ -1,8 +1,8 @@
 """Figures of rate tests: capacity and retention vs C-rate, voltage curves at chosen
 rates for several cells, and the voltage difference of two cells along the discharge.
 
-Reads :class:`ohmslice.rate.RateResult` objects only (their ``summary``, ``steps`` and
-``curves``) and, for the difference panel, :func:`ohmslice.rate.compare_curves`.
+Reads :class:`ohmslice.dc.rate.RateResult` objects only (their ``summary``, ``steps`` and
+``curves``) and, for the difference panel, :func:`ohmslice.dc.rate.compare_curves`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..errors import InputError
 from ._save import save_figure
 
 if TYPE_CHECKING:
-    from ..rate import RateResult
+    from ..dc.rate import RateResult
 
 __all__ = ["plot_rate_capability", "plot_rate_curves", "plot_rate_report"]
 
@@ -29,7 +29,7 @@ LINESTYLES = ("-", "--", ":", "-.")
 
 
 def _cells(results: RateResult | Mapping[str, RateResult]) -> dict[str, RateResult]:
-    from ..rate import RateResult
+    from ..dc.rate import RateResult
 
     if isinstance(results, RateResult):
         return {results.cell: results}
@@ -93,7 +93,7 @@ def _draw_curves(
     direction: str,
     specific: bool,
 ) -> None:
-    from ..rate import nominal_c_rate
+    from ..dc.rate import nominal_c_rate
 
     all_rates = sorted({c for r in cells.values() for c in r.rates(direction)})
     if rates is None:
@@ -191,7 +191,7 @@ def plot_rate_report(
     at ``compare_rate`` (default the highest rate both have) on ``x`` ("dod", "soc" or
     "capacity"), with the points where it changes sign marked.
     """
-    from ..rate import compare_curves
+    from ..dc.rate import compare_curves
 
     cells = _cells(results)
     specific = _specific(cells)

@@ -37,7 +37,7 @@ Experiments per cell (files named like the seed's, EC-Lab text exports):
 * ``<cell>_rate_{charge,discharge}_{0.1,0.5,1,2}C_C01.mpt`` -- discharge tests: 0.1C
   CC-CV charge, rest 30 min, CC discharge at the rate to 3.0 V; charge tests: from the
   discharged state, CC charge at the rate to 4.35 V.
-* ``study.toml`` (validated by :func:`ohmslice.study.load_study`) and ``truth.json``.
+* ``study.toml`` (validated by :func:`ohmslice.study.file.load_study`) and ``truth.json``.
 
 Voltages in the files are vs In-Li (vs Li minus 0.62 V); ``counter_potential_V = 0.62``
 in the study file says so. Noise: :data:`ohmslice.simulate.noise.INSTRUMENT`.

@@ -1,0 +1,22 @@
+"""The reference paper's method: R1/R2/R3 per pulse from the time constants, and cells
+compared component by component.
+
+Boundary times between processes (:mod:`.boundaries`), the split of every pulse's
+resistance by the windows or the model method (:mod:`.decompose`, the model fit in
+:mod:`.pulsefit`), and the comparison of cells with crossover SOCs and their intervals
+(:mod:`.compare`).
+"""
+
+from .boundaries import boundary_times
+from .compare import Comparison, compare
+from .decompose import Decomposition, decompose, gitt_eis_consistency, tau_table
+
+__all__ = [
+    "Comparison",
+    "Decomposition",
+    "boundary_times",
+    "compare",
+    "decompose",
+    "gitt_eis_consistency",
+    "tau_table",
+]

@@ -1,0 +1,409 @@
+"""Cells side by side: where their resistance curves cross, with what confidence, and
+what that means for the design of the electrode.
+
+Input is one table per cell with a SOC column and resistance components, such as the
+table :func:`ohmslice.method.decompose.decompose` returns: ``soc_pct`` and, for each component
+``c`` in (``r1``, ``r2``, ``r3``, ``r_total``), ``{c}_ohm`` and optionally ``{c}_ohm_err``
+(one standard error). Any other component named ``{c}_ohm`` can be compared too.
+
+Method, per component and pair of cells (a, b):
+
+1. Both curves are interpolated (linearly in SOC) on a common grid spanning the SOC
+   range both cells cover, with ``grid_step_pct`` spacing.
+2. The log-ratio d(SOC) = ln(R_a / R_b) is smoothed by a Gaussian kernel of width
+   ``smooth_pct`` (pulse-to-pulse noise must not create crossings).
+3. A crossover is a sign change of the smoothed d whose sign then holds for at least
+   ``min_span_pct`` on both sides; its SOC is interpolated linearly between grid points.
+4. Confidence: a parametric bootstrap (``n_boot`` replicas): every pulse's value is
+   redrawn from a normal distribution with its standard error (where ``_err`` columns
+   are absent, the scatter of the curve around its smoothed version serves as the error),
+   and steps 1-3 are repeated; each nominal crossover gets the 2.5-97.5 % percentile of
+   the nearest replica crossover within ``match_window_pct``, and the fraction of replicas
+   in which it was found.
+
+Between crossovers the SOC ranges say which cell is lower and by how much (median of
+1 - R_lower/R_higher over the range), and a plain-language note states it. A range
+counts as a difference only where it is at least ``min_effect_pct`` and its sign holds
+in ``confidence`` of the bootstrap replicas; crossovers between ranges that are not
+differences are dropped, so two cells with the same curve get no crossover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import AnalysisInputError, MissingColumnError
+
+__all__ = ["compare", "Comparison", "find_crossovers", "COMPONENT_MEANING"]
+
+SOC = "soc_pct"
+
+#: What each component means physically, for the design notes.
+COMPONENT_MEANING = {
+    "r1": "contact and electronic resistance",
+    "r2": "charge transfer between active material and solid electrolyte",
+    "r3": "Li diffusion in the active material",
+    "r_total": "total resistance",
+}
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`compare`.
+
+    Attributes
+    ----------
+    crossovers
+        One row per crossover: ``component``, ``cell_a``, ``cell_b``, ``soc_pct``,
+        ``ci_low_pct``, ``ci_high_pct`` (95 % bootstrap interval), ``found_fraction``
+        (share of bootstrap replicas showing it), ``lower_above`` (the cell lower on the
+        high-SOC side).
+    ranges
+        One row per SOC range between crossovers: ``component``, ``cell_a``, ``cell_b``,
+        ``soc_from_pct``, ``soc_to_pct``, ``lower``, ``higher``, ``lower_by_pct``
+        (median of 1 - R_lower/R_higher in %).
+    notes
+        Plain-language design notes, one per component and pair.
+    """
+
+    crossovers: pd.DataFrame
+    ranges: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    settings: dict = field(default_factory=dict)
+
+
+def _smooth(y: np.ndarray, step: float, width: float) -> np.ndarray:
+    """Gaussian smoothing of each row of ``y`` (edge-corrected: weights renormalised)."""
+    if width <= 0:
+        return y
+    n = y.shape[-1]
+    x = np.arange(n) * step
+    k = np.exp(-0.5 * ((x[:, None] - x[None, :]) / width) ** 2)
+    k /= k.sum(axis=1, keepdims=True)
+    return y @ k.T
+
+
+def find_crossovers(
+    soc: np.ndarray, d: np.ndarray, min_span_pct: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sign changes of ``d`` along increasing ``soc`` that persist ``min_span_pct``.
+
+    Candidate crossings are the zero crossings of ``d`` (linear interpolation between
+    grid points); while a run of one sign is shorter than ``min_span_pct``, the shortest
+    such run is removed with the crossing(s) bounding it. Returns the crossover SOCs and,
+    for each, the sign of ``d`` on its high-SOC side (+1: first curve higher above it).
+    """
+    sign = np.where(d >= 0, 1.0, -1.0)
+    idx = np.flatnonzero(np.diff(sign))
+    if idx.size == 0:
+        return np.empty(0), np.empty(0)
+    x0, x1, y0, y1 = soc[idx], soc[idx + 1], d[idx], d[idx + 1]
+    xs = list(x0 + (x1 - x0) * (-y0) / (y1 - y0))
+    signs = list(sign[idx + 1])
+    while xs:
+        edges = np.r_[soc[0], xs, soc[-1]]
+        spans = np.diff(edges)
+        k = int(np.argmin(spans))
+        if spans[k] >= min_span_pct:
+            break
+        # run k lies between crossing k-1 and crossing k
+        drop = [i for i in (k - 1, k) if 0 <= i < len(xs)]
+        for i in reversed(drop):
+            del xs[i], signs[i]
+    return np.asarray(xs, dtype=float), np.asarray(signs, dtype=float)
+
+
+def _curve(
+    df: pd.DataFrame, comp: str, cell: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    df = getattr(df, "table", df)  # a Decomposition or its table
+    col = f"{comp}_ohm"
+    for c in (SOC, col):
+        if c not in df.columns:
+            raise MissingColumnError(f"cell '{cell}' has no column '{c}'", column=c)
+    sub = df[[SOC, col] + ([f"{col}_err"] if f"{col}_err" in df.columns else [])]
+    sub = sub[np.isfinite(sub[col]) & np.isfinite(sub[SOC]) & (sub[col] > 0)]
+    sub = sub.sort_values(SOC)
+    if len(sub) < 3:
+        raise AnalysisInputError(
+            f"cell '{cell}' has fewer than 3 usable points of '{col}' to compare"
+        )
+    err = sub[f"{col}_err"].to_numpy(float) if f"{col}_err" in sub.columns else None
+    if err is not None:
+        err = np.where(np.isfinite(err) & (err >= 0), err, 0.0)
+    return sub[SOC].to_numpy(float), sub[col].to_numpy(float), err
+
+
+def compare(
+    results_by_cell: Mapping[str, pd.DataFrame],
+    components: Sequence[str] = ("r1", "r2", "r3", "r_total"),
+    *,
+    grid_step_pct: float = 0.5,
+    smooth_pct: float = 3.0,
+    min_span_pct: float = 5.0,
+    n_boot: int = 300,
+    match_window_pct: float = 10.0,
+    min_effect_pct: float = 2.0,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Comparison:
+    """Compare cells' resistance components across SOC.
+
+    Parameters
+    ----------
+    results_by_cell
+        Cell name -> table with ``soc_pct`` [%] and ``{component}_ohm`` columns (and
+        optionally ``{component}_ohm_err``), or a ``Decomposition`` holding one.
+    components
+        Components to compare; those missing from every table are skipped.
+    grid_step_pct, smooth_pct, min_span_pct, n_boot, match_window_pct, seed
+        See the module docstring.
+    min_effect_pct, confidence
+        A SOC range counts as one where the cells differ only if the median relative
+        difference is at least ``min_effect_pct`` and the sign of the mean difference
+        holds in at least ``confidence`` of the bootstrap replicas; a crossover is
+        reported only between two such ranges.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    AnalysisInputError
+        Fewer than two cells, no common SOC range, fewer than 3 points per curve.
+    """
+    if len(results_by_cell) < 2:
+        raise AnalysisInputError("compare needs at least two cells")
+    rng = np.random.default_rng(seed)
+    settings = {
+        "grid_step_pct": grid_step_pct,
+        "smooth_pct": smooth_pct,
+        "min_span_pct": min_span_pct,
+        "n_boot": n_boot,
+        "match_window_pct": match_window_pct,
+        "min_effect_pct": min_effect_pct,
+        "confidence": confidence,
+        "seed": seed,
+    }
+    cross_rows: list[dict] = []
+    range_rows: list[dict] = []
+    notes: list[str] = []
+    for comp in components:
+        if not any(
+            f"{comp}_ohm" in getattr(df, "table", df).columns for df in results_by_cell.values()
+        ):
+            continue
+        for a, b in combinations(results_by_cell, 2):
+            crosses, ranges = _compare_pair(
+                comp,
+                a,
+                results_by_cell[a],
+                b,
+                results_by_cell[b],
+                rng,
+                grid_step_pct=grid_step_pct,
+                smooth_pct=smooth_pct,
+                min_span_pct=min_span_pct,
+                n_boot=n_boot,
+                match_window_pct=match_window_pct,
+                min_effect_pct=min_effect_pct,
+                confidence=confidence,
+            )
+            cross_rows += crosses
+            range_rows += ranges
+            notes.append(_note(comp, crosses, ranges))
+    return Comparison(
+        crossovers=pd.DataFrame(cross_rows, columns=CROSSOVER_COLUMNS),
+        ranges=pd.DataFrame(range_rows, columns=RANGE_COLUMNS),
+        notes=notes,
+        settings=settings,
+    )
+
+
+CROSSOVER_COLUMNS = [
+    "component",
+    "cell_a",
+    "cell_b",
+    "soc_pct",
+    "ci_low_pct",
+    "ci_high_pct",
+    "found_fraction",
+    "lower_above",
+]
+RANGE_COLUMNS = [
+    "component",
+    "cell_a",
+    "cell_b",
+    "soc_from_pct",
+    "soc_to_pct",
+    "lower",
+    "higher",
+    "lower_by_pct",
+    "significant",
+]
+
+
+def _interp_matrix(grid: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Matrix W with W @ y = np.interp(grid, x, y) for increasing x."""
+    w = np.zeros((grid.size, x.size))
+    j = np.clip(np.searchsorted(x, grid, side="right") - 1, 0, x.size - 2)
+    f = np.clip((grid - x[j]) / (x[j + 1] - x[j]), 0.0, 1.0)
+    rows = np.arange(grid.size)
+    w[rows, j] = 1 - f
+    w[rows, j + 1] += f
+    return w
+
+
+def _compare_pair(
+    comp: str,
+    a: str,
+    dfa: pd.DataFrame,
+    b: str,
+    dfb: pd.DataFrame,
+    rng: np.random.Generator,
+    *,
+    grid_step_pct: float,
+    smooth_pct: float,
+    min_span_pct: float,
+    n_boot: int,
+    match_window_pct: float,
+    min_effect_pct: float,
+    confidence: float,
+) -> tuple[list[dict], list[dict]]:
+    sa, ra, ea = _curve(dfa, comp, a)
+    sb, rb, eb = _curve(dfb, comp, b)
+    lo, hi = max(sa.min(), sb.min()), min(sa.max(), sb.max())
+    if hi - lo < 2 * grid_step_pct:
+        raise AnalysisInputError(
+            f"cells '{a}' and '{b}' share no SOC range for '{comp}'"
+            f" ({sa.min():.1f}-{sa.max():.1f} % vs {sb.min():.1f}-{sb.max():.1f} %)"
+        )
+    grid = np.arange(lo, hi + 1e-9, grid_step_pct)
+    wa, wb = _interp_matrix(grid, sa), _interp_matrix(grid, sb)
+
+    def log_ratio(va: np.ndarray, vb: np.ndarray) -> np.ndarray:
+        return _smooth(np.log(va @ wa.T) - np.log(vb @ wb.T), grid_step_pct, smooth_pct)
+
+    d0 = log_ratio(ra[None, :], rb[None, :])[0]
+    x0, sign0 = find_crossovers(grid, d0, min_span_pct)
+
+    ea = ea if ea is not None else _scatter(sa, ra, grid_step_pct, smooth_pct)
+    eb = eb if eb is not None else _scatter(sb, rb, grid_step_pct, smooth_pct)
+    va = np.clip(ra + rng.standard_normal((n_boot, ra.size)) * ea, 1e-12 * ra, None)
+    vb = np.clip(rb + rng.standard_normal((n_boot, rb.size)) * eb, 1e-12 * rb, None)
+    dboot = log_ratio(va, vb)
+    reps = [find_crossovers(grid, row, min_span_pct)[0] for row in dboot]
+    curve_a, curve_b = wa @ ra, wb @ rb
+
+    def range_stats(lo_e: float, hi_e: float) -> tuple[bool, bool, float]:
+        """(a higher?, significant?, median relative difference %) over [lo_e, hi_e]."""
+        m = (grid >= lo_e) & (grid <= hi_e)
+        a_higher = d0[m].mean() > 0
+        r_low, r_high = (curve_b[m], curve_a[m]) if a_higher else (curve_a[m], curve_b[m])
+        by = float(np.median(1 - r_low / r_high) * 100)
+        same = np.mean((dboot[:, m].mean(axis=1) > 0) == a_higher) if n_boot else 1.0
+        return a_higher, bool(same >= confidence and by >= min_effect_pct), by
+
+    # a crossover stands only between two ranges in which the cells differ significantly
+    keep = np.ones(x0.size, dtype=bool)
+    while True:
+        edges = np.r_[lo, x0[keep], hi]
+        sig = [range_stats(e0, e1)[1] for e0, e1 in zip(edges[:-1], edges[1:], strict=True)]
+        idx = np.flatnonzero(keep)
+        bad = [i for j, i in enumerate(idx) if not (sig[j] and sig[j + 1])]
+        if not bad:
+            break
+        keep[bad[0]] = False  # drop one at a time: the ranges change with it
+    x0, sign0 = x0[keep], sign0[keep]
+
+    crosses = []
+    for x, sg in zip(x0, sign0, strict=True):
+        near = np.array([r[np.argmin(np.abs(r - x))] for r in reps if r.size])
+        near = near[np.abs(near - x) <= match_window_pct] if near.size else near
+        ci = np.percentile(near, [2.5, 97.5]) if near.size >= 10 else (np.nan, np.nan)
+        crosses.append(
+            {
+                "component": comp,
+                "cell_a": a,
+                "cell_b": b,
+                "soc_pct": float(x),
+                "ci_low_pct": float(ci[0]),
+                "ci_high_pct": float(ci[1]),
+                "found_fraction": near.size / n_boot if n_boot else np.nan,
+                "lower_above": b if sg > 0 else a,
+            }
+        )
+
+    ranges = []
+    edges = np.r_[lo, x0, hi]
+    for lo_e, hi_e in zip(edges[:-1], edges[1:], strict=True):
+        if not ((grid >= lo_e) & (grid <= hi_e)).any():
+            continue
+        a_higher, significant, by = range_stats(lo_e, hi_e)
+        lower, higher = (b, a) if a_higher else (a, b)
+        ranges.append(
+            {
+                "component": comp,
+                "cell_a": a,
+                "cell_b": b,
+                "soc_from_pct": float(lo_e),
+                "soc_to_pct": float(hi_e),
+                "lower": lower if significant else "neither",
+                "higher": higher if significant else "neither",
+                "lower_by_pct": by,
+                "significant": significant,
+            }
+        )
+    return crosses, ranges
+
+
+def _scatter(soc: np.ndarray, r: np.ndarray, step: float, width: float) -> np.ndarray:
+    """Per-point error estimated from the scatter around a smoothed curve."""
+    grid = np.arange(soc.min(), soc.max() + 1e-9, step)
+    smooth = np.interp(soc, grid, _smooth(np.interp(grid, soc, r)[None, :], step, width)[0])
+    resid = r - smooth
+    sigma = 1.4826 * np.median(np.abs(resid - np.median(resid)))
+    return np.full_like(r, sigma)
+
+
+def _name(comp: str) -> str:
+    return "total resistance" if comp == "r_total" else comp.upper()
+
+
+def _note(comp: str, mine: list[dict], rng: list[dict]) -> str:
+    """One plain-language sentence on one component of one pair of cells."""
+    meaning = COMPONENT_MEANING.get(comp, comp)
+    what = f"{_name(comp)} ({meaning})" if comp != "r_total" else "total resistance"
+    if not mine:
+        r = rng[0]
+        span = f"{r['soc_from_pct']:.0f}-{r['soc_to_pct']:.0f} % SOC"
+        if not r["significant"]:
+            return (
+                f"{what}: no significant difference over {span} "
+                f"(median {abs(r['lower_by_pct']):.0f} %); no crossover."
+            )
+        return (
+            f"{what}: {r['lower']} is lower over the whole common range {span}, "
+            f"by {r['lower_by_pct']:.0f} % (median); no crossover."
+        )
+    parts = []
+    for r in sorted(rng, key=lambda r: -r["soc_to_pct"]):
+        parts.append(
+            f"{r['soc_from_pct']:.0f}-{r['soc_to_pct']:.0f} % SOC: {r['lower']} lower "
+            f"by {r['lower_by_pct']:.0f} %"
+        )
+    xs = []
+    for c in sorted(mine, key=lambda c: -c["soc_pct"]):
+        ci = (
+            f" ({c['ci_low_pct']:.0f}-{c['ci_high_pct']:.0f} %)"
+            if np.isfinite(c["ci_low_pct"])
+            else " (interval not resolved)"
+        )
+        xs.append(f"{c['soc_pct']:.0f} %{ci}")
+    return f"{what}: the order reverses at {', '.join(xs)} SOC. " + "; ".join(parts) + "."

@@ -1,0 +1,459 @@
+"""The seed's method: split every GITT pulse's resistance into R1, R2, R3 by EIS time constants.
+
+Each pulse of a GITT gives R(t) = (V(t) - OCV_before) / I. The impedance of the same
+electrode (a symmetric cell, per electrode) gives the time constants of its processes:
+contact (tau1, shortest), charge transfer (tau2, an R||CPE with exponent n2) and
+diffusion (tau3, longest). Two ways to split R(t):
+
+``method="windows"`` (the seed's)
+    Boundary times t1 (between contact and charge transfer) and t2 (between charge
+    transfer and diffusion) from the time constants at the pulse's SOC
+    (:func:`ohmslice.method.boundaries.boundary_times`; rule ``boundary``, default
+    ``"balanced"`` where the EIS resistances are known, else ``"fraction"``), then
+    R1 = R(t1), R2 = R(t2) - R(t1), R3 = R(t_end) - R(t2), t_end the pulse end.
+    R1 includes the cell's series parts (separator, counter electrode) as in the seed,
+    and R3 the OCV shift of the charge passed. Where t1 falls before the first sample
+    after the step, R1 is read at the first sample if the charge-transfer process has
+    developed by less than ``max_leak`` of its resistance there (per the EIS model),
+    flagged; otherwise R1 and R2 cannot be told apart: both are NaN and ``r12_ohm`` =
+    R(t2) is given, flagged (likewise all three when t2 is before the first sample).
+    Errors: the voltage noise of the pulse (scatter of R(t) around its local trend) and
+    the shift of R when each boundary moves by the relative uncertainty of its time
+    constants (``tau_rel_err`` where the EIS gives none), added in quadrature.
+
+``method="model"``
+    Each pulse and its rest are fitted with the time-domain response of the same circuit
+    (:mod:`ohmslice.impedance.timedomain`): V(t) = OCV_before + c0 + c_ocv min(t, T)/T + c_drift t
+    + I [R1 u(t) + R2 a2(t) + R3 a3(t)], u the rectangular pulse, a2 the pulse response of
+    a unit R||CPE (tau2, n2), a3 that of the unit diffusion element (tau3), minus their
+    values T later. A contact arc slower than a third of the first sample gets its own
+    term (then R1 = series + contact). For fixed time constants the model is linear in
+    (c0, c_ocv, c_drift, R1, R2, R3), solved by least squares with standard errors from
+    the residual variance; with ``refine_taus`` tau2 and tau3 are then optimised within a
+    factor ``tau_factor`` of the EIS values and n2 within ``n_range`` of its value
+    (variable projection, Levenberg-Marquardt on all pulses at once). The samples are averaged in log-time bins so that the dense
+    samples after the steps do not outweigh the rest. R3 here is the diffusion element's
+    DC resistance and ``r_ocv_ohm`` = c_ocv the OCV shift, reported apart.
+
+The time constants per SOC come as a table (:func:`tau_table` builds it from
+:func:`ohmslice.impedance.time_constants` results at the measured SOCs) and are
+interpolated linearly in SOC on log tau between measured SOCs, held constant beyond
+them (``taus_extrapolated``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import AnalysisInputError, InputError, MissingColumnError
+from .boundaries import RULES, boundary_times, unit_step
+from .pulsefit import fit_pulses
+
+__all__ = ["decompose", "Decomposition", "tau_table", "gitt_eis_consistency", "ELEMENT_SHAPES"]
+
+#: step-response shape of each circuit element kind (see boundaries.unit_step)
+ELEMENT_SHAPES = {
+    "C": "zarc",
+    "CPE": "zarc",
+    "Zarc": "zarc",
+    "RQ": "zarc",
+    "Ws": "ws",
+    "Wo": "wo",
+    "Wsph": "wsph",
+}
+
+#: DC resistance of a diffusion element as a share of its R parameter once the capacitive
+#: (charge-storage) part is set apart: finite space R/3, sphere R/5
+DC_FRACTION = {"wo": 1 / 3, "wsph": 1 / 5}
+
+COMPONENTS = ("r1", "r2", "r3")
+
+
+# --------------------------------------------------------------------- tau table ----
+def _shape_of(element: str) -> str:
+    name = "".join(ch for ch in str(element) if not ch.isdigit())
+    for key in sorted(ELEMENT_SHAPES, key=len, reverse=True):
+        if key in name:
+            return ELEMENT_SHAPES[key]
+    return "zarc"
+
+
+def tau_table(eis_by_soc: Mapping[float, Any]) -> pd.DataFrame:
+    """Time constants per SOC from ``{soc_pct: TimeConstants}`` (symmetric-cell EIS).
+
+    Each value is a :class:`ohmslice.impedance.TimeConstants` (or its ``.table``), with
+    three processes by increasing tau. Returns one row per SOC: ``soc_pct``,
+    ``tau{k}_s``, ``tau{k}_err_s``, ``n{k}``, ``r{k}_ohm``, ``r{k}_ohm_err``, ``shape{k}``
+    for k = 1, 2, 3 (resistances per electrode when the EIS was reduced so). A
+    finite-space or spherical diffusion element's resistance is given as its DC part
+    (:data:`DC_FRACTION`), which is what a pulse sees beside the OCV shift.
+
+    Raises
+    ------
+    AnalysisInputError
+        A spectrum with fewer than three processes.
+    """
+    rows = []
+    for soc, tc in sorted(eis_by_soc.items()):
+        tab = getattr(tc, "table", tc)
+        if len(tab) < 3:
+            raise AnalysisInputError(
+                f"the spectrum at SOC {soc} % has {len(tab)} processes; the decomposition "
+                "needs three (contact, charge transfer, diffusion)"
+            )
+        tab = tab.sort_values("tau_fit_s").iloc[-3:] if len(tab) > 3 else tab
+        row: dict[str, Any] = {"soc_pct": float(soc)}
+        for k, r in enumerate(tab.itertuples(), start=1):
+            shape = _shape_of(r.element)
+            dc = DC_FRACTION.get(shape, 1.0)
+            row[f"tau{k}_s"] = float(r.tau_fit_s)
+            row[f"tau{k}_err_s"] = float(r.tau_fit_err_s)
+            row[f"n{k}"] = float(r.n) if np.isfinite(r.n) else 1.0
+            row[f"r{k}_ohm"] = dc * float(r.r_fit_ohm)
+            row[f"r{k}_ohm_err"] = dc * float(r.r_fit_err_ohm)
+            row[f"shape{k}"] = shape
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _interp_taus(taus: pd.DataFrame, soc: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-pulse taus/ns/rs at ``soc``: log-linear in SOC, constant beyond the ends."""
+    need = ["soc_pct", "tau1_s", "tau2_s", "tau3_s"]
+    missing = [c for c in need if c not in taus.columns]
+    if missing:
+        raise MissingColumnError(f"the tau table lacks {missing}; build it with tau_table()")
+    t = taus.sort_values("soc_pct")
+    x = t["soc_pct"].to_numpy(float)
+    out: dict[str, np.ndarray] = {}
+    for k in (1, 2, 3):
+        tau = t[f"tau{k}_s"].to_numpy(float)
+        if not np.all(np.isfinite(tau) & (tau > 0)):
+            raise InputError(f"tau{k}_s must be finite and > 0 in the tau table")
+        out[f"tau{k}"] = np.exp(np.interp(soc, x, np.log(tau)))
+        err = t.get(f"tau{k}_err_s")
+        rel = (err.to_numpy(float) / tau) if err is not None else np.full(tau.shape, np.nan)
+        out[f"tau{k}_rel"] = np.interp(soc, x, np.where(np.isfinite(rel), rel, np.nan))
+        n = t.get(f"n{k}")
+        out[f"n{k}"] = np.interp(soc, x, n.to_numpy(float)) if n is not None else np.ones(soc.shape)
+        r = t.get(f"r{k}_ohm")
+        out[f"r{k}"] = (
+            np.exp(np.interp(soc, x, np.log(np.clip(r.to_numpy(float), 1e-12, None))))
+            if r is not None
+            else np.full(soc.shape, np.nan)
+        )
+    out["extrapolated"] = (soc < x.min()) | (soc > x.max())
+    for k in (1, 2, 3):
+        col = f"shape{k}"
+        out[col] = t[col].iloc[0] if col in t.columns else ("ws" if k == 3 else "zarc")
+    return out
+
+
+# -------------------------------------------------------------------- result ----
+@dataclass
+class Decomposition:
+    """Result of :func:`decompose`.
+
+    Attributes
+    ----------
+    table
+        One row per pulse: ``pulse``, ``soc_pct`` (SOC at the pulse start), ``r1_ohm``,
+        ``r2_ohm``, ``r3_ohm``, ``r_total_ohm``, each with ``_err`` (one standard error),
+        ``r12_ohm`` (R1 + R2 where they cannot be split), the windows ``t1_s``, ``t2_s``,
+        ``t_end_s`` (windows method) or the time constants used ``tau2_s``, ``tau3_s``
+        and ``r_ocv_ohm`` (model method), ``taus_extrapolated``, ``flag`` (text, empty
+        when nothing is to be said).
+    method, settings, notes
+        How it was computed and what the user should know.
+    """
+
+    table: pd.DataFrame
+    method: str
+    settings: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+# ---------------------------------------------------------------- helpers ----
+def _noise(t: np.ndarray, r: np.ndarray, duration: float) -> float:
+    """White-noise level of R(t) [Ohm] during the pulse, from second differences."""
+    m = (t > 0) & (t <= duration)
+    rr = r[m]
+    if rr.size < 5:
+        return np.nan
+    d2 = np.diff(rr, 2)
+    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6.0))
+
+
+# ---------------------------------------------------------------- windows ----
+def _windows(
+    gitt: Any,
+    tp: dict[str, np.ndarray],
+    *,
+    boundary: str,
+    fraction: float,
+    max_leak: float,
+    tau_rel_err: float,
+) -> tuple[pd.DataFrame, list[str]]:
+    p = gitt.pulses
+    n = len(p)
+    taus = np.column_stack([tp["tau1"], tp["tau2"], tp["tau3"]])
+    ns = np.column_stack([tp["n1"], tp["n2"], tp["n3"]])
+    rs = np.column_stack([tp["r1"], tp["r2"], tp["r3"]])
+    shapes = (tp["shape1"], tp["shape2"], tp["shape3"])
+    rule = boundary
+    if rule == "balanced" and not np.all(np.isfinite(rs)):
+        rule = "fraction"
+    tb = boundary_times(
+        taus, ns, rs if rule == "balanced" else None, rule=rule, fraction=fraction, shapes=shapes
+    )
+    t1, t2 = tb[:, 0].copy(), tb[:, 1].copy()
+    t_first = p["t_first_s"].to_numpy(float)
+    t_end = p["duration_s"].to_numpy(float)
+    notes: list[str] = []
+    flags = [[] for _ in range(n)]
+
+    # how far charge transfer and diffusion have developed by the first sample (EIS model)
+    leak2 = unit_step(t_first[:, None], taus[:, 1], ns[:, 1], shapes[1])[:, 0]
+    leak3 = unit_step(t_first[:, None], taus[:, 2], ns[:, 2], shapes[2])[:, 0]
+    early1, early2 = t1 < t_first, t2 < t_first
+    fix1 = early1 & ~early2 & (leak2 <= max_leak)  # case B: R1 at t_f less the R2 leak
+    no12 = early1 & ~early2 & ~fix1  # case C: R1 + R2 only
+    fix2 = early2 & (leak3 <= max_leak)  # case D: R1 + R2 at t_f less the R3 leak
+    none = early2 & ~fix2  # case E: total only
+    t1_used = np.where(early1, t_first, t1)
+    t2_used = np.minimum(np.maximum(t2, t_first), t_end)
+
+    rel = {
+        k: np.where(np.isfinite(tp[f"tau{k}_rel"]), tp[f"tau{k}_rel"], tau_rel_err)
+        for k in (1, 2, 3)
+    }
+    d1 = np.sqrt(rel[1] ** 2 + rel[2] ** 2) / 2  # boundary between 1 and 2 moves with both taus
+    d2 = np.sqrt(rel[2] ** 2 + rel[3] ** 2) / 2
+    times = np.column_stack(
+        [
+            t1_used,
+            t2_used,
+            t1_used * np.exp(d1),
+            t1_used * np.exp(-d1),
+            t2_used * np.exp(d2),
+            t2_used * np.exp(-d2),
+        ]
+    )
+    times = np.clip(times, t_first[:, None], t_end[:, None])
+    uniq, inv = np.unique(times, return_inverse=True)
+    grid = gitt.r_of_t(uniq)  # (n_pulses, n_uniq)
+    r_at = grid[np.arange(n)[:, None], inv.reshape(times.shape)]
+    r_end = p["r_total_ohm"].to_numpy(float)
+    sigma = np.array([_noise(t, r, te) for (t, r), te in zip(gitt.traces(), t_end, strict=True)])
+    sigma = np.where(np.isfinite(sigma), sigma, 0.0)
+
+    r_t1, r_t2 = r_at[:, 0], r_at[:, 1]
+    b1 = np.abs(r_at[:, 2] - r_at[:, 3]) / 2
+    b2 = np.abs(r_at[:, 4] - r_at[:, 5]) / 2
+    # a window read at the first sample t_f holds the share a of the next process that has
+    # developed by then; with R(t_f) = X + a Y and R(t_next) = X + Y:
+    # X = (R(t_f) - a R(t_next)) / (1 - a)
+    a2 = np.where(fix1, leak2, 0.0)
+    r1 = (r_t1 - a2 * r_t2) / (1 - a2)
+    a3 = np.where(fix2, leak3, 0.0)
+    r12 = np.where(fix2, (r_t1 - a3 * r_end) / (1 - a3), r_t2)
+    r2 = r12 - r1
+    r3 = r_end - r12
+    r1_err = np.sqrt(sigma**2 + b1**2 + (tau_rel_err * a2 * r2) ** 2) / (1 - a2)
+    r2_err = np.sqrt(2 * sigma**2 + b1**2 + b2**2 + (tau_rel_err * a2 * r2) ** 2)
+    r3_err = np.sqrt(2 * sigma**2 + b2**2 + (tau_rel_err * a3 * r3) ** 2) / (1 - a3)
+    for arr_ in (r1, r2, r1_err, r2_err):
+        arr_[no12 | early2] = np.nan
+    for arr_ in (r3, r3_err, r12):
+        arr_[none] = np.nan
+    cut = p["reached_cutoff"].to_numpy(bool) if "reached_cutoff" in p else np.zeros(n, bool)
+    for k in range(n):
+        if cut[k]:
+            flags[k].append("the pulse reached the cut-off voltage")
+        at = f"before the first sample ({t_first[k]:.2g} s)"
+        if fix1[k]:
+            flags[k].append(
+                f"t1={t1[k]:.2g} s {at}: R1 read there, less the {leak2[k]:.0%} of R2 "
+                "developed by then"
+            )
+        if no12[k] or early2[k]:
+            flags[k].append(
+                f"R1 and R2 not separable: t1={t1[k]:.2g} s {at} and R2 {leak2[k]:.0%} "
+                "developed there; r12_ohm = R1 + R2"
+            )
+        if fix2[k]:
+            flags[k].append(
+                f"t2={t2[k]:.2g} s {at}: R1 + R2 read there, less the {leak3[k]:.0%} of R3 "
+                "developed by then"
+            )
+        if none[k]:
+            flags[k].append(f"t2={t2[k]:.2g} s {at} and R3 {leak3[k]:.0%} developed: no split")
+    unsplit = no12 | early2
+    if unsplit.any():
+        msg = (
+            f"{int(unsplit.sum())} of {n} pulses: boundaries before the first sample after "
+            "the step; R1 and R2 not separated there (see 'flag')"
+        )
+        notes.append(msg)
+        warnings.warn(msg, stacklevel=3)
+    r_total_err = np.sqrt(2) * sigma
+    table = pd.DataFrame(
+        {
+            "pulse": p["pulse"].to_numpy(),
+            "soc_pct": p["soc_start_pct"].to_numpy(float),
+            "r1_ohm": r1,
+            "r1_ohm_err": r1_err,
+            "r2_ohm": r2,
+            "r2_ohm_err": r2_err,
+            "r3_ohm": r3,
+            "r3_ohm_err": r3_err,
+            "r12_ohm": r12,
+            "r_total_ohm": r_end,
+            "r_total_ohm_err": r_total_err,
+            "t1_s": t1_used,
+            "t2_s": t2_used,
+            "t_end_s": t_end,
+            "t1_rule_s": t1,
+            "t2_rule_s": t2,
+            "t_first_s": t_first,
+        }
+    )
+    table["boundary_rule"] = rule
+    table["taus_extrapolated"] = tp["extrapolated"]
+    table["flag"] = ["; ".join(f) for f in flags]
+    return table, notes
+
+
+# -------------------------------------------------------------------- API ----
+def decompose(
+    gitt: Any,
+    taus: pd.DataFrame | Mapping[float, Any],
+    *,
+    method: str = "windows",
+    boundary: str = "balanced",
+    fraction: float = 0.95,
+    max_leak: float = 0.5,
+    tau_rel_err: float = 0.2,
+    refine_taus: bool = True,
+    tau_factor: float = 3.0,
+    bins_per_decade: int = 12,
+    max_developed: float = 0.8,
+    n_range: float = 0.2,
+) -> Decomposition:
+    """Split each GITT pulse's resistance into R1 (contact), R2 (charge transfer), R3 (diffusion).
+
+    Parameters
+    ----------
+    gitt
+        A :class:`ohmslice.dc.gitt.GittResult`.
+    taus
+        Time constants per SOC: a table as :func:`tau_table` returns, or the mapping
+        ``{soc_pct: TimeConstants}`` it is built from.
+    method
+        ``"windows"`` (the seed's) or ``"model"`` (see the module docstring).
+    boundary, fraction
+        Boundary rule of the windows method (:mod:`ohmslice.method.boundaries`).
+    max_leak
+        Windows method: R1 is read at the first sample when t1 falls before it, if the
+        charge-transfer process has developed by at most this share there (its
+        developed part is subtracted); beyond it R1 and R2 are not split.
+    tau_rel_err
+        Relative uncertainty of time constants the table gives none for.
+    refine_taus, tau_factor, bins_per_decade
+        Model method: optimise tau2, tau3 within this factor of the EIS values; the
+        density of the log-time bins.
+    n_range
+        Model method: the CPE exponent n2 is refined within +-``n_range`` of the given
+        one (within (0.4, 1]); 0 keeps it fixed.
+    max_developed
+        Model method: where charge transfer has developed by more than this share at the
+        first sample, R1 and R2 are not split (``r12_ohm`` only).
+
+    Raises
+    ------
+    InputError
+        Unknown method or boundary rule, a tau table without the needed columns,
+        a GITT result without samples.
+    """
+    if method not in ("windows", "model"):
+        raise InputError(f"unknown method '{method}'; expected 'windows' or 'model'")
+    if boundary not in RULES:
+        raise InputError(f"unknown boundary rule '{boundary}'; expected one of {RULES}")
+    if not isinstance(taus, pd.DataFrame):
+        taus = tau_table(taus)
+    p = gitt.pulses
+    if len(p) == 0:
+        raise AnalysisInputError("the GITT result has no pulses")
+    tp = _interp_taus(taus, p["soc_start_pct"].to_numpy(float))
+    settings: dict[str, Any] = {"method": method, "tau_soc_pct": taus["soc_pct"].tolist()}
+    if method == "windows":
+        table, notes = _windows(
+            gitt,
+            tp,
+            boundary=boundary,
+            fraction=fraction,
+            max_leak=max_leak,
+            tau_rel_err=tau_rel_err,
+        )
+        settings.update(boundary=boundary, fraction=fraction, max_leak=max_leak)
+    else:
+        table, notes = fit_pulses(
+            gitt,
+            tp,
+            refine_taus=refine_taus,
+            tau_factor=tau_factor,
+            bins_per_decade=bins_per_decade,
+            max_developed=max_developed,
+            n_range=n_range,
+        )
+        settings.update(refine_taus=refine_taus, tau_factor=tau_factor)
+    if tp["extrapolated"].any():
+        notes.append(
+            f"{int(tp['extrapolated'].sum())} pulses lie outside the SOC range of the "
+            "spectra; their time constants are those of the nearest spectrum"
+        )
+    return Decomposition(table=table, method=method, settings=settings, notes=notes)
+
+
+def gitt_eis_consistency(
+    decomposition: Decomposition, taus: pd.DataFrame | Mapping[float, Any]
+) -> pd.DataFrame:
+    """GITT components against the EIS resistances of the same processes (seed Fig. S7).
+
+    For each SOC with a spectrum, the GITT components of the pulse nearest in SOC are
+    set against the EIS resistances (per electrode) of contact, charge transfer and
+    diffusion: columns ``soc_pct``, ``pulse``, ``pulse_soc_pct``, and per component
+    ``{c}_gitt_ohm``, ``{c}_eis_ohm``, ``{c}_ratio`` (GITT / EIS) with ``{c}_ratio_err``.
+    """
+    if not isinstance(taus, pd.DataFrame):
+        taus = tau_table(taus)
+    tab = decomposition.table
+    rows = []
+    for row in taus.itertuples():
+        k = int(np.nanargmin(np.abs(tab["soc_pct"].to_numpy(float) - row.soc_pct)))
+        out: dict[str, Any] = {
+            "soc_pct": row.soc_pct,
+            "pulse": int(tab["pulse"].iat[k]),
+            "pulse_soc_pct": float(tab["soc_pct"].iat[k]),
+        }
+        for i, c in enumerate(COMPONENTS, start=1):
+            g, ge = float(tab[f"{c}_ohm"].iat[k]), float(tab[f"{c}_ohm_err"].iat[k])
+            e = float(getattr(row, f"r{i}_ohm", np.nan))
+            ee = float(getattr(row, f"r{i}_ohm_err", np.nan))
+            ratio = g / e if e > 0 else np.nan
+            out[f"{c}_gitt_ohm"] = g
+            out[f"{c}_eis_ohm"] = e
+            out[f"{c}_ratio"] = ratio
+            out[f"{c}_ratio_err"] = abs(ratio) * np.hypot(
+                ge / g if g else np.nan, ee / e if e else np.nan
+            )
+        rows.append(out)
+    return pd.DataFrame(rows)

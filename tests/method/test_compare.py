@@ -1,0 +1,92 @@
+"""compare(): crossovers of two cells' resistance curves with known answers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ohmslice.errors import AnalysisInputError, MissingColumnError
+from ohmslice.method.compare import compare, find_crossovers
+
+SOC = np.arange(2.0, 99.0, 1.0)
+
+
+def _cells(rng, cross_at=21.0, noise=0.02, with_err=True):
+    base = 20 + 0.004 * (SOC - 50) ** 2
+    ratio = np.exp(0.03 * (cross_at - SOC))  # a above the crossover is lower
+    ra = base * np.sqrt(ratio)
+    rb = base / np.sqrt(ratio)
+    out = {}
+    for name, r in (("L_SE", ra), ("S_SE", rb)):
+        noisy = r * (1 + noise * rng.standard_normal(r.size))
+        df = pd.DataFrame({"soc_pct": SOC, "r2_ohm": noisy, "r1_ohm": 5.0 + 0 * SOC})
+        if with_err:
+            df["r2_ohm_err"] = noise * r
+            df["r1_ohm_err"] = 0.05
+        out[name] = df
+    return out
+
+
+@pytest.mark.parametrize("cross_at", [21.0, 60.0])
+def test_crossover_found_with_interval(rng, cross_at):
+    cmp = compare(_cells(rng, cross_at), components=("r2",), n_boot=200)
+    x = cmp.crossovers
+    assert len(x) == 1
+    row = x.iloc[0]
+    assert abs(row.soc_pct - cross_at) < 2.0
+    assert row.ci_low_pct <= cross_at <= row.ci_high_pct
+    assert row.ci_high_pct - row.ci_low_pct < 10
+    assert row.lower_above == "L_SE"
+    assert row.found_fraction > 0.8
+    r = cmp.ranges
+    high = r[r.soc_from_pct > cross_at - 3].iloc[0]
+    assert high.lower == "L_SE" and high.lower_by_pct > 0
+    low = r[r.soc_to_pct < cross_at + 3].iloc[0]
+    assert low.lower == "S_SE"
+    assert "reverses" in cmp.notes[0] and "L_SE" in cmp.notes[0]
+
+
+def test_no_crossover_and_errors_estimated_from_scatter(rng):
+    cells = _cells(rng, cross_at=-50.0, with_err=False)
+    cmp = compare(cells, components=("r2", "r1", "r3"), n_boot=50)
+    assert cmp.crossovers.empty
+    assert set(cmp.ranges.component) == {"r2", "r1"}
+    assert "no crossover" in cmp.notes[0]
+
+
+def test_find_crossovers_ignores_short_runs():
+    soc = np.linspace(0, 100, 201)
+    d = 0.1 * (soc - 30)
+    d[(soc > 70) & (soc < 72)] = -0.1  # a 2 %-wide blip
+    xs, signs = find_crossovers(soc, d, min_span_pct=5)
+    np.testing.assert_allclose(xs, [30.0], atol=0.01)
+    np.testing.assert_array_equal(signs, [1.0])
+
+
+def test_bad_input(rng):
+    cells = _cells(rng)
+    with pytest.raises(AnalysisInputError):
+        compare({"a": cells["L_SE"]})
+    with pytest.raises(MissingColumnError):
+        compare({"a": cells["L_SE"], "b": cells["S_SE"].drop(columns="soc_pct")}, ("r2",))
+    far = cells["S_SE"].assign(soc_pct=cells["S_SE"].soc_pct + 200)
+    with pytest.raises(AnalysisInputError, match="share no SOC"):
+        compare({"a": cells["L_SE"], "b": far}, ("r2",))
+
+
+def test_same_curves_give_no_crossover(rng):
+    soc = np.arange(2.0, 99.0, 1.0)
+    r = 5 + 0.001 * (soc - 50) ** 2
+    cells = {
+        name: pd.DataFrame(
+            {
+                "soc_pct": soc,
+                "r1_ohm": r * (1 + 0.01 * rng.standard_normal(soc.size)),
+                "r1_ohm_err": 0.01 * r,
+            }
+        )
+        for name in ("a", "b")
+    }
+    cmp = compare(cells, components=("r1",), n_boot=100)
+    assert cmp.crossovers.empty
+    assert not cmp.ranges.significant.any()
+    assert "no significant difference" in cmp.notes[0]
