@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+from synth_gitt import make_gitt
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for synth_gitt
-
-from synth_gitt import make_gitt  # noqa: E402
-
-from ohmslice.dc.gitt import analyze_gitt  # noqa: E402
-from ohmslice.errors import InputError  # noqa: E402
-from ohmslice.report.gitt_figures import _envelope, plot_gitt  # noqa: E402
+from ohmslice.dc.gitt import analyze_gitt
+from ohmslice.errors import InputError
+from ohmslice.report.gitt_figures import _envelope, plot_gitt
 
 
 @pytest.fixture(scope="module")

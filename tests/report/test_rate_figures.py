@@ -1,15 +1,12 @@
-import sys
-from pathlib import Path
+"""Rate figures: capabilities and the voltage curves of two cells at one rate."""
 
 import numpy as np
 import pytest
+from synth_rate import Q_AH, RATES, rate_sequence, two_cells
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from synth_rate import Q_AH, RATES, rate_sequence, two_cells  # noqa: E402
-
-from ohmslice.dc.rate import analyze_rate  # noqa: E402
-from ohmslice.errors import InputError  # noqa: E402
-from ohmslice.report.rate_figures import (  # noqa: E402
+from ohmslice.dc.rate import analyze_rate
+from ohmslice.errors import InputError
+from ohmslice.report.rate_figures import (
     plot_rate_capability,
     plot_rate_curves,
     plot_rate_report,
