@@ -4,6 +4,13 @@ Every error names what it is about (a file, a column, a row, a parameter) and wh
 was expected, so that the command line can print it as one line and exit with code 2.
 All of them derive from :class:`InputError`, itself a :class:`ValueError`, so a caller
 can catch the whole family at once.
+
+Input that can be read, but not entirely as written (a file cut short, values whose size
+does not fit their unit, impedance points that had to be left out), gives a warning of
+the :class:`InputWarning` family instead (Python's :mod:`warnings`), naming the file, the
+column where one is concerned, what was done and the likely fix. Nothing is silently
+rescaled or dropped: ``warnings.simplefilter("error", InputWarning)`` turns them into
+exceptions for a strict pipeline.
 """
 
 from __future__ import annotations
@@ -20,7 +27,21 @@ __all__ = [
     "TruncatedFileError",
     "CircuitError",
     "AnalysisInputError",
+    "InputWarning",
+    "TruncatedFileWarning",
+    "UnitWarning",
+    "DuplicateTimeWarning",
+    "DroppedPointsWarning",
 ]
+
+
+def show_path(path: str | PathLike[str]) -> str:
+    """``path`` for a one-line message: control characters (a newline in a file name)
+    are shown escaped, so the message stays one line."""
+    s = str(path)
+    if s.isprintable():
+        return s
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in s)
 
 
 class InputError(ValueError):
@@ -53,7 +74,7 @@ class InputError(ValueError):
     def _format(self) -> str:
         where = []
         if self.path:
-            where.append(self.path)
+            where.append(show_path(self.path))
         if self.column is not None:
             where.append(f"column '{self.column}'")
         if self.row is not None:
@@ -100,3 +121,28 @@ class CircuitError(InputError):
 class AnalysisInputError(InputError):
     """Data that are readable but do not hold what an analysis needs
     (no pulses, a rest too short to define an OCV, too few points for a fit, ...)."""
+
+
+class InputWarning(UserWarning):
+    """Input ohmslice could read, but not entirely as written; the message names the file,
+    what was done and how to check or fix it."""
+
+
+class TruncatedFileWarning(InputWarning):
+    """The file ends early (cut mid-row or mid-number, zero bytes written by a crash, fewer
+    rows than its header promises): it was read up to its last complete row."""
+
+
+class UnitWarning(InputWarning):
+    """Values whose size cannot fit the unit they were read in (a current in mA under a
+    header that says A); nothing was rescaled."""
+
+
+class DuplicateTimeWarning(InputWarning):
+    """Many rows share their time stamp with the row before (a time column with too few
+    decimals); they were kept and spread 1 us apart, see :class:`ohmslice.schema.Recording`."""
+
+
+class DroppedPointsWarning(InputWarning):
+    """Impedance points that cannot be used (frequency <= 0, or a frequency or impedance
+    that is not a number) were left out of their sweep."""

@@ -82,7 +82,7 @@ def test_bad_study_files_name_the_key(tmp_path, old, new, match):
 
 def test_missing_data_file_is_named(tmp_path):
     p = _study(tmp_path, GOOD, files=FILES[:-1])
-    with pytest.raises(InputError, match=r"cell\[1\]\.half_eis\.50: file .* does not exist"):
+    with pytest.raises(InputError, match=r"cell\[1\]\.half_eis\.50: .*SOC50.mpt: no such file"):
         load_study(p)
     assert (
         load_study(p, check_files=False).cell("L_SE").half_eis[50.0].name == "L_SE_half_SOC50.mpt"
@@ -93,3 +93,41 @@ def test_unknown_cell_name(tmp_path):
     study = load_study(_study(tmp_path, GOOD))
     with pytest.raises(InputError, match="no cell 'X'"):
         study.cell("X")
+
+
+def test_same_soc_twice_is_refused(tmp_path):
+    text = GOOD.replace('0 = "S_SE_sym_SOC0.mpt"', '"50.0" = "S_SE_sym_SOC0.mpt"')
+    with pytest.raises(InputError, match=r"cell\[0\]\.symmetric_eis: SOC keys '50' and '50.0'"):
+        load_study(_study(tmp_path, text))
+
+
+def test_byte_order_mark_is_read(tmp_path):
+    p = _study(tmp_path, GOOD)
+    p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes())
+    assert load_study(p).name == "LPSCl particle size"
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("a = " + "[" * 5000 + "]" * 5000, "invalid TOML"),
+        ("\xff\xfe[study]", "not UTF-8 text"),
+        ("[study]\nname = 'x'\n[[cell]]\nname = 'a'\ngitt = 3\n", r"cell\[0\]\.gitt"),
+        ("[study]\nname = 'x'\ncell = 5\n", "cell"),
+        ("[[study]]\nname = 'x'\n", "study"),
+    ],
+)
+def test_hostile_study_files_give_one_input_error(tmp_path, raw, message):
+    p = tmp_path / "study.toml"
+    p.write_bytes(raw.encode("latin-1"))
+    with pytest.raises(InputError, match=message) as err:
+        load_study(p)
+    assert "\n" not in str(err.value)
+
+
+def test_data_file_that_is_a_folder_is_named_with_its_key(tmp_path):
+    p = _study(tmp_path, GOOD)
+    (tmp_path / "S_SE_GITT_C01.mpt").unlink()
+    (tmp_path / "S_SE_GITT_C01.mpt").mkdir()
+    with pytest.raises(InputError, match=r"cell\[0\]\.gitt: .*is a folder"):
+        load_study(p)

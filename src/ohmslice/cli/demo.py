@@ -1,9 +1,11 @@
 """``ohmslice demo`` and ``ohmslice run STUDY``: a whole study, from files to figures.
 
 ``demo`` writes the simulated two-cathode reference study (known answers in
-``truth.json``) and runs it; ``run`` runs a user's ``study.toml``. Both write, under the
-output folder, ``results/`` (tables, CSV) and ``figures/`` (PNG), each built in a
-temporary folder and renamed into place when complete, and print a summary: per cell the
+``truth.json``) and runs it; ``run`` runs a user's ``study.toml``. Both write an output
+folder of ohmslice's own (:func:`ohmslice._atomic.results_dir`): ``results/`` (tables,
+CSV) and ``figures/`` (PNG) -- and for the demo ``study/`` -- built together in a
+temporary folder and put in place as a whole when complete; the folder is checked before
+any analysis starts. They print a summary: per cell the
 GITT and where the time constants came from, the crossovers of the cells' R1/R2/R3 with
 their intervals (beside the true ones for the demo), the design notes and the rate
 tests.
@@ -17,9 +19,10 @@ from typing import Any
 
 import typer
 
-from .._atomic import atomic_dir
+from .. import __version__
+from .._atomic import check_output_dir, results_dir
 from ..errors import InputError
-from ._app import app, console, input_errors
+from ._app import app, console, input_errors, stage
 from ._output import write_table
 
 COMPONENT_NAMES = {"r1": "R1 contact", "r2": "R2 charge transfer", "r3": "R3 diffusion",
@@ -52,6 +55,7 @@ def _run(study: Any, n_boot: int):
         state = {"first": True}
 
         def step(msg: str) -> None:
+            stage["now"] = msg
             if not state["first"]:
                 bar.advance(task)
             state["first"] = False
@@ -59,56 +63,59 @@ def _run(study: Any, n_boot: int):
 
         result = run_study(study, progress=step, n_boot=n_boot)
         bar.update(task, completed=_n_steps(study))
+    stage["now"] = ""
     return result
 
 
-def _write_results(result: Any, out: Path) -> None:
+def _write_results(result: Any, folder: Path) -> None:
+    """The tables of every cell and of the comparison, as CSV in ``folder`` (created)."""
     import pandas as pd
 
-    with atomic_dir(out / "results") as tmp:
-        for name, c in result.cells.items():
-            if c.gitt is not None:
-                write_table(c.gitt.pulses, tmp / f"{name}_gitt_pulses.csv")
-                write_table(c.windows.table, tmp / f"{name}_decomposition_windows.csv")
-                write_table(c.model.table, tmp / f"{name}_decomposition_model.csv")
-                write_table(c.taus, tmp / f"{name}_time_constants_used.csv")
-                write_table(c.dc_drt, tmp / f"{name}_pulse_drt.csv")
-            if c.time_constants:
-                tabs = [tc.table.assign(soc_pct=s) for s, tc in c.time_constants.items()]
-                write_table(pd.concat(tabs), tmp / f"{name}_symmetric_eis_processes.csv")
-            if c.consistency is not None:
-                write_table(c.consistency, tmp / f"{name}_gitt_vs_eis.csv")
-            if c.rate is not None:
-                write_table(c.rate.steps, tmp / f"{name}_rate_steps.csv")
-        if result.comparison is not None:
-            write_table(result.comparison.crossovers, tmp / "crossovers.csv")
-            write_table(result.comparison.ranges, tmp / "ranges.csv")
-            (tmp / "design_notes.txt").write_text("\n".join(result.comparison.notes) + "\n")
+    folder.mkdir()
+    for name, c in result.cells.items():
+        if c.gitt is not None:
+            write_table(c.gitt.pulses, folder / f"{name}_gitt_pulses.csv")
+            write_table(c.windows.table, folder / f"{name}_decomposition_windows.csv")
+            write_table(c.model.table, folder / f"{name}_decomposition_model.csv")
+            write_table(c.taus, folder / f"{name}_time_constants_used.csv")
+            write_table(c.dc_drt, folder / f"{name}_pulse_drt.csv")
+        if c.time_constants:
+            tabs = [tc.table.assign(soc_pct=s) for s, tc in c.time_constants.items()]
+            write_table(pd.concat(tabs), folder / f"{name}_symmetric_eis_processes.csv")
+        if c.consistency is not None:
+            write_table(c.consistency, folder / f"{name}_gitt_vs_eis.csv")
+        if c.rate is not None:
+            write_table(c.rate.steps, folder / f"{name}_rate_steps.csv")
+    if result.comparison is not None:
+        write_table(result.comparison.crossovers, folder / "crossovers.csv")
+        write_table(result.comparison.ranges, folder / "ranges.csv")
+        (folder / "design_notes.txt").write_text("\n".join(result.comparison.notes) + "\n")
 
 
-def _write_figures(result: Any, out: Path) -> None:
+def _write_figures(result: Any, folder: Path) -> None:
+    """The figures of every cell and of the comparison, as PNG in ``folder`` (created)."""
     from ..report.decompose_figures import plot_resistance_map
     from ..report.eis_figures import plot_spectrum
     from ..report.gitt_figures import plot_gitt
     from ..report.rate_figures import plot_rate_report
 
-    with atomic_dir(out / "figures") as tmp:
-        for method in ("windows", "model"):
-            dec = result.decompositions(method)
-            if dec:
-                cmp = result.comparison if method == result.settings["method"] else None
-                plot_resistance_map(dec, cmp, path=tmp / f"resistance_map_{method}.png")
-        for name, c in result.cells.items():
-            if c.gitt is not None:
-                plot_gitt(c.gitt, path=tmp / f"{name}_gitt.png")
-            for soc, tc in c.time_constants.items():
-                plot_spectrum(
-                    tc.spectrum, tc.fit, tc.drt, path=tmp / f"{name}_symmetric_SOC{soc:g}.png",
-                    title=f"{name}, symmetric cell per electrode, SOC {soc:g} %",
-                )  # fmt: skip
-        rates = {n: c.rate for n, c in result.cells.items() if c.rate is not None}
-        if rates:
-            plot_rate_report(rates, path=tmp / "rate.png")
+    folder.mkdir()
+    for method in ("windows", "model"):
+        dec = result.decompositions(method)
+        if dec:
+            cmp = result.comparison if method == result.settings["method"] else None
+            plot_resistance_map(dec, cmp, path=folder / f"resistance_map_{method}.png")
+    for name, c in result.cells.items():
+        if c.gitt is not None:
+            plot_gitt(c.gitt, path=folder / f"{name}_gitt.png")
+        for soc, tc in c.time_constants.items():
+            plot_spectrum(
+                tc.spectrum, tc.fit, tc.drt, path=folder / f"{name}_symmetric_SOC{soc:g}.png",
+                title=f"{name}, symmetric cell per electrode, SOC {soc:g} %",
+            )  # fmt: skip
+    rates = {n: c.rate for n, c in result.cells.items() if c.rate is not None}
+    if rates:
+        plot_rate_report(rates, path=folder / "rate.png")
 
 
 def _summary(result: Any, truth: dict | None) -> None:
@@ -165,15 +172,16 @@ def _summary(result: Any, truth: dict | None) -> None:
         )
 
 
-def _run_and_report(study_file: Path, out: Path, n_boot: int, truth: dict | None) -> None:
+def _analyse_into(study_file: Path, tmp: Path, n_boot: int) -> Any:
+    """Run the study and write its tables and figures into the folder ``tmp``."""
     from ..study.file import load_study
 
-    study = load_study(study_file)
-    result = _run(study, n_boot)
-    _write_results(result, out)
-    _write_figures(result, out)
-    _summary(result, truth)
-    console.print(f"tables in {out / 'results'}, figures in {out / 'figures'}")
+    result = _run(load_study(study_file), n_boot)
+    stage["now"] = "writing tables and figures"
+    _write_results(result, tmp / "results")
+    _write_figures(result, tmp / "figures")
+    stage["now"] = ""
+    return result
 
 
 @app.command("demo")
@@ -188,13 +196,15 @@ def demo_command(
     """Simulate the two-cathode reference study (known answers) and analyse it end to end."""
     from ..simulate import write_reference_study
 
-    if output.exists() and not output.is_dir():
-        raise InputError("exists and is not a folder", path=output)
-    output.mkdir(parents=True, exist_ok=True)
-    console.print(f"writing the reference study to {output / 'study'} ...")
-    write_reference_study(output / "study", seed=seed)
-    truth = json.loads((output / "study" / "truth.json").read_text())
-    _run_and_report(output / "study" / "study.toml", output, n_boot, truth)
+    check_output_dir(output)
+    info = {"command": "demo", "seed": seed, "version": __version__}
+    with results_dir(output, study="reference study (simulated)", info=info) as tmp:
+        console.print(f"writing the reference study to {output / 'study'} ...")
+        write_reference_study(tmp / "study", seed=seed)
+        truth = json.loads((tmp / "study" / "truth.json").read_text())
+        result = _analyse_into(tmp / "study" / "study.toml", tmp, n_boot)
+    _summary(result, truth)
+    console.print(f"tables in {output / 'results'}, figures in {output / 'figures'}")
 
 
 @app.command("run")
@@ -207,5 +217,21 @@ def run_command(
     n_boot: int = typer.Option(300, "--boot", help="Bootstrap replicas of the intervals."),
 ) -> None:
     """Run every analysis of a study: GITT, EIS, R1/R2/R3, rate tests, comparison."""
+    from ..study.file import load_study
+
     out = output if output is not None else study_file.parent / "ohmslice-results"
-    _run_and_report(study_file, out, n_boot, None)
+    study = load_study(study_file)
+    check_output_dir(out)
+    inputs = [study_file, *(p for c in study.cells for p in c.files().values())]
+    inside = [p for p in inputs if p.resolve().is_relative_to(out.resolve())]
+    if inside:
+        raise InputError(
+            f"the output folder holds input files of the study ({inside[0]}); ohmslice "
+            "replaces its output folder as a whole: give another one",
+            path=out,
+        )
+    info = {"command": "run", "study_file": str(study_file.resolve()), "version": __version__}
+    with results_dir(out, study=study.name, info=info) as tmp:
+        result = _analyse_into(study_file, tmp, n_boot)
+    _summary(result, None)
+    console.print(f"tables in {out / 'results'}, figures in {out / 'figures'}")

@@ -7,7 +7,8 @@ from typing import Any
 
 import typer
 
-from ..errors import InputError
+from .._paths import os_reason
+from ..errors import InputError, show_path
 from ._app import EXIT_INPUT, app, console, fail, input_errors
 
 
@@ -127,8 +128,8 @@ def inspect(
             fail(str(exc))
             failed += 1
             continue
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-            fail(f"{exc.filename or path}: {exc.strerror}")
+        except OSError as exc:
+            fail(f"{show_path(exc.filename or path)}: {os_reason(exc)}")
             failed += 1
             continue
         table = Table(title=escape(str(path)), title_justify="left", show_header=False, box=None)

@@ -42,6 +42,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .._paths import check_input_file, os_reason
 from ..errors import InputError
 
 __all__ = ["Study", "StudyInfo", "CellSpec", "RateFiles", "load_study"]
@@ -78,6 +79,23 @@ class CellSpec(_Strict):
     symmetric_eis: dict[float, Path] = Field(default_factory=dict)
     half_eis: dict[float, Path] = Field(default_factory=dict)
     rate: RateFiles = Field(default_factory=RateFiles)
+
+    @field_validator("symmetric_eis", "half_eis", mode="before")
+    @classmethod
+    def _distinct_socs(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            seen: dict[float, str] = {}
+            for key in v:
+                try:
+                    soc = float(key)
+                except (TypeError, ValueError):
+                    continue  # the type check below names it
+                if soc in seen:
+                    raise ValueError(
+                        f"SOC keys {seen[soc]!r} and {key!r} are the same SOC ({soc:g} %)"
+                    )
+                seen[soc] = key
+        return v
 
     @field_validator("symmetric_eis", "half_eis")
     @classmethod
@@ -196,14 +214,22 @@ def load_study(path: str | PathLike[str], *, check_files: bool = True) -> Study:
                 "reading a study file needs Python >= 3.11 (tomllib) or the 'tomli' package",
                 path=path,
             ) from None
-    path = Path(path)
-    raw_bytes = path.read_bytes()
+    path = check_input_file(path, what="study file (study.toml)")
     try:
-        raw = tomllib.loads(raw_bytes.decode("utf-8"))
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise InputError(os_reason(exc), path=path) from None
+    try:
+        raw = tomllib.loads(raw_bytes.decode("utf-8-sig"))  # a BOM (Windows editors) is fine
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", path=path) from None
+        raise InputError(
+            f"not UTF-8 text (byte {exc.start}: {exc.reason}); save the study file as UTF-8",
+            path=path,
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"invalid TOML: {exc}", path=path) from None
+    except RecursionError:
+        raise InputError("invalid TOML: arrays or tables nested too deeply", path=path) from None
     if "root" in raw:
         raise InputError("key 'root' is not allowed in a study file", path=path)
     try:
@@ -223,6 +249,8 @@ def load_study(path: str | PathLike[str], *, check_files: bool = True) -> Study:
     if check_files:
         for i, c in enumerate(study.cells):
             for key, p in c.files().items():
-                if not p.is_file():
-                    raise InputError(f"cell[{i}].{key}: file {p} does not exist", path=path)
+                try:
+                    check_input_file(p)
+                except InputError as exc:
+                    raise InputError(f"cell[{i}].{key}: {exc}", path=path) from None
     return study
