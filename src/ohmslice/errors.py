@@ -27,6 +27,7 @@ __all__ = [
     "TruncatedFileError",
     "CircuitError",
     "AnalysisInputError",
+    "IncompleteDataWarning",
     "InputWarning",
     "TruncatedFileWarning",
     "UnitWarning",
@@ -146,3 +147,8 @@ class DuplicateTimeWarning(InputWarning):
 class DroppedPointsWarning(InputWarning):
     """Impedance points that cannot be used (frequency <= 0, or a frequency or impedance
     that is not a number) were left out of their sweep."""
+
+
+class IncompleteDataWarning(InputWarning):
+    """The data stop part-way through what an analysis needs (a GITT cut inside a pulse or
+    its rest): they were analysed as far as they are complete."""

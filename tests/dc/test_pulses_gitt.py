@@ -8,7 +8,7 @@ import pytest
 from synth_gitt import make_gitt
 
 from ohmslice.dc.gitt import REGION_RULE, analyze_gitt, label_regions
-from ohmslice.errors import AnalysisInputError, MissingColumnError
+from ohmslice.errors import AnalysisInputError, IncompleteDataWarning, MissingColumnError
 from ohmslice.schema import Recording
 
 
@@ -100,7 +100,8 @@ def test_r_of_t_against_the_circuit():
 
 def test_cut_short_in_a_rest():
     s = make_gitt(n_pulses=6, cut_rest_at_s=120.0, seed=3)
-    r = analyze_gitt(s.recording)
+    with pytest.warns(IncompleteDataWarning, match="120 s into the rest after pulse 6"):
+        r = analyze_gitt(s.recording)
     p = r.pulses
     assert len(p) == 6
     assert p.complete.tolist() == [True] * 5 + [False]
@@ -115,8 +116,10 @@ def test_cut_short_during_a_pulse():
     rec = s.recording
     t_cut = s.step_times[-1] + 30.0  # 30 s into the 5th pulse
     df = rec.data[rec.data.time_s <= t_cut]
-    r = analyze_gitt(Recording(df))
+    with pytest.warns(IncompleteDataWarning, match="into pulse 5 .*pulses 1-4 are analysed"):
+        r = analyze_gitt(Recording(df))
     assert len(r.pulses) == 4
+    assert any("pulse 5 is not" in n for n in r.notes)
     np.testing.assert_allclose(r.pulses.r_total_ohm, s.truth.r_total_ohm[:4], rtol=0.01)
 
 

@@ -14,6 +14,7 @@ See :func:`analyze_gitt` for every column of the per-pulse table.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import AnalysisInputError
+from ..errors import AnalysisInputError, IncompleteDataWarning
 from ..schema import Recording
 from .pulses import (
     Arrays,
@@ -346,16 +347,25 @@ def analyze_gitt(
     last_rest_short = rest_dur[-1] < min_rest or (
         others.size > 0 and rest_dur[-1] < 0.9 * float(np.median(others))
     )
+    cut_short = []
     if rest_idx[-1] == last_seg and last_rest_short:
         complete[-1] = False
-        notes.append(
+        cut_short.append(
             f"the record ends {rest_dur[-1]:.4g} s into the rest after pulse {len(seq)}; "
             "its OCV after is unknown"
         )
     if seq[-1] + 2 <= last_seg and kind[seq[-1] + 2] == "cc":
         nxt = seq[-1] + 2
         if nxt == last_seg and seg["sign"].to_numpy()[nxt] == sgn:
-            notes.append("the record ends during a pulse; that pulse is not analysed")
+            cut_short.append(
+                f"the record ends {dur[nxt]:.4g} s into pulse {len(seq) + 1} (of "
+                f"{float(np.median(p_dur)):.4g} s); pulses 1-{len(seq)} are analysed, "
+                f"pulse {len(seq) + 1} is not"
+            )
+    for text in cut_short:
+        notes.append(text)
+        warnings.warn(f"{src + ': ' if src else ''}GITT cut short: {text}", IncompleteDataWarning,
+                      stacklevel=2)  # fmt: skip
 
     # --- SOC reference -----------------------------------------------------------------
     first_row = int(starts[seq[0]])
