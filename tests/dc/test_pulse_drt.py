@@ -104,3 +104,24 @@ def test_dc_drt_against_eis_drt(sim_gitt):
     np.testing.assert_allclose(cmp.r2_ratio, 1.0, atol=0.1)
     assert np.all((cmp.tau3_ratio > 0.6) & (cmp.tau3_ratio < 1.6))
     np.testing.assert_allclose(cmp.r3_ratio, 1.0, atol=0.2)
+
+
+def test_dc_time_constants_stable_between_pulses_and_lambda_grids(sim_gitt):
+    """Pulses 1 % SOC apart see nearly the same cell: their DRT time constants must not
+    jump by half, and they must not hinge on where the points of the lambda grid fall
+    (a GCV minimum picked along a flat GCV curve does both)."""
+    from ohmslice.dc.drt import LAMBDA_GRID, gitt_drt
+
+    _, g = sim_gitt
+    d = gitt_drt(g)
+    assert d.lam.nunique() == 1  # one lambda for the whole GITT
+    mid = d[(d.soc_pct > 20) & (d.soc_pct < 90)]
+    jump = np.exp(np.abs(np.diff(np.log(mid[["tau2_s", "tau3_s"]].to_numpy(float)), axis=0)))
+    assert np.all(np.percentile(jump, 90, axis=0) < 1.4), np.percentile(jump, 90, axis=0)
+    assert np.all(jump.max(axis=0) < 1.75), jump.max(axis=0)
+    # the same analysis on a grid shifted by half a step
+    step = LAMBDA_GRID[1] / LAMBDA_GRID[0]
+    shifted = gitt_drt(g, lambdas=LAMBDA_GRID * np.sqrt(step))
+    assert shifted.lam.iat[0] == pytest.approx(d.lam.iat[0], rel=0.05)
+    for col in ("tau2_s", "tau3_s"):
+        np.testing.assert_allclose(shifted[col], d[col], rtol=0.05)
