@@ -8,6 +8,13 @@ Kramers-Kronig consistency, :func:`drt` computes the distribution of relaxation 
 :func:`pulse_response` give a circuit's answer to a current step in the time domain. The DRT itself is
 :func:`ohmslice.impedance.drt.drt` (also ``ohmslice.drt``); it is not re-exported here,
 where its name would hide its module.
+
+Every entry point checks its spectrum before any numerics and refuses, with one sentence
+saying why, a spectrum it cannot analyse (non-finite values, frequencies outside
+1e-6..1e9 Hz, impedances of zero, a single frequency, too few distinct frequencies) or
+one above its size limits (5000 points, and limits on basis functions, RC elements,
+parameters and resamples); repeated frequencies are kept as extra points. The rules
+and the reasons for the limits are in :mod:`ohmslice.impedance._input`.
 """
 
 from .circuits import Circuit, CircuitError, describe_elements

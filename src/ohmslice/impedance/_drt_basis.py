@@ -13,13 +13,59 @@ from the Gaussian), Gauss-Legendre (16 nodes) on each side of a hat. The penalty
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Any
 
 import numpy as np
 
-__all__ = ["drt_basis_matrices"]
+__all__ = ["drt_basis_matrices", "quadrature_nodes"]
 
 _CACHE: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 _CACHE_SIZE = 32
+#: the caches of basis matrices and of diagonalised problems each hold at most this many
+#: bytes (entries, oldest first, are dropped beyond it)
+CACHE_BYTES = 256 * 2**20
+#: kernel values evaluated at once: the (frequencies x basis x nodes) array is built in
+#: blocks of frequencies of about this many elements (~16 MB per temporary)
+_BLOCK = 2**21
+#: Gauss-Legendre nodes on each side of a hat function
+_PWL_NODES = 16
+
+
+def cache_put(cache: OrderedDict, key: Any, value: Any, nbytes: int, max_items: int) -> None:
+    """Store ``value`` (of ``nbytes``, key included) in the LRU ``cache``, dropping the
+    oldest entries beyond ``max_items`` entries or :data:`CACHE_BYTES` bytes in total."""
+    if nbytes > CACHE_BYTES:
+        return
+    cache[key] = (value, nbytes)
+    total = sum(b for _, b in cache.values())
+    while len(cache) > max_items or total > CACHE_BYTES:
+        _, (_, b) = cache.popitem(last=False)
+        total -= b
+
+
+def cache_get(cache: OrderedDict, key: Any) -> Any:
+    """The cached value for ``key`` (marked as recently used), or None."""
+    hit = cache.get(key)
+    if hit is None:
+        return None
+    cache.move_to_end(key)
+    return hit[0]
+
+
+def _rbf_step(epsilon: float) -> float:
+    """Trapezoid step on the Gaussian's variable s = eps (y - y_n)."""
+    return min(0.5, 0.33 * epsilon)
+
+
+def quadrature_nodes(epsilon: float, basis: str = "rbf") -> float:
+    """Kernel evaluations per (frequency, basis function) pair of
+    :func:`drt_basis_matrices`: the trapezoid nodes on [-6, 6] of a Gaussian (25 for
+    epsilon >= 1.5, more for wider Gaussians), or 2 x 16 Gauss-Legendre nodes of a hat.
+    A float (may be huge or infinite for a degenerate epsilon); check it before building."""
+    if basis != "rbf":
+        return 2.0 * _PWL_NODES
+    h = _rbf_step(epsilon)
+    return 12.0 / h + 1.0 if h > 0 else float("inf")
 
 
 def _kernels(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +87,10 @@ def drt_basis_matrices(
     """Real and imaginary DRT matrices: Z' - R_inf = A_re x, Z'' - omega L = A_im x.
 
     ``A[m, n]`` is the integral over ln tau of basis function n (centred at ``tau_s[n]``)
-    times the Debye kernel at ``freq_hz[m]``. Results are cached per grid.
+    times the Debye kernel at ``freq_hz[m]``. Results are cached per grid. The kernel
+    is evaluated in blocks of frequencies, so that the temporary arrays stay near
+    16 MB whatever the size of the grid; the caller bounds the total work
+    (frequencies x basis functions x :func:`quadrature_nodes`).
 
     Parameters
     ----------
@@ -57,37 +106,39 @@ def drt_basis_matrices(
     f = np.ascontiguousarray(freq_hz, dtype=float)
     t = np.ascontiguousarray(tau_s, dtype=float)
     key = (f.tobytes(), t.tobytes(), float(epsilon), basis)
-    hit = _CACHE.get(key)
+    hit = cache_get(_CACHE, key)
     if hit is not None:
-        _CACHE.move_to_end(key)
         return hit
-    lw = np.log(2 * np.pi * f)[:, None, None]
+    lw_all = np.log(2 * np.pi * f)
     y = np.log(t)
+    a_re = np.zeros((f.size, t.size))
+    a_im = np.zeros((f.size, t.size))
+    rows = max(1, int(_BLOCK // max(t.size * quadrature_nodes(epsilon, basis), 1.0)))
     if basis == "rbf":
         # trapezoid on s = eps*(y - y_n); error ~ exp(-2 pi d / h), d = eps*pi/2 the
         # kernel's analytic strip, and ~exp(-pi^2/h^2) from the Gaussian
-        h = min(0.5, 0.33 * epsilon)
+        h = _rbf_step(epsilon)
         s = np.arange(-6.0, 6.0 + h / 2, h)
         wts = h * np.exp(-(s**2)) / epsilon
-        u = lw + y[None, :, None] + (s / epsilon)[None, None, :]
-        k_re, k_im = _kernels(u)
-        a_re, a_im = k_re @ wts, k_im @ wts
+        for i in range(0, f.size, rows):
+            lw = lw_all[i : i + rows, None, None]
+            k_re, k_im = _kernels(lw + y[None, :, None] + (s / epsilon)[None, None, :])
+            a_re[i : i + rows], a_im[i : i + rows] = k_re @ wts, k_im @ wts
     else:
         left, right = _hat_widths(y)
-        g, gw = np.polynomial.legendre.leggauss(16)
+        g, gw = np.polynomial.legendre.leggauss(_PWL_NODES)
         g = 0.5 * (g + 1.0)  # nodes on (0, 1)
         gw = 0.5 * gw * (1.0 - g)  # hat value 1 - s at distance s (in widths)
-        a_re = np.zeros((f.size, t.size))
-        a_im = np.zeros((f.size, t.size))
-        for width, sign in ((left, -1.0), (right, 1.0)):
-            u = lw + y[None, :, None] + sign * (width[:, None] * g[None, :])[None, :, :]
-            k_re, k_im = _kernels(u)
-            a_re += (k_re @ gw) * width[None, :]
-            a_im += (k_im @ gw) * width[None, :]
+        for i in range(0, f.size, rows):
+            lw = lw_all[i : i + rows, None, None]
+            for width, sign in ((left, -1.0), (right, 1.0)):
+                u = lw + y[None, :, None] + sign * (width[:, None] * g[None, :])[None, :, :]
+                k_re, k_im = _kernels(u)
+                a_re[i : i + rows] += (k_re @ gw) * width[None, :]
+                a_im[i : i + rows] += (k_im @ gw) * width[None, :]
     out = (a_re, a_im)
-    _CACHE[key] = out
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    nbytes = a_re.nbytes + a_im.nbytes + len(key[0]) + len(key[1])
+    cache_put(_CACHE, key, out, nbytes, _CACHE_SIZE)
     return out
 
 

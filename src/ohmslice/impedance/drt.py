@@ -46,6 +46,15 @@ times (default 30); the standard deviation over resamples is reported for
 resistance and time constant. It measures the propagation of the measurement noise, not
 the bias of the regularisation.
 
+Limits (checked before anything is allocated, :class:`~ohmslice.impedance._input.
+ProblemSizeError`): at most 5000 points (:data:`~ohmslice.impedance._input.MAX_POINTS`),
+:data:`MAX_TAU` = 500 basis functions, :data:`MAX_BOOT` = 200 resamples and
+:data:`MAX_KERNEL_EVALUATIONS` for the basis matrices (reached only with very wide basis
+functions: a small ``fwhm_coeff`` or few basis functions over a wide ``tau_range_s``).
+The largest accepted problem runs in seconds on two cores and its largest matrix is
+~40 MB. The spectrum is checked as described in :mod:`ohmslice.impedance._input`
+(at least 5 distinct frequencies; repeated frequencies are kept as extra points).
+
 Peaks (:meth:`DrtResult.peaks`): maxima of :math:`\\gamma` on a fine grid found by
 :func:`scipy.signal.find_peaks` with a prominence floor (a fraction of the largest
 :math:`\\gamma`); each peak's resistance is the area of :math:`\\gamma` over
@@ -75,16 +84,19 @@ from scipy import linalg
 from scipy.optimize import nnls
 from scipy.signal import find_peaks
 
-from ..errors import AnalysisInputError, InputError
+from ..errors import InputError
 from ..schema import Spectrum
 from ._drt_basis import (  # noqa: F401  (_CACHE: cleared by the benchmark)
     _CACHE,
     _basis_area,
     _gamma_matrix,
     _penalty,
+    cache_get,
+    cache_put,
     drt_basis_matrices,
+    quadrature_nodes,
 )
-from ._input import as_spectrum
+from ._input import ProblemSizeError, as_spectrum, checked_spectrum, distinct_frequencies
 
 __all__ = ["DrtResult", "drt", "drt_basis_matrices"]
 
@@ -92,6 +104,20 @@ Part = Literal["both", "real", "imag"]
 _LAM_GRID = np.logspace(-10, 1, 133)
 _FWHM_GAUSS = 2.0 * np.sqrt(np.log(2.0))
 _CACHE_SIZE = 32
+#: fewest distinct frequencies the DRT accepts
+MIN_FREQS = 5
+#: most basis functions (``n_tau``); the default grid is capped here. The NNLS solve and
+#: the eigen-decomposition grow as n_tau^3: 500 basis functions (50 per decade over a
+#: 1 mHz..1 MHz spectrum, finer than the DRT can resolve) with 30 bootstrap resamples
+#: take ~2 s on two cores
+MAX_TAU = 500
+#: most bootstrap resamples (``n_boot``): each is one more NNLS solve; the reported
+#: standard deviations are within ~5 % after 200
+MAX_BOOT = 200
+#: most kernel evaluations for the basis matrices, frequencies x basis functions x
+#: quadrature nodes per basis function (25 for the default Gaussian widths): the largest
+#: default problem, 5000 points x 500 basis functions, needs 6.3e7 (~1.5 s)
+MAX_KERNEL_EVALUATIONS = 100_000_000
 
 
 # --- result -------------------------------------------------------------------------------
@@ -340,17 +366,18 @@ _PROBLEMS: OrderedDict[bytes, _Problem] = OrderedDict()
 def _problem(a: np.ndarray, m: np.ndarray, n_dof_removed: int) -> _Problem:
     """The diagonalised problem for this system, cached (same grid and weights)."""
     key = a.tobytes() + m.tobytes() + bytes([n_dof_removed])
-    hit = _PROBLEMS.get(key)
+    hit = cache_get(_PROBLEMS, key)
     if hit is None:
-        hit = _PROBLEMS[key] = _Problem(a, m, n_dof_removed)
-        if len(_PROBLEMS) > _CACHE_SIZE:
-            _PROBLEMS.popitem(last=False)
-    else:
-        _PROBLEMS.move_to_end(key)
+        hit = _Problem(a, m, n_dof_removed)
+        nbytes = len(key) + sum(v.nbytes for v in (hit.a, hit.m, hit.s, hit.v, hit.theta))
+        cache_put(_PROBLEMS, key, hit, nbytes, _CACHE_SIZE)
     return hit
 
 
 def _tau_grid(f: np.ndarray, n_tau: int | None, tau_range: tuple[float, float] | None):
+    """Basis centres: ``n_tau`` (default: the density of the distinct frequencies per
+    decade, at least 4, over the range; between 5 and MAX_TAU) log-spaced over
+    ``tau_range`` (default 1/(2 pi f_max) / 10^0.5 .. 1/(2 pi f_min) * 10^0.5)."""
     decades = np.log10(f.max() / f.min())
     if tau_range is None:
         ext = 0.5
@@ -359,8 +386,8 @@ def _tau_grid(f: np.ndarray, n_tau: int | None, tau_range: tuple[float, float] |
     else:
         lo, hi = sorted(float(v) for v in tau_range)
     if n_tau is None:
-        ppd = max((f.size - 1) / max(decades, 1e-9), 4.0)
-        n_tau = int(round(ppd * np.log10(hi / lo))) + 1
+        ppd = max((distinct_frequencies(f) - 1) / max(decades, 1e-9), 4.0)
+        n_tau = min(max(int(round(ppd * np.log10(hi / lo))) + 1, 5), MAX_TAU)
     return np.geomspace(lo, hi, int(n_tau))
 
 
@@ -387,7 +414,8 @@ def drt(
     Parameters
     ----------
     spectrum
-        Impedance spectrum [Ohm], at least 5 points.
+        Impedance spectrum [Ohm]: at least 5 distinct frequencies, at most 5000 points
+        (checked before any numerics, see :mod:`ohmslice.impedance._input`).
     basis, shape
         ``"rbf"`` with a ``"gaussian"`` shape, or ``"pwl"`` (piecewise linear).
     part
@@ -400,9 +428,11 @@ def drt(
     fwhm_coeff
         Basis width: FWHM = spacing / fwhm_coeff (pyDRTtools' coefficient, default 0.5).
     n_tau, tau_range_s
-        Number of basis centres and their range [s]; default: from
+        Number of basis centres (5 to 500) and their range [s]; default: from
         1/(2 pi f_max) / 10^0.5 to 1/(2 pi f_min) * 10^0.5 at the data's density
-        of points per decade.
+        of distinct frequencies per decade (at least 4 per decade), but no more than 500
+        basis functions (denser spectra get 500 spread over the range; the number used
+        is ``settings["n_tau"]``).
     include_inductance
         Fit a series inductance L >= 0 [H].
     include_capacitance
@@ -414,7 +444,8 @@ def drt(
     weighting
         ``"unit"`` or ``"modulus"`` (rows scaled by median|Z|/|Z_i|).
     n_boot
-        Wild-bootstrap resamples for the uncertainties (0 switches them off).
+        Wild-bootstrap resamples for the uncertainties (0 switches them off; at most
+        200).
     seed
         Seed of the bootstrap's random signs.
 
@@ -425,22 +456,34 @@ def drt(
     Raises
     ------
     AnalysisInputError
-        Fewer than 5 points.
+        A spectrum the DRT cannot use, refused before any numerics: fewer than 5
+        distinct frequencies, frequencies outside 1e-6..1e9 Hz, impedances of 0 Ohm, a
+        single frequency; :class:`~ohmslice.impedance._input.ProblemSizeError` above a
+        size limit (5000 points, 500 basis functions, 200 resamples, or basis functions
+        so wide that their matrices would need over 1e8 kernel evaluations).
     InputError
         An option outside its allowed values.
     """
     spectrum = as_spectrum(spectrum)
     src = spectrum.source
     _check_options(src, basis, shape, part, lam, order, fwhm_coeff, n_tau, weighting, n_boot)
+    _check_tau_range(src, tau_range_s)
+    spectrum = checked_spectrum(spectrum, analysis="the DRT", min_freqs=MIN_FREQS)
     f, z = spectrum.freq, spectrum.z
-    if f.size < 5:
-        raise AnalysisInputError(f"{f.size} impedance points; the DRT needs at least 5", path=src)
-    if tau_range_s is not None and (len(tau_range_s) != 2 or min(tau_range_s) <= 0):
-        raise InputError(f"tau_range_s={tau_range_s}; expected two times > 0 [s]", path=src)
     omega = 2 * np.pi * f
     tau_b = _tau_grid(f, n_tau, tau_range_s)
     y = np.log(tau_b)
     eps = fwhm_coeff * _FWHM_GAUSS / float(np.mean(np.diff(y)))
+    work = f.size * tau_b.size * quadrature_nodes(eps, basis)
+    if not work <= MAX_KERNEL_EVALUATIONS:
+        raise ProblemSizeError(
+            f"basis functions this wide (fwhm_coeff={fwhm_coeff:g}, {tau_b.size} over "
+            f"{np.log10(tau_b[-1] / tau_b[0]):.3g} decades of tau) would need {work:.2g} "
+            f"kernel evaluations on {f.size} points; the DRT is limited to "
+            f"{MAX_KERNEL_EVALUATIONS:.0e}: use a larger fwhm_coeff, more basis functions "
+            "or a narrower tau range",
+            path=src,
+        )
     a_re_b, a_im_b = drt_basis_matrices(f, tau_b, eps, basis)
     w = np.ones(f.size) if weighting == "unit" else np.median(np.abs(z)) / np.abs(z)
 
@@ -596,11 +639,32 @@ def _check_options(src, basis, shape, part, lam, order, fwhm_coeff, n_tau, weigh
         raise InputError(f"lam={lam!r}; expected 'gcv', 'lcurve' or a number > 0", path=src)
     if order not in (0, 1, 2):
         raise InputError(f"order={order!r}; expected 0, 1 or 2", path=src)
-    if not fwhm_coeff > 0:
-        raise InputError(f"fwhm_coeff={fwhm_coeff}; expected > 0", path=src)
+    if not (np.isfinite(fwhm_coeff) and fwhm_coeff > 0):
+        raise InputError(f"fwhm_coeff={fwhm_coeff}; expected a finite number > 0", path=src)
     if n_tau is not None and n_tau < 5:
         raise InputError(f"n_tau={n_tau}; expected at least 5 basis functions", path=src)
+    if n_tau is not None and n_tau > MAX_TAU:
+        raise ProblemSizeError(
+            f"n_tau={n_tau} basis functions; the DRT is limited to {MAX_TAU}", path=src
+        )
     if weighting not in ("unit", "modulus"):
         raise InputError(f"weighting={weighting!r}; expected 'unit' or 'modulus'", path=src)
     if n_boot < 0 or n_boot == 1:
         raise InputError(f"n_boot={n_boot}; expected 0 (off) or at least 2", path=src)
+    if n_boot > MAX_BOOT:
+        raise ProblemSizeError(
+            f"n_boot={n_boot} bootstrap resamples; the DRT is limited to {MAX_BOOT}", path=src
+        )
+
+
+def _check_tau_range(src, tau_range_s):
+    if tau_range_s is None:
+        return
+    try:
+        lo, hi = sorted(float(v) for v in tau_range_s)
+    except (TypeError, ValueError):
+        lo = hi = np.nan
+    if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
+        raise InputError(
+            f"tau_range_s={tau_range_s}; expected two different finite times > 0 [s]", path=src
+        )

@@ -31,6 +31,7 @@ from ..errors import AnalysisInputError, InputError
 from ..schema import Spectrum
 from ._fitresult import FitResult, FitSeries, build_result
 from ._guess import initial_guess, initial_guesses
+from ._input import MAX_POINTS, ProblemSizeError, as_spectrum, checked_spectrum
 from .circuits import Circuit, ParamsLike
 
 __all__ = [
@@ -48,18 +49,17 @@ WEIGHTINGS = ("modulus", "proportional", "unit")
 
 #: relative rms misfit (modulus-weighted) above which a fit is retried from perturbed starts
 POOR_FIT_RMS = 0.02
+#: largest number of free parameters of a fit (the largest circuits in use have ~15)
+MAX_FREE_PARAMS = 30
+#: bound on points x free parameters^2. A fit that stays poor makes up to ``restarts``
+#: further starts, each up to ~100 x p evaluations of a 2N x p Jacobian, so its worst case
+#: grows as N p^2: 5000 points with 12 free parameters (the bound) take ~10 s on two
+#: busy cores when every restart is used, a well-posed fit well under a second. Circuits
+#: of up to 12 free parameters may have MAX_POINTS = 5000 points; 30 parameters, 800.
+FIT_WORK = 5000 * 12**2
 
 
 # --- data and weights -------------------------------------------------------------------
-
-
-def _as_spectrum(spectrum: Any) -> Spectrum:
-    if isinstance(spectrum, Spectrum):
-        return spectrum
-    if isinstance(spectrum, tuple) and len(spectrum) == 2:
-        freq, z = spectrum
-        return Spectrum.from_arrays(np.asarray(freq, dtype=float), np.asarray(z, dtype=complex))
-    raise InputError(f"expected a Spectrum or a (freq_Hz, Z) tuple, got {type(spectrum).__name__}")
 
 
 def _sigma(z: np.ndarray, weighting: str) -> tuple[np.ndarray, np.ndarray]:
@@ -84,7 +84,7 @@ def high_frequency_intercept(spectrum: Spectrum | tuple[np.ndarray, np.ndarray])
     smallest Z' of the three highest-frequency points is returned: an upper bound, as an
     arc may continue above f_max.
     """
-    spec = _as_spectrum(spectrum)
+    spec = as_spectrum(spectrum)
     z = spec.z  # frequency ascending
     zi = z.imag
     cross = np.flatnonzero((zi[1:] >= 0) & (zi[:-1] < 0))
@@ -263,6 +263,32 @@ def _drt_peaks(spec: Spectrum) -> list[tuple[float, float]]:
     return [(float(t), float(r)) for t, r in zip(table["tau_s"], table["r_ohm"], strict=True)]
 
 
+def _checked_for_fit(spectrum: Any, circ: Circuit, n_free: int) -> Spectrum:
+    """The spectrum, refused (before any numerics) if it cannot carry a fit of ``n_free``
+    parameters of ``circ``: see :func:`~ohmslice.impedance._input.checked_spectrum`; at
+    least ``n_free + 1`` distinct frequencies, at most MAX_FREE_PARAMS free parameters
+    and min(MAX_POINTS, FIT_WORK / n_free^2) points."""
+    spec = as_spectrum(spectrum)
+    if n_free < 1:
+        raise InputError("every parameter is fixed: nothing to fit", path=spec.source)
+    if n_free > MAX_FREE_PARAMS:
+        raise ProblemSizeError(
+            f"'{circ.text}' has {n_free} free parameters; a circuit fit is limited to "
+            f"{MAX_FREE_PARAMS}: fix some parameters or simplify the circuit",
+            path=spec.source,
+        )
+    max_points = min(MAX_POINTS, FIT_WORK // n_free**2)
+    return checked_spectrum(
+        spec,
+        analysis="a circuit fit"
+        if max_points == MAX_POINTS
+        else f"a circuit fit of {n_free} free parameters",
+        min_freqs=n_free + 1,
+        max_points=max_points,
+        purpose=f"to fit the {n_free} free parameters of '{circ.text}'",
+    )
+
+
 def fit_circuit(
     spectrum: Spectrum | tuple[np.ndarray, np.ndarray],
     circuit: Circuit | str,
@@ -319,37 +345,35 @@ def fit_circuit(
 
     Raises
     ------
+    AnalysisInputError
+        A spectrum the fit cannot use, refused before fitting (see
+        :mod:`ohmslice.impedance._input`): fewer distinct frequencies than free
+        parameters + 1, frequencies outside 1e-6..1e9 Hz, impedances of 0 Ohm, a single
+        frequency; :class:`~ohmslice.impedance._input.ProblemSizeError` for more than
+        30 free parameters or more points than the fit accepts: 5000 for circuits of up
+        to 12 free parameters, 720 000 / p^2 for p above (800 for 30).
     InputError
-        Non-finite data, fewer data values (2N) than free parameters, an initial guess
-        of the wrong length or with unknown names, unknown fixed/bound names, an unknown
-        weighting, initial values outside the bounds that cannot be moved inside.
+        Non-finite data, an initial guess of the wrong length or with unknown names,
+        unknown fixed/bound names, an unknown weighting, initial values outside the
+        bounds that cannot be moved inside.
+
+    Notes
+    -----
+    Repeated frequencies are kept (not averaged): each repeat is one more point of the
+    least-squares fit, but only distinct frequencies count towards the p + 1 needed.
     """
-    spec = _as_spectrum(spectrum)
+    spec = as_spectrum(spectrum)
     circ = circuit if isinstance(circuit, Circuit) else Circuit(circuit)
     if weighting not in WEIGHTINGS:
         raise InputError(f"weighting '{weighting}' is not one of {WEIGHTINGS}")
-    freq, z = spec.freq, spec.z
-    if not (np.all(np.isfinite(z)) and np.all(np.isfinite(freq))):
-        raise InputError("spectrum holds non-finite values", path=spec.source)
     fix = _checked_fixed(circ, fixed)
-    n_free = circ.n_params - len(fix)
-    if n_free < 1:
-        raise InputError("every parameter is fixed: nothing to fit")
-    if 2 * len(freq) <= n_free:
-        raise AnalysisInputError(
-            f"{len(freq)} frequencies give {2 * len(freq)} values, too few to fit "
-            f"{n_free} free parameters of '{circ.text}' (need more than {n_free} values)",
-            path=spec.source,
-        )
+    spec = _checked_for_fit(spec, circ, circ.n_params - len(fix))
+    freq, z = spec.freq, spec.z
     peaks = _drt_peaks(spec) if isinstance(peaks, str) and peaks == "drt" else peaks
     if isinstance(peaks, str):
         raise InputError(f"peaks='{peaks}': expected 'drt' or a list of (tau_s, r_ohm)")
     lo, hi = _resolve_bounds(circ, bounds)
-    sig_r, sig_i = _sigma(z, weighting)
-    if np.any(sig_r <= 0) or np.any(sig_i <= 0):
-        raise InputError(
-            f"weighting '{weighting}': a data point has zero impedance", path=spec.source
-        )
+    sig_r, sig_i = _sigma(z, weighting)  # > 0: checked_spectrum refuses Z = 0
 
     if initial is None:
         p0 = initial_guess(spec, circ, peaks=peaks)
@@ -434,7 +458,9 @@ def fit_many(
     Each fit starts from the previous fit's parameters (warm start); if that fit is
     poor, it is redone from the automatic initial guess and the better of the two kept.
     ``initial`` (optional) starts the first fit; other keyword arguments go to
-    :func:`fit_circuit`. ``progress(i, result)`` is called after each fit.
+    :func:`fit_circuit`. ``progress(i, result)`` is called after each fit. Every spectrum
+    is checked (as by :func:`fit_circuit`) before the first fit starts; an error names
+    the spectrum by its index (``spectrum 3: ...``).
 
     Returns
     -------
@@ -442,6 +468,17 @@ def fit_many(
         A list of :class:`FitResult`; ``.to_frame()`` tabulates parameters vs index.
     """
     circ = circuit if isinstance(circuit, Circuit) else Circuit(circuit)
+    if kwargs.get("weighting", "modulus") not in WEIGHTINGS:
+        raise InputError(f"weighting '{kwargs['weighting']}' is not one of {WEIGHTINGS}")
+    n_free = circ.n_params - len(_checked_fixed(circ, kwargs.get("fixed")))
+    # every spectrum is checked before the first fit, so that a bad one late in the
+    # series is reported at once, not after minutes of fitting the others
+    spectra = list(spectra)
+    for i, spec in enumerate(spectra):
+        try:
+            spectra[i] = _checked_for_fit(spec, circ, n_free)
+        except InputError as exc:
+            raise type(exc)(f"spectrum {i}: {exc.message}", path=exc.path) from None
     out = FitSeries()
     start = initial
     for i, spec in enumerate(spectra):

@@ -71,7 +71,7 @@ import pandas as pd
 
 from ..errors import AnalysisInputError, InputError
 from ..schema import FREQ, Spectrum
-from ._input import as_spectrum
+from ._input import ProblemSizeError, as_spectrum, checked_spectrum, distinct_frequencies
 
 __all__ = ["KKResult", "lin_kk", "kk_time_constants"]
 
@@ -85,6 +85,12 @@ STABLE_RUN = 3
 #: factor without lowering mu by more than MU_SLACK
 CHI2_GAIN = 0.5
 MU_SLACK = 0.05
+#: fewest distinct frequencies the test accepts
+MIN_FREQS = 5
+#: most RC elements (``m`` or ``max_m``). The automatic choice fits every M up to
+#: ``max_m``, a cost growing as points x max_m^3: 100 elements on the largest spectrum
+#: accepted (5000 points) take ~3 s on two cores; Schönleber's M rarely exceeds 30.
+MAX_ELEMENTS = 100
 
 
 @dataclass(frozen=True)
@@ -315,12 +321,14 @@ def lin_kk(
     Parameters
     ----------
     spectrum
-        The impedance spectrum [Ohm]; at least 5 points.
+        The impedance spectrum [Ohm]: at least 5 distinct frequencies, at most 5000
+        points (repeated frequencies are kept as extra points; see
+        :mod:`ohmslice.impedance._input` for every check made before the test).
     c
         The mu cut-off: M is the smallest number of RC elements whose fit has
         ``mu <= c`` (Schönleber 2014: 0.85). Ignored when ``m`` is given.
     m
-        A fixed number of RC elements (no automatic choice).
+        A fixed number of RC elements (no automatic choice), at most 100.
     m_rule
         How M is chosen when ``m`` is None.
 
@@ -339,8 +347,8 @@ def lin_kk(
 
         When mu never gets below ``c``, the first M that did (or ``max_m``) is used.
     max_m
-        Largest M tried by the automatic choice; also capped at the number of
-        unknowns the data can carry.
+        Largest M tried by the automatic choice, at most 100; also capped at the number
+        of unknowns the data (their distinct frequencies) can carry.
     fit
         ``"complex"`` fits real and imaginary parts together (Schönleber); ``"real"``
         fits the real part then L (and C) to the imaginary remainder; ``"imag"`` fits
@@ -359,7 +367,11 @@ def lin_kk(
     Raises
     ------
     AnalysisInputError
-        Fewer than 5 points, or a zero impedance (relative residuals undefined).
+        A spectrum the test cannot use, refused before any numerics: fewer than 5
+        distinct frequencies, frequencies outside 1e-6..1e9 Hz, impedances of 0 Ohm
+        (relative residuals undefined), a single frequency;
+        :class:`~ohmslice.impedance._input.ProblemSizeError` for more than 5000 points
+        or ``m``/``max_m`` above 100.
     InputError
         An option outside its range (``c`` not in (0, 1], ``m``/``max_m`` < 1,
         ``threshold`` <= 0, unknown ``fit``).
@@ -372,27 +384,31 @@ def lin_kk(
         raise InputError(f"c={c}; expected 0 < c <= 1", path=src)
     if threshold <= 0:
         raise InputError(f"threshold={threshold}; expected > 0", path=src)
+    for name, value in (("m", m), ("max_m", None if m is not None else max_m)):
+        if value is not None and value > MAX_ELEMENTS:
+            raise ProblemSizeError(
+                f"{name}={value} RC elements; the lin-KK test is limited to {MAX_ELEMENTS}",
+                path=src,
+            )
+    spectrum = checked_spectrum(spectrum, analysis="the lin-KK test", min_freqs=MIN_FREQS)
     f = spectrum.freq
     z = spectrum.z
     n = f.size
-    if n < 5:
-        raise AnalysisInputError(f"{n} impedance points; lin-KK needs at least 5", path=src)
-    if np.any(np.abs(z) == 0):
-        row = int(np.flatnonzero(np.abs(z) == 0)[0])
-        raise AnalysisInputError(
-            "impedance is exactly zero; lin-KK residuals are relative to |Z|", path=src, row=row
-        )
     omega = 2 * np.pi * f
     n_fixed = 2 + int(add_capacitance)
     # unknowns must stay below the number of equations the fitted part provides
-    n_eq = 2 * n if fit == "complex" else n
+    # (repeated frequencies add no equation)
+    n_dist = distinct_frequencies(f)
+    n_eq = 2 * n_dist if fit == "complex" else n_dist
     m_cap = max(1, n_eq - n_fixed - 1)
     if m is not None:
         if m < 1:
             raise InputError(f"m={m}; expected at least 1 RC element", path=src)
         if m > m_cap:
             raise AnalysisInputError(
-                f"m={m} RC elements for {n} points; at most {m_cap} can be fitted", path=src
+                f"m={m} RC elements for {n_dist} distinct frequencies; at most {m_cap} can "
+                "be fitted",
+                path=src,
             )
         mm = int(m)
         tau = kk_time_constants(f, mm)

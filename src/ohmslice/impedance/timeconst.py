@@ -248,10 +248,15 @@ def time_constants(
     ------
     InputError
         ``r_sep_ohm`` without ``symmetric`` or negative; bad tolerances; whatever
-        :func:`drt` and :func:`fit_circuit` refuse (bad circuit, too few points).
+        :func:`drt` and :func:`fit_circuit` refuse (bad circuit, too few points). The
+        spectrum is checked for both before either runs (see
+        :mod:`ohmslice.impedance._input`): at least 5 distinct frequencies and one more
+        than the circuit's free parameters, at most 5000 points.
     """
-    from .drt import drt
-    from .fit import fit_circuit
+    from ._input import checked_spectrum
+    from .circuits import Circuit
+    from .drt import MIN_FREQS, drt
+    from .fit import _checked_fixed, _checked_for_fit, fit_circuit
 
     if not isinstance(spectrum, Spectrum):
         raise InputError(f"expected a Spectrum, got {type(spectrum).__name__}")
@@ -259,6 +264,15 @@ def time_constants(
         raise InputError(f"tau_factor={tau_factor}; expected > 1", path=spectrum.source)
     if not 0 < r_tol:
         raise InputError(f"r_tol={r_tol}; expected > 0", path=spectrum.source)
+    circ = (
+        circuit
+        if isinstance(circuit, Circuit)
+        else Circuit(DEFAULT_CIRCUIT if circuit is None else circuit)
+    )
+    # refuse a spectrum the fit or the DRT cannot use before computing either
+    n_free = circ.n_params - len(_checked_fixed(circ, (fit_options or {}).get("fixed")))
+    spectrum = _checked_for_fit(spectrum, circ, n_free)
+    spectrum = checked_spectrum(spectrum, analysis="the DRT", min_freqs=MIN_FREQS)
     note = None
     if symmetric:
         r_sep, source = _r_sep(spectrum, r_sep_ohm)
@@ -273,7 +287,7 @@ def time_constants(
     fopts = dict(fit_options or {})
     if "peaks" not in fopts and "initial" not in fopts and len(peaks):
         fopts["peaks"] = list(zip(peaks["tau_s"], peaks["r_ohm"], strict=True))
-    fit = fit_circuit(spectrum, circuit if circuit is not None else DEFAULT_CIRCUIT, **fopts)
+    fit = fit_circuit(spectrum, circ, **fopts)
     tc = fit.time_constants().reset_index(drop=True)
     if "include_capacitance" not in dopts and _blocking(fit, spectrum):
         # a capacitive low-frequency end (Wo, blocking) goes to a series C, not to gamma
