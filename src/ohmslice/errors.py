@@ -51,7 +51,8 @@ class InputError(ValueError):
     Parameters
     ----------
     message
-        What is wrong and what was expected, as one sentence.
+        What is wrong and what was expected, as one sentence (line breaks and tabs in it
+        are folded to spaces, so the message is always one line).
     path
         The file the input came from, if any; prefixed to the message.
     column, row
@@ -66,7 +67,8 @@ class InputError(ValueError):
         column: str | None = None,
         row: int | None = None,
     ) -> None:
-        self.message = message
+        # one line, whatever a message built from another library's text holds
+        self.message = message if message.isprintable() else " ".join(message.split())
         self.path = None if path is None else str(path)
         self.column = column
         self.row = row

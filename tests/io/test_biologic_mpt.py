@@ -14,6 +14,7 @@ from ohmslice.errors import (
     InvalidDataError,
     MissingColumnError,
     TruncatedFileError,
+    TruncatedFileWarning,
 )
 from ohmslice.io import read
 from ohmslice.schema import Recording, Spectrum
@@ -200,16 +201,21 @@ def test_truncated_inside_a_line(write):
     data = mpt_bytes(GCPL_COLUMNS, gcpl_rows())
     cut = data.rstrip(b"\r\n")
     cut = cut[: cut.rfind(b"\t", 0, len(cut) - 40)]  # a few values short on the last line
-    with pytest.raises(TruncatedFileError) as exc:
-        read(write("cut.mpt", cut))
-    assert "cut.mpt" in str(exc.value) and "row 14" in str(exc.value)
+    with pytest.warns(TruncatedFileWarning) as caught:
+        rec = read(write("cut.mpt", cut))
+    assert len(caught) == 1
+    msg = str(caught[0].message)
+    assert "cut.mpt" in msg and "cut mid-row" in msg
+    assert "read 14 complete rows, 1 row dropped" in msg
+    assert len(rec) == 14 and rec.meta["warnings"] == [msg]
+    np.testing.assert_allclose(rec.time[-1], 23.0)  # the 14th row, whole
 
 
 def test_truncated_inside_a_number(write):
     data = mpt_bytes(GCPL_COLUMNS, gcpl_rows(), trailing_newline=False)
-    with pytest.raises(TruncatedFileError) as exc:
-        read(write("cutnum.mpt", data[:-7]))
-    assert "cutnum.mpt" in str(exc.value)
+    with pytest.warns(TruncatedFileWarning, match=r"cutnum\.mpt.*cut mid-number") as caught:
+        rec = read(write("cutnum.mpt", data[:-7]))
+    assert len(caught) == 1 and len(rec) == 14
 
 
 def test_truncated_against_loop_table(write):
@@ -219,9 +225,50 @@ def test_truncated_against_loop_table(write):
         "Loop 1 from point number 15 to 29",
     ]
     data = mpt_bytes(GCPL_COLUMNS, gcpl_rows(), settings=settings)
+    with pytest.warns(TruncatedFileWarning) as caught:
+        rec = read(write("loops.mpt", data))
+    msg = str(caught[0].message)
+    assert len(caught) == 1 and len(rec) == 15
+    assert "loops.mpt" in msg and "loop table lists 30 rows" in msg
+    assert "read 15 complete rows, 15 rows missing" in msg
+
+
+def test_cut_row_and_loop_table_give_one_warning(write):
+    settings = ["Loop 0 from point number 0 to 14", "Loop 1 from point number 15 to 29"]
+    data = mpt_bytes(GCPL_COLUMNS, gcpl_rows(), settings=settings, trailing_newline=False)
+    with pytest.warns(TruncatedFileWarning) as caught:
+        rec = read(write("both.mpt", data[:-30]))
+    assert len(caught) == 1 and len(rec) == 14
+    msg = str(caught[0].message)
+    assert "incomplete" in msg and "read 14 complete rows, 1 row dropped, 15 rows missing" in msg
+
+
+def test_complete_file_without_final_newline_reads_silently(write, recwarn):
+    """EC-Lab often ends its export without a line break: that is no truncation."""
+    for trailing_tab in (True, False):
+        data = mpt_bytes(GCPL_COLUMNS, gcpl_rows(), trailing_newline=False)
+        data = data if trailing_tab else data.rstrip(b"\t")
+        assert len(read(write("whole.mpt", data))) == 15
+    assert not recwarn.list
+
+
+def test_cut_inside_first_data_row_is_an_error(write):
+    data = mpt_bytes(GCPL_COLUMNS, gcpl_rows(n_rest=1, n_cc=0), trailing_newline=False)
     with pytest.raises(TruncatedFileError) as exc:
-        read(write("loops.mpt", data))
-    assert "loops.mpt" in str(exc.value) and "29" in str(exc.value)
+        read(write("first.mpt", data[:-20]))
+    assert "first.mpt" in str(exc.value) and "first data row" in str(exc.value)
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
+def test_zero_bytes_after_a_crash(write, encoding):
+    text = mpt_bytes(GCPL_COLUMNS, gcpl_rows()).decode("latin-1")
+    cut = text.rstrip("\r\n")[:-9]  # mid-number, then the zeros a crash leaves
+    data = cut.encode(encoding) + b"\x00" * 4096
+    with pytest.warns(TruncatedFileWarning) as caught:
+        rec = read(write("crash.mpt", data))
+    msg = str(caught[0].message)
+    assert len(caught) == 1 and len(rec) == 14
+    assert "zero bytes" in msg and "incomplete" in msg and "1 row dropped" in msg
 
 
 def test_header_only_is_empty(write):
@@ -294,5 +341,16 @@ def test_byte_order_marks(write, encoding):
 @pytest.mark.parametrize("chop", [1, 2, 5, 9])
 def test_truncated_inside_exponent_or_mantissa(write, chop):
     data = mpt_bytes(GCPL_COLUMNS, gcpl_rows(), trailing_newline=False).rstrip(b"\t")
-    with pytest.raises(TruncatedFileError):
-        read(write("chop.mpt", data[:-chop]))
+    with pytest.warns(TruncatedFileWarning, match="cut mid-number"):
+        rec = read(write("chop.mpt", data[:-chop]))
+    assert len(rec) == 14
+
+
+def test_header_naming_fewer_columns_than_the_data(write):
+    """A column name deleted by hand shifts every value to the wrong column: refused."""
+    data = mpt_bytes(GCPL_COLUMNS, gcpl_rows())
+    data = data.replace(b"\tEwe/V\t", b"\t", 1)
+    with pytest.raises(FileFormatError) as exc:
+        read(write("shifted.mpt", data))
+    msg = str(exc.value)
+    assert "shifted.mpt" in msg and "holds 12 values" in msg and "names 11 columns" in msg

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ohmslice.errors import InputError, TruncatedFileError
+from ohmslice.errors import InputError, TruncatedFileError, TruncatedFileWarning
 from ohmslice.io import read, read_recording, read_spectra
 from ohmslice.schema import Recording, Spectrum
 
@@ -174,12 +174,34 @@ def test_truncated_mpr(shared_data, tmp_path, cut):
 
 
 def test_truncated_mpt_real(shared_data, tmp_path):
+    whole = read(shared_data / "biologic" / "gcpl.issue_149.mpt")
     data = (shared_data / "biologic" / "gcpl.issue_149.mpt").read_bytes()
     p = tmp_path / "cut.mpt"
     p.write_bytes(data[: len(data) // 2])
-    with pytest.raises(TruncatedFileError) as exc:
-        read(p)
-    assert "cut.mpt" in str(exc.value)
+    with pytest.warns(TruncatedFileWarning) as caught:
+        part = read(p)
+    assert len(caught) == 1
+    msg = str(caught[0].message)
+    assert "cut.mpt" in msg and "1 row dropped" in msg and f"read {len(part)} complete" in msg
+    assert 0 < len(part) < len(whole)
+    np.testing.assert_array_equal(part.voltage, whole.voltage[: len(part)])
+
+
+@pytest.mark.parametrize(
+    "name", ["cp.issue_61", "gcpl.issue_149", "gcpl.issue_211", "geis", "mb.issue_149",
+             "mb", "peis.issue_149", "vsp_peis_with", "zir"]
+)  # fmt: skip
+def test_real_mpt_files_read_without_truncation_warning(shared_data, name):
+    """Most of these exports end without a line break: no row may be taken for a cut one,
+    and the .mpt gives as many rows as its .mpr."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TruncatedFileWarning)
+        text = read(shared_data / "biologic" / f"{name}.mpt")
+    binary = read(shared_data / "biologic" / f"{name}.mpr")
+    rows = [len(x) for x in (text if isinstance(text, list) else [text])]
+    assert rows == [len(x) for x in (binary if isinstance(binary, list) else [binary])]
 
 
 def test_every_shared_file_reads_or_refuses_clearly(shared_data):

@@ -1,7 +1,7 @@
 """Byte-level fuzzing of every reader (atheris): about a minute in all.
 
 Each reader's fuzz target (``tests/fuzz/fuzz_read.py``) runs in a subprocess for
-``OHMSLICE_FUZZ_SECONDS`` seconds (default 15), starting from small valid files of the
+``OHMSLICE_FUZZ_SECONDS`` seconds (default 10), starting from small valid files of the
 format (generated here; the real EC-Lab binaries of ``../shared/data`` for ``.mpr``,
 where that folder is present). Any input that makes a reader raise something other than
 an InputError, hang for more than 10 s or crash fails the test, and libFuzzer keeps the
@@ -28,7 +28,7 @@ from ohmslice.simulate.writers import write_csv, write_mpt, write_mpt_spectrum  
 
 TARGET = Path(__file__).resolve().parents[1] / "fuzz" / "fuzz_read.py"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "biologic"
-SECONDS = int(os.environ.get("OHMSLICE_FUZZ_SECONDS", "15"))
+SECONDS = int(os.environ.get("OHMSLICE_FUZZ_SECONDS", "10"))
 
 
 def _seeds(reader: str, folder: Path) -> Path:

@@ -64,9 +64,9 @@ def test_empty_file(write, data):
 
 
 def test_missing_file_and_directory(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(InputError, match="nope.mpr: no such file"):
         read(tmp_path / "nope.mpr")
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(InputError, match="is a folder, expected a data file"):
         read(tmp_path)
 
 
@@ -198,3 +198,25 @@ def test_read_recording_and_spectra(write):
     with pytest.raises(InputError) as exc:
         read_spectra(p)
     assert "gcpl.mpt" in str(exc.value)
+
+
+def test_third_party_message_on_several_lines_becomes_one_line(write, registry):
+    def load(path, columns):
+        with foreign(path, "demo format"):
+            raise ValueError("Date mismatch:\n    Start date: 2024-02-10\n    End: 2024-01-10\n")
+
+    register(Reader("demo", "Demo", (".demo",), lambda h: 2 * h.startswith(b"DEMO"), load))
+    with pytest.raises(FileFormatError) as exc:
+        read(write("dates.demo", b"DEMO...."))
+    msg = str(exc.value)
+    assert "\n" not in msg and "Date mismatch: Start date: 2024-02-10 End: 2024-01-10" in msg
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+def test_named_pipe_is_refused_without_blocking(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.mpt")
+    with pytest.raises(InputError) as exc:
+        read(tmp_path / "pipe.mpt")  # opening it would block until someone writes
+    assert "pipe.mpt" in str(exc.value) and "named pipe" in str(exc.value)

@@ -11,6 +11,7 @@ from ohmslice.errors import (
     InvalidDataError,
     MissingColumnError,
     TruncatedFileError,
+    TruncatedFileWarning,
 )
 from ohmslice.io import read
 from ohmslice.schema import Recording, Spectrum
@@ -181,15 +182,22 @@ def test_parquet_datetime_and_timedelta_time(tmp_path):
         np.testing.assert_allclose(read(p).time, [0, 30, 90])
 
 
-def test_truncated_csv(write):
+def test_truncated_csv(write, recwarn):
     text = "Time (s),Voltage (V),Current (A),Step\n0,3.0,0.1,1\n1,3.1,0.1,1\n2,3.25,0.1,1\n"
-    for cut, name in ((len(text) - 4, "midline.csv"), (len(text) - 4 + 2, "midnum.csv")):
-        with pytest.raises(TruncatedFileError) as exc:
-            read(write(name, text[:cut]))
-        assert name in str(exc.value)
+    for cut, name, what in (
+        (len(text) - 4, "midline.csv", "cut mid-row"),
+        (len(text) - 4 + 2, "midnum.csv", "cut mid-number"),
+    ):
+        with pytest.warns(TruncatedFileWarning) as caught:
+            rec = read(write(name, text[:cut]))
+        assert len(caught) == 1 and len(rec) == 2
+        msg = str(caught[0].message)
+        assert name in msg and what in msg and "read 2 complete rows, 1 row dropped" in msg
+    recwarn.clear()
     # a complete file without final newline, and blank trailing cells, are fine
     assert len(read(write("ok.csv", text.rstrip("\n")))) == 3
     assert len(read(write("blank.csv", text.replace(",1\n", ",\n")))) == 3
+    assert not recwarn.list
 
 
 def test_truncated_parquet(tmp_path):

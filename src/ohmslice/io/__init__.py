@@ -28,13 +28,13 @@ public module of the package is imported here.
 
 from __future__ import annotations
 
-import errno
 import importlib
 import pkgutil
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 
+from .._paths import check_input_file, os_reason
 from ..errors import AnalysisInputError, EmptyDataError, FileFormatError, InputError
 from ..schema import Recording, Spectrum
 from ._registry import SNIFF_BYTES, Reader, ReadResult, foreign, get, register, registered
@@ -60,6 +60,14 @@ def readers() -> list[Reader]:
     return registered()
 
 
+def _preview(head: bytes) -> str:
+    """The first bytes of a file as a person reads them: text in quotes, else hex."""
+    text = head[:24].decode("utf-8", errors="replace")
+    if text and all(c.isprintable() or c in "\t\r\n" for c in text):
+        return '"' + " ".join(text.split()) + '"'
+    return "the bytes " + " ".join(f"{b:02X}" for b in head[:8])
+
+
 def _choose(head: bytes, path: Path) -> Reader:
     suffix = path.suffix.lower()
     ranked = sorted(
@@ -70,7 +78,7 @@ def _choose(head: bytes, path: Path) -> Reader:
     if not ranked or ranked[0][0] <= 0:
         expected = "; ".join(f"{r.description} [{' '.join(r.suffixes)}]" for r in registered())
         raise FileFormatError(
-            f"not a file format ohmslice reads (it starts with {head[:16]!r}); expected "
+            f"not a file format ohmslice reads (it starts with {_preview(head)}); expected "
             f"one of: {expected}",
             path=path,
         )
@@ -104,14 +112,24 @@ def read(
         ``instrument``, ``technique``, ``settings`` (the header), ``columns`` (which
         file column each canonical column came from) and ``notes``.
 
+    Warns
+    -----
+    TruncatedFileWarning, UnitWarning, DuplicateTimeWarning, DroppedPointsWarning
+        The file was read, but not all of it as written (see
+        :mod:`ohmslice.errors`); each warning is issued once per file and its text is
+        kept in ``meta["warnings"]`` of every object returned.
+
     Raises
     ------
-    FileNotFoundError, IsADirectoryError, PermissionError
-        The path cannot be opened.
+    InputError
+        The path is not a regular file ohmslice may read: missing, a folder, a named
+        pipe, socket or device (refused without opening it), a symlink loop, a name too
+        long, no permission (:func:`ohmslice._paths.check_input_file`).
     EmptyDataError
         The file is empty or holds no data rows.
     TruncatedFileError
-        The file ends before its header or its declared content does.
+        The file ends before its header, or inside its first data row (a text file cut
+        later is read up to its last complete row, with a TruncatedFileWarning).
     FileFormatError
         No reader recognises the content (the message lists the formats expected), or the
         chosen reader's parser rejects it; :class:`~ohmslice.errors.UnknownColumnError`
@@ -119,11 +137,12 @@ def read(
     MissingColumnError, InvalidDataError, InputError
         The columns needed are absent or hold values that cannot be used.
     """
-    p = Path(path)
-    if p.is_dir():
-        raise IsADirectoryError(errno.EISDIR, "is a directory, expected a data file", str(p))
-    with p.open("rb") as fh:
-        head = fh.read(SNIFF_BYTES)
+    p = check_input_file(path)
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise InputError(os_reason(exc), path=p) from None
     if not head:
         raise EmptyDataError("empty file (0 bytes)", path=p)
     if not head.strip(b" \t\r\n\x00") and p.stat().st_size <= SNIFF_BYTES:

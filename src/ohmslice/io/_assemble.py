@@ -5,17 +5,24 @@ and SI units of :mod:`ohmslice.schema` (``time_s``, ``voltage_V``, ``current_A``
 ``cycle``, ``charge_Ah``, ``freq_Hz``, ``z_real_ohm``, ``z_imag_ohm``); :func:`assemble`
 then splits the rows the same way for every format:
 
-* rows with a frequency > 0 are impedance points; they are cut into sweeps where the rows
-  stop being contiguous in the file (a technique in between), where ``step`` (EC-Lab
-  ``Ns``) or ``cycle`` changes, or where the frequency restarts (jumps against the sweep's
-  direction). Each sweep becomes one :class:`~ohmslice.schema.Spectrum` whose ``dc_V``,
-  ``dc_A`` are the voltage and current columns of those rows;
+* rows with a frequency other than 0 are impedance points (every row, in a file of
+  spectra only); they are cut into sweeps where the rows stop being contiguous in the file
+  (a technique in between), where ``step`` (EC-Lab ``Ns``) or ``cycle`` changes, or where
+  the frequency restarts (jumps against the sweep's direction). Points that cannot be
+  used (frequency <= 0 or not a number, Z' or Z'' not a number) are dropped with one
+  :class:`~ohmslice.errors.DroppedPointsWarning` per file; they never cut a sweep. Each
+  sweep becomes one :class:`~ohmslice.schema.Spectrum` whose ``dc_V``, ``dc_A`` are the
+  voltage and current columns of those rows;
 * all other rows (rest, constant current, OCV, the DC parts of a Modulo Bat sequence)
   become **one** :class:`~ohmslice.schema.Recording`, gaps included, so that a GITT
-  analysis sees every pulse and rest in one time series.
+  analysis sees every pulse and rest in one time series. Its current and time are checked
+  for plausibility (:func:`_charge_checks`, :func:`_duplicate_time_check`): values that
+  cannot be right give a warning, never a silent rescaling.
 
 The result is ``[recording, spectrum_0, spectrum_1, ...]`` (the recording first, spectra in
-file order), or the single object when there is only one.
+file order), or the single object when there is only one. Warnings (the readers' own, such
+as a truncated file, and the ones above) are issued once per file and kept in
+``meta["warnings"]``.
 """
 
 from __future__ import annotations
@@ -26,7 +33,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import EmptyDataError, InvalidDataError, MissingColumnError
+from ..errors import (
+    DroppedPointsWarning,
+    DuplicateTimeWarning,
+    EmptyDataError,
+    InvalidDataError,
+    MissingColumnError,
+    UnitWarning,
+    show_path,
+)
 from ..schema import (
     CHARGE,
     CURRENT,
@@ -44,6 +59,9 @@ from ..schema import (
     Spectrum,
 )
 from ._registry import ReadResult
+from ._truncation import count
+from ._units import split_header
+from ._warn import Pending, emit
 
 #: Row position in the file (0-based data row), carried along for error messages.
 ROW = "_row"
@@ -90,33 +108,247 @@ def _as_int(series: pd.Series) -> pd.Series:
     return series
 
 
-def sweep_starts(frame: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
-    """Indices into ``positions`` (the file rows of impedance points) where a sweep begins.
+def _same(v: np.ndarray) -> np.ndarray:
+    """``v[1:] == v[:-1]``, NaN equal to NaN."""
+    return (v[1:] == v[:-1]) | (np.isnan(v[1:]) & np.isnan(v[:-1]))
 
-    A sweep begins at the first point, after any gap in the file rows, where ``step`` or
-    ``cycle`` changes, and where the frequency moves against the direction most of the
-    points move in (a new sweep restarting at the high or low end).
+
+def sweep_starts(
+    frame: pd.DataFrame, positions: np.ndarray, usable: np.ndarray | None = None
+) -> np.ndarray:
+    """Where the sweeps begin among the usable impedance points.
+
+    Parameters
+    ----------
+    frame
+        The file's table in canonical columns.
+    positions
+        File rows (0-based) of every impedance point, usable or not, increasing.
+    usable
+        Which of ``positions`` can be used (None: all); the others are dropped points.
+
+    Returns
+    -------
+    numpy.ndarray
+        Indices into ``positions[usable]`` where a sweep begins: at the first point, after
+        a gap in the file rows (a row that is no impedance point, i.e. another technique,
+        between two points), where ``step`` (EC-Lab ``Ns``) or ``cycle`` changes between
+        two usable points, and where the frequency moves against the direction most of
+        the points move in (a new sweep restarting at the high or low end). A dropped
+        point is no gap: the usable points on both sides of it stay in one sweep.
     """
-    n = len(positions)
-    new = np.zeros(n, dtype=bool)
+    usable = np.ones(len(positions), dtype=bool) if usable is None else np.asarray(usable)
+    rows = positions[usable]
+    n = len(rows)
     if n == 0:
-        return np.flatnonzero(new)
-    new[0] = True
-    new[1:] |= np.diff(positions) != 1
-    sub = frame.iloc[positions]
+        return np.zeros(0, dtype=np.int64)
+    gap = np.r_[True, np.diff(positions) != 1]
+    segment = np.cumsum(gap)[usable]
+    new = np.r_[True, np.diff(segment) != 0]
+    sub = frame.iloc[rows]
     for col in (STEP, CYCLE):
         if col in sub:
-            v = sub[col].to_numpy(dtype=float)
-            same = (v[1:] == v[:-1]) | (np.isnan(v[1:]) & np.isnan(v[:-1]))
-            new[1:] |= ~same
-    logf = np.log(sub[FREQ].to_numpy(dtype=float))
-    d = np.diff(logf)
+            new[1:] |= ~_same(sub[col].to_numpy(dtype=float))
+    d = np.diff(np.log(sub[FREQ].to_numpy(dtype=float)))
     inside = ~new[1:]
     moving = d[inside & (d != 0)]
     if moving.size:
         direction = 1.0 if np.median(moving) > 0 else -1.0
         new[1:] |= inside & (np.sign(d) == -direction)
     return np.flatnonzero(new)
+
+
+def _where(meta: Mapping[str, Any], row: int) -> str:
+    line = meta.get("first_data_line")
+    return f"data row {row}" + (f" (file line {line + row})" if line is not None else "")
+
+
+def _impedance_points(
+    frame: pd.DataFrame, has_dc: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which rows are meant as impedance points, and which of those cannot be used.
+
+    In a file of spectra only, every row is meant as an impedance point. In a file that
+    also holds time series, a row is an impedance point if its frequency is not 0 (nor
+    missing), or if it has frequency 0 or none but a Z' other than 0 and the nearest rows
+    before and after it that are not of that kind are impedance points (points that lost
+    their frequency inside a sweep). EC-Lab writes 0 in every impedance column of the other
+    techniques' rows, other software leaves them empty or repeats the last impedance:
+    those rows stay time-series rows. A point is usable if its frequency is a finite
+    number > 0 and Z', Z'' are finite.
+
+    Returns
+    -------
+    meant, bad_freq, bad_z
+        Boolean arrays over the rows: meant as an impedance point; meant but frequency
+        <= 0 or not a finite number; meant, frequency fine, but Z' or Z'' not finite.
+    """
+    freq = frame[FREQ].to_numpy(dtype=float)
+    zr = frame[Z_REAL].to_numpy(dtype=float)
+    zi = frame[Z_IMAG].to_numpy(dtype=float)
+    if has_dc:
+        point = np.nan_to_num(freq, nan=0.0) != 0
+        # rows with frequency 0 or missing but a Z' value, amid impedance points
+        maybe = ~point & np.isfinite(zr) & (zr != 0)
+        idx = np.arange(len(frame))
+        before = np.maximum.accumulate(np.where(maybe, -1, idx))
+        after = np.minimum.accumulate(np.where(maybe, len(idx), idx)[::-1])[::-1]
+        inside = np.zeros(len(idx), dtype=bool)
+        ok = (before >= 0) & (after < len(idx))
+        inside[ok] = point[before[ok]] & point[after[ok]]
+        meant = point | (maybe & inside)
+    else:
+        meant = np.ones(len(frame), dtype=bool)
+    freq_ok = np.isfinite(freq) & (np.nan_to_num(freq, nan=0.0) > 0)
+    bad_freq = meant & ~freq_ok
+    bad_z = meant & freq_ok & ~(np.isfinite(zr) & np.isfinite(zi))
+    return meant, bad_freq, bad_z
+
+
+def _dropped_message(
+    meta: Mapping[str, Any], frame: pd.DataFrame, bad_freq: np.ndarray, bad_z: np.ndarray
+) -> str:
+    nf, nz = int(bad_freq.sum()), int(bad_z.sum())
+    if nf and nz:
+        why = f"{nf} with frequency <= 0 or not a number, {nz} with Z' or Z'' not a number"
+    elif nf:
+        why = "frequency <= 0 or not a number"
+    else:
+        why = "Z' or Z'' not a number"
+    pos = int(np.flatnonzero(bad_freq | bad_z)[0])
+    row = int(frame[ROW].iloc[pos]) if ROW in frame else pos
+    n = nf + nz
+    return (
+        f"{show_path(meta.get('source'))}: {count(n)} impedance "
+        f"point{'' if n == 1 else 's'} dropped "
+        f"({why}), first at {_where(meta, row)}; the points around them stay in their sweep"
+    )
+
+
+#: Plausible capacities of lab cells (coin, pouch, pellet, thin film) [A h].
+CAPACITY_RANGE_AH = (1e-6, 100.0)
+#: Rest voltages this far apart [V] mean the cell's state of charge really changed.
+REST_SWING_V = 0.5
+#: A current below this fraction of the largest |I| counts as a rest.
+REST_FRACTION = 0.01
+
+
+def _charge_checks(df: pd.DataFrame, meta: Mapping[str, Any]) -> str | None:
+    """A warning text if the current cannot be in the unit it was read in, else None.
+
+    Two vectorised estimates of the charge the cell passed [A h], from the current
+    integrated over time (trapezoids; rows sharing a time stamp add nothing):
+
+    * **largest one-way charge**: the recording is cut where the current reverses sign
+      (rests, |I| <= :data:`REST_FRACTION` of the largest |I|, do not cut it) and the
+      charge of each run is summed; the largest is at least what one charge or discharge
+      of the cell passed, however many cycles the file holds, and without the drift that
+      coulombic inefficiency gives a running total. Above the top of
+      :data:`CAPACITY_RANGE_AH` (100 A h) no lab cell holds it: the current is likely in
+      mA under a header that says A (or the time in ms under a header that says s);
+    * **charge between rest-voltage extremes**: among the rest rows, the highest and the
+      lowest voltage; if they are :data:`REST_SWING_V` (0.5 V) or more apart, the state of
+      charge changed a lot between them, so the charge passed between them is a good part
+      of the cell's capacity. Below the bottom of :data:`CAPACITY_RANGE_AH` (1 uA h) no lab
+      cell is that small: the current is likely in A under a header that says mA (or a
+      further prefix off). Recordings without rests are not checked this way.
+
+    Nothing is rescaled: the message names the file, the column and the fix.
+    """
+    t = df[TIME].to_numpy(dtype=float)
+    v = df[VOLTAGE].to_numpy(dtype=float)
+    i = df[CURRENT].to_numpy(dtype=float)
+    if len(t) < 2:
+        return None
+    imax = float(np.max(np.abs(i)))
+    if imax == 0:
+        return None
+    dq = 0.5 * (i[1:] + i[:-1]) * np.diff(t) / 3600.0  # A h per interval
+    mid = 0.5 * (i[1:] + i[:-1])
+    sign = np.where(np.abs(mid) > REST_FRACTION * imax, np.sign(mid), 0.0)
+    last = np.maximum.accumulate(np.where(sign != 0, np.arange(len(sign)), 0))
+    carried = sign[last]  # rests carry the sign of the run before them
+    run = np.r_[0, np.cumsum(carried[1:] != carried[:-1])]
+    one_way = float(np.max(np.abs(np.bincount(run, weights=dq))))
+    src, col = meta.get("source"), meta.get("columns", {}).get(CURRENT, CURRENT)
+    base = split_header(col)[0] if col != CURRENT else "Current"
+    lo, hi = CAPACITY_RANGE_AH
+    if one_way > hi:
+        return (
+            f"{show_path(src)}: column '{col}': the current passes {one_way:.4g} A h in one "
+            "direction "
+            f"(|I| up to {imax:.4g} A, voltage {v.min():.3g} to {v.max():.3g} V), more than "
+            f"any lab cell holds ({lo:g} to {hi:g} A h); the values look 1000 times too large "
+            f"for their unit. If they are in mA, name the unit in the header (e.g. "
+            f"'{base} (mA)') and read again; if the time column is in ms, name that unit. "
+            "Nothing was rescaled"
+        )
+    rest = np.flatnonzero(np.abs(i) <= REST_FRACTION * imax)
+    if rest.size < 2:
+        return None
+    hi_row, lo_row = rest[np.argmax(v[rest])], rest[np.argmin(v[rest])]
+    swing = float(v[hi_row] - v[lo_row])
+    if swing < REST_SWING_V:
+        return None
+    q = np.r_[0.0, np.cumsum(dq)]
+    between = abs(float(q[hi_row] - q[lo_row]))
+    if between < lo:
+        return (
+            f"{show_path(src)}: column '{col}': the rest voltage moves by {swing:.3g} V "
+            f"({v[lo_row]:.3g} to {v[hi_row]:.3g} V) while only {between:.3g} A h pass, "
+            f"less than any lab cell holds ({lo:g} to {hi:g} A h); the values look 1000 "
+            f"times too small for their unit. If they are in A, name the unit in the header "
+            f"(e.g. '{base} (A)') and read again. Nothing was rescaled"
+        )
+    return None
+
+
+#: Warn when more than this fraction of the rows share their time stamp within a step ...
+DUPLICATE_TIME_FRACTION = 0.05
+#: ... and at least this many do.
+DUPLICATE_TIME_MIN_ROWS = 3
+#: Without a step column, a current change larger than this fraction of the largest |I|
+#: marks a step boundary (where instruments legitimately repeat a time stamp).
+STEP_CHANGE_FRACTION = 0.05
+
+
+def _duplicate_time_check(df: pd.DataFrame, meta: Mapping[str, Any]) -> str | None:
+    """A warning text if many rows repeat the time stamp of the row before, else None.
+
+    Instruments write the last point of a step and the first of the next with one time
+    stamp; :class:`~ohmslice.schema.Recording` keeps both, 1 us apart. Such pairs at a
+    step boundary (``step`` changes, or without a step column the current changes by more
+    than :data:`STEP_CHANGE_FRACTION` of its largest magnitude) are expected. Repeats
+    *within* a step in more than :data:`DUPLICATE_TIME_FRACTION` (5 %) of the rows (and at
+    least :data:`DUPLICATE_TIME_MIN_ROWS`) mean a time column with too few decimals, or a
+    column that is not the test time. Vectorised; the rows are kept.
+    """
+    t = df[TIME].to_numpy(dtype=float)
+    n = len(t)
+    if n < 2:
+        return None
+    same = np.diff(t) == 0
+    if STEP in df and np.isfinite(df[STEP].to_numpy(dtype=float)).all():
+        boundary = ~_same(df[STEP].to_numpy(dtype=float))
+    else:
+        i = df[CURRENT].to_numpy(dtype=float)
+        boundary = np.abs(np.diff(i)) > STEP_CHANGE_FRACTION * np.max(np.abs(i))
+    shared = int((same & ~boundary).sum())
+    if shared < DUPLICATE_TIME_MIN_ROWS or shared <= DUPLICATE_TIME_FRACTION * n:
+        return None
+    step = np.diff(t)
+    step = step[step > 0]
+    resolution = f"; its smallest time step is {step.min():.3g} s" if step.size else ""
+    src, col = meta.get("source"), meta.get("columns", {}).get(TIME, TIME)
+    return (
+        f"{show_path(src)}: column '{col}': {count(shared)} of {count(n)} rows "
+        f"({100 * shared / n:.0f} %) share their time stamp with the row before within a "
+        f"step{resolution}: the time has too few decimals, or the column is not the test "
+        "time. The rows are kept in file order, 1 us apart (rows identical to the one "
+        "before are dropped), so durations and rates between them are not real: export the "
+        "time with more decimals, or name the right time column with "
+        "read(path, columns={'time_s': ...})"
+    )
 
 
 def assemble(
@@ -126,6 +358,7 @@ def assemble(
     found: Sequence[str] = (),
     step_technique: Mapping[int, str] | None = None,
     hint: str = HINT,
+    pending: Sequence[Pending] = (),
 ) -> ReadResult:
     """Build the Recording and/or Spectrum objects from a table in canonical columns.
 
@@ -144,6 +377,21 @@ def assemble(
         recorded as each spectrum's ``meta["technique"]``.
     hint
         Appended to the missing-column message (e.g. how to name columns by hand).
+    pending
+        Warnings the reader found (a truncated file), issued with the ones found here.
+
+    Warns
+    -----
+    DroppedPointsWarning
+        Impedance points with a frequency <= 0 or not a number, or Z', Z'' not a number,
+        were left out (one warning per file, with their count).
+    UnitWarning
+        The current cannot be in the unit it was read in (see :func:`_charge_checks`).
+    DuplicateTimeWarning
+        Many rows share a time stamp within a step (see :func:`_duplicate_time_check`).
+
+    Every warning is issued once, after the objects are built, and its text is kept in
+    ``meta["warnings"]`` of each object.
 
     Raises
     ------
@@ -152,7 +400,8 @@ def assemble(
     EmptyDataError
         No rows.
     InvalidDataError
-        A needed value is missing or not finite (names the column and the file row).
+        A needed time/voltage/current value is missing or not finite (names the column and
+        the file row), or no impedance point of a file of spectra can be used.
     """
     src = meta.get("source")
     has_z = all(c in frame for c in (FREQ, Z_REAL, Z_IMAG))
@@ -169,14 +418,13 @@ def assemble(
         raise EmptyDataError("no data rows", path=src)
 
     n = len(frame)
+    notes: list[Pending] = list(pending)
     if has_z:
-        freq = frame[FREQ].to_numpy(dtype=float)
-        imp = np.nan_to_num(freq, nan=0.0) > 0
-        if not has_dc:
-            imp = np.ones(n, dtype=bool)  # every row must be an impedance point
+        imp, bad_freq, bad_z = _impedance_points(frame, has_dc)
     else:
-        imp = np.zeros(n, dtype=bool)
+        imp = bad_freq = bad_z = np.zeros(n, dtype=bool)
     dc = ~imp
+    bad = bad_freq | bad_z
 
     out: list[Recording | Spectrum] = []
     base = dict(meta)
@@ -188,17 +436,35 @@ def assemble(
         for c in (STEP, CYCLE):
             if c in df:
                 df[c] = _as_int(df[c])
+        for check, category in (
+            (_charge_checks, UnitWarning),
+            (_duplicate_time_check, DuplicateTimeWarning),
+        ):
+            text = check(df, meta)
+            if text:
+                notes.append((category, text))
         out.append(Recording(df, base))
 
+    if bad.any():
+        notes.append((DroppedPointsWarning, _dropped_message(meta, frame, bad_freq, bad_z)))
+        if not out and bad.all():
+            raise InvalidDataError(
+                f"none of the {count(n)} impedance points can be used: each has a frequency "
+                "<= 0 or not a number, or Z' or Z'' not a number; expected frequencies > 0 "
+                "and numbers in Z' and Z''",
+                path=src,
+                column=_source(meta, FREQ),
+            )
     if imp.any():
-        _check_finite(frame, imp, (FREQ, Z_REAL, Z_IMAG), meta)
         positions = np.flatnonzero(imp)
-        starts = sweep_starts(frame, positions)
-        bounds = np.r_[starts, len(positions)]
+        usable = ~bad[positions]
+        points = positions[usable]
+        starts = sweep_starts(frame, positions, usable)
+        bounds = np.r_[starts, len(points)]
         rename = {VOLTAGE: DC_V, CURRENT: DC_A}
         cols = [c for c in (FREQ, Z_REAL, Z_IMAG, VOLTAGE, CURRENT, TIME, CYCLE) if c in frame]
         for k in range(len(starts)):
-            rows = positions[bounds[k] : bounds[k + 1]]
+            rows = points[bounds[k] : bounds[k + 1]]
             df = frame.iloc[rows][cols].rename(columns=rename).reset_index(drop=True)
             m = dict(base)
             m["sweep"] = k
@@ -216,4 +482,8 @@ def assemble(
         raise EmptyDataError(
             "no impedance points (frequency > 0) and no time/voltage/current rows", path=src
         )
+    texts = [text for _, text in notes]
+    for obj in out:
+        obj.meta["warnings"] = list(texts)
+    emit(notes)
     return out[0] if len(out) == 1 else out

@@ -83,7 +83,8 @@ def get(name: str) -> Reader:
 @contextmanager
 def foreign(path: str | PathLike[str], what: str) -> Iterator[None]:
     """Turn any error raised by a third-party parser inside the block into
-    :class:`~ohmslice.errors.FileFormatError` naming ``path`` and ``what`` it was read as.
+    :class:`~ohmslice.errors.FileFormatError` naming ``path`` and ``what`` it was read as,
+    its message folded onto one line.
 
     Only wrap calls into other libraries (galvani, pandas parsers, pyarrow) with this:
     an error in ohmslice's own code is a bug and must surface as itself.
@@ -96,6 +97,7 @@ def foreign(path: str | PathLike[str], what: str) -> Iterator[None]:
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 -- third-party parser failures of any type
+        detail = " ".join(str(exc).split())  # one line, whatever the library wrote
         raise FileFormatError(
-            f"cannot be read as {what}: {type(exc).__name__}: {exc}", path=path
+            f"cannot be read as {what}: {detail or 'the parser gave no reason'}", path=path
         ) from exc

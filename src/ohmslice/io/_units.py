@@ -142,3 +142,8 @@ def factor(unit: str | None, kind: str, *, column: str | None = None, path=None)
     expected = ", ".join(k for k in table if k)
     why = "is ambiguous (upper or lower case prefix?)" if matches else "is not a unit of " + kind
     raise InputError(f"unit '{unit}' {why}; expected one of: {expected}", path=path, column=column)
+
+
+def is_unit(text: str) -> bool:
+    """Is ``text`` a unit of some quantity ohmslice knows (``mA``, ``s``, ``Ohm``, ``°C``)?"""
+    return _known_anywhere(text)

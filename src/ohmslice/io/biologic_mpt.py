@@ -12,9 +12,13 @@ The data block is parsed in one vectorised ``pandas.read_csv`` call; columns are
 to canonical columns as described in :mod:`ohmslice.io._biologic`, and the rows split
 into one Recording and one Spectrum per impedance sweep (:mod:`ohmslice.io._assemble`).
 
-Truncation is detected where it can be: fewer lines than the header declares, a last
-data line with fewer values than there are columns or a number cut short, and fewer
-rows than the ``Loop k from point number a to b`` lines of the header promise.
+A file cut short is read as far as it goes, with one
+:class:`~ohmslice.errors.TruncatedFileWarning` saying how many rows were kept and lost:
+a last data line cut mid-row or mid-number (see :mod:`ohmslice.io._truncation` for the
+rule) is dropped, zero bytes at the end (a crash) are ignored, and fewer rows than the
+``Loop k from point number a to b`` lines of the header promise are counted as missing.
+A file that ends inside its header, or inside its first data row, raises
+:class:`~ohmslice.errors.TruncatedFileError`: there is nothing to read.
 """
 
 from __future__ import annotations
@@ -27,11 +31,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import EmptyDataError, FileFormatError, TruncatedFileError
+from ..errors import EmptyDataError, FileFormatError, TruncatedFileError, TruncatedFileWarning
 from . import _biologic
 from ._assemble import assemble
 from ._registry import NO, YES, Reader, ReadResult, foreign, register
-from ._truncation import check_last_line
+from ._text import plain_text
+from ._truncation import last_line_cut, message
 
 NAME = "biologic-mpt"
 DESCRIPTION = "BioLogic EC-Lab text export (.mpt)"
@@ -180,13 +185,18 @@ def _technique_name(lines: list[str]) -> str | None:
 def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     """Read an EC-Lab .mpt file (see the module docstring).
 
+    Warns
+    -----
+    TruncatedFileWarning
+        The file is cut short (see the module docstring); its complete rows are read.
+
     Raises
     ------
     TruncatedFileError, EmptyDataError, FileFormatError, MissingColumnError,
     InvalidDataError
         Always naming the file, and the row or column where one is concerned.
     """
-    data = _plain(path.read_bytes())
+    data, _, zero_bytes = plain_text(path.read_bytes())
     lines, n_header, col_start = _split_header(data, path)
     col_end = data.find(b"\n", col_start)
     col_end = len(data) if col_end < 0 else col_end + 1
@@ -210,6 +220,24 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
             "numbers from line " + str(n_header + 1),
             path=path,
         )
+    cut = last_line_cut(body, sep=b"\t", ncols=len(names), trailing_sep=True)
+    if cut is not None:
+        body = body[: cut.keep]
+        if not body.strip():
+            raise TruncatedFileError(
+                f"the file ends inside its first data row (line {n_header + 1}, {cut.what}); "
+                "no complete row to read",
+                path=path,
+            )
+    first_row = body.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r").rstrip(b"\t")
+    n_values = first_row.count(b"\t") + 1
+    if n_values > len(names):
+        raise FileFormatError(
+            f"its first data row (line {n_header + 1}) holds {n_values} "
+            f"values but line {n_header} names {len(names)} columns; expected one name per "
+            "column (was a column name deleted from the header?)",
+            path=path,
+        )
     decimal = "," if re.search(rb"\d,\d", body[:65536]) else "."
     with foreign(path, DESCRIPTION):
         raw = pd.read_csv(
@@ -223,24 +251,19 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
             engine="c",
             skip_blank_lines=True,
         )
-    check_last_line(
-        body[-65536:],
-        sep=b"\t",
-        ncols=len(names),
-        row=len(raw) - 1,
-        line=n_header + len(raw),
-        path=path,
-        trailing_sep=True,
-        fixed_width_floats=True,
-    )
     settings = parse_settings(lines)
     loops = settings.get("loops")
-    if loops and loops[-1][1] + 1 > len(raw):
-        raise TruncatedFileError(
-            f"the header lists data points up to number {loops[-1][1]}, but the file holds "
-            f"only {len(raw)} data rows",
-            path=path,
-        )
+    pending = []
+    text = message(
+        path,
+        kept=len(raw),
+        cut=cut,
+        zero_bytes=zero_bytes,
+        promised=loops[-1][1] + 1 if loops else None,
+        promised_by="the header's loop table",
+    )
+    if text:
+        pending.append((TruncatedFileWarning, text))
     long_name = _technique_name(lines)
     if long_name:
         settings["technique_name"] = long_name
@@ -262,7 +285,7 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     }
     if step_technique:
         meta["sequence"] = [step_technique[k] for k in sorted(step_technique)]
-    return assemble(frame, meta, found=names, step_technique=step_technique)
+    return assemble(frame, meta, found=names, step_technique=step_technique, pending=pending)
 
 
 def _sequence(settings: Mapping[str, Any]) -> dict[int, str]:

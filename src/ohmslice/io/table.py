@@ -17,29 +17,59 @@ electrode.
 
 Anything not recognised is named with ``read(path, columns={"time_s": "My time col",
 ...})``; a table with time, voltage and current becomes a Recording, one with frequency,
-Z' and Z'' a Spectrum (both: split as in :mod:`ohmslice.io._assemble`). Text layout
-(delimiter, header row after any preamble lines, decimal comma) is detected from the
-first 64 KiB. Excel files are not read (that would need a further dependency): save
-them as CSV.
+Z' and Z'' a Spectrum (both: split as in :mod:`ohmslice.io._assemble`). A table whose
+columns are not recognised raises :class:`~ohmslice.errors.MissingColumnError` listing
+the columns found and proposing the ``columns=`` call (columns whose unit fits a missing
+quantity are proposed by name).
+
+Text as labs write it, detected from the first 64 KiB (:func:`layout`):
+
+* encodings: UTF-8 with or without byte-order mark, Latin-1 / Windows-1252, UTF-16
+  (Excel's "Unicode text": little endian with BOM, tab separated), see
+  :mod:`ohmslice.io._text`;
+* delimiter (tab, semicolon, comma, bar), preamble lines before the header, rows that
+  leave trailing empty cells out, and tables without header row (columns then named
+  ``column 1``, ``column 2``, ...);
+* units on a second header row (``Time,Voltage,Current`` over ``s,V,mA``): each column is
+  named ``Time (s)``, ... and converted; ``columns=`` accepts either name;
+* numbers with a decimal point or comma, quoted (``"3,712"`` in a comma-separated file)
+  or not, with thousands grouped by ``,``, ``.``, a space, a no-break space or ``'``
+  (:func:`number_format` says how the ambiguous ``1,234`` is decided).
+
+A file cut short is read up to its last complete row with one
+:class:`~ohmslice.errors.TruncatedFileWarning` (:mod:`ohmslice.io._truncation`). Excel
+workbooks are not read (that would need a further dependency): save them as CSV or
+"Unicode text".
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from ..errors import EmptyDataError, FileFormatError, MissingColumnError, TruncatedFileError
+from ..errors import (
+    EmptyDataError,
+    FileFormatError,
+    InputError,
+    MissingColumnError,
+    TruncatedFileError,
+    TruncatedFileWarning,
+)
 from ..schema import CHARGE, CURRENT, CYCLE, FREQ, STEP, TIME, VOLTAGE, Z_IMAG, Z_REAL
 from ._assemble import ROW, TEMPERATURE, assemble
 from ._registry import MAYBE, NO, YES, Reader, ReadResult, foreign, register
-from ._truncation import check_last_line
-from ._units import factor, split_header
+from ._text import decode, plain_text
+from ._truncation import last_line_cut, message
+from ._units import factor, is_unit, split_header
+from ._warn import Pending
 
 NAME = "table"
 DESCRIPTION = "CSV/TSV/Parquet table (column names and units recognised)"
@@ -93,7 +123,7 @@ _alias(FREQ, 0, "frequency freq freq_hz")
 _alias(FREQ, 2, "f")
 _alias(Z_REAL, 0, "z' zreal zre re(z) realz rez z_real_ohm z_real")
 _alias(Z_REAL, 1, "zr real")
-_alias(Z_IMAG, 0, "z'' z\" zimag zim im(z) imagz imz z_imag_ohm z_imag")
+_alias(Z_IMAG, 0, "z'' z\" zimag zimg zim im(z) imagz imz z_imag_ohm z_imag")
 _alias(Z_IMAG, 1, "zi imag")
 _alias(ZMOD, 0, "|z| zmod zmag modulus mod(z) abs(z)")
 _alias(PHASE, 0, "phase phase(z) zphase phi theta")
@@ -171,80 +201,245 @@ def recognise(
     return chosen
 
 
+_GROUPERS = " '\u00a0\u202f"
+_NUMBER = re.compile(
+    r"^[+-]?(?P<m>[\d.,'\u00a0\u202f ]*\d[\d.,'\u00a0\u202f ]*|[\d.,]*\d)(?:[eE][+-]?\d+)?$"
+)
+_GROUPED = re.compile(r"^\d{1,3}(?:[ '\u00a0\u202f]\d{3})+(?:[.,]\d*)?$")
+_STAMP = re.compile(
+    r"^\d+(?:[-/:.]\d+)+(?:[ T]\d+(?::\d+)+(?:[.,]\d+)?)?(?:\s?[AaPp][Mm])?$"
+    r"|^\d+\s+days?\s+\d+:\d+(?::\d+(?:\.\d+)?)?$"
+)
+_UNITISH = re.compile(r"^[A-Za-zµμΩΩ°%/·*.\-^²³0-9 ]{1,12}$")
+
+
+def _plain_number(field: str) -> str | None:
+    """A number written with any decimal mark and thousands grouping, as Python writes it
+    (``'1 234,5'`` -> ``'1234.5'``, ``'"3,712"'`` -> ``'3.712'``), or None if it is none."""
+    f = field.strip().strip('"').strip()
+    m = _NUMBER.match(f)
+    if not m:
+        return None
+    for ch in _GROUPERS:
+        f = f.replace(ch, "")
+    marks = [c for c in m.group("m") if c in ".,"]
+    if len(set(marks)) == 2:
+        f = f.replace(marks[0], "")
+    elif len(marks) > 1:
+        f = f.replace(marks[0], "")
+    return f.replace(",", ".")
+
+
 def _is_number(field: str) -> bool:
-    f = field.strip().strip('"')
+    """Is the cell a value: empty, a number in any common spelling (decimal comma,
+    thousands grouping, quoted, ``nan``), or a date, time or duration stamp?"""
+    f = field.strip().strip('"').strip()
     if not f:
         return True
+    plain = _plain_number(f)
     try:
-        float(f.replace(",", "."))
+        float(plain if plain is not None else f)
     except ValueError:
-        return False
+        return bool(_STAMP.match(f))
     return True
 
 
-def layout(text: str) -> tuple[str, int, str] | None:
-    """(delimiter, header line index, decimal mark) of delimited text, or None.
+def _fields(line: str, delim: str) -> list[str]:
+    """The cells of one line; quotes are honoured where the line has any."""
+    if '"' not in line:
+        return line.split(delim)
+    return next(csv.reader([line], delimiter=delim, skipinitialspace=True), [])
 
-    The header is the first line from which on every line has the same number (>= 2)
-    of fields, with mostly numbers on the line after it (lines before it are preamble).
-    """
-    lines = [ln for ln in text.splitlines()]
+
+def _lines(text: str) -> list[str]:
+    lines = re.split(r"\r\n|\n|\r", text)
     if len(lines) > 1 and not text.endswith(("\n", "\r")):
         lines = lines[:-1]  # the sample may end inside a line
-    lines = lines[:400]
-    best: tuple[float, int, str, int] | None = None
+    return lines
+
+
+def _is_units_row(cells: list[str]) -> bool:
+    """A row of units under the header (``s, V, mA``; ``(s)``, ``[V]``; empty cells allowed):
+    no numbers, every cell short and unit-like, at least half of them units ohmslice knows."""
+    filled = [c.strip() for c in cells if c.strip()]
+    if not filled:
+        return False
+    known = 0
+    for cell in filled:
+        unit = cell.strip("()[]{} ")
+        if _is_number(cell) or not _UNITISH.match(unit):
+            return False
+        known += is_unit(unit)
+    return known >= max(1, len(filled) / 2)
+
+
+def number_format(rows: list[list[str]]) -> tuple[str, str | None]:
+    """(decimal mark, thousands separator or None) of the numbers in ``rows`` (data cells).
+
+    Evidence, cell by cell: a cell with both ``.`` and ``,`` has its decimal mark last and
+    groups thousands with the other; a mark that occurs twice groups thousands; a mark
+    after space (or ``'``) grouping is the decimal; a single mark is the decimal unless
+    exactly three digits follow it and one to three (not starting with 0) precede it
+    (``1,234``), which is ambiguous. Decided: the decimal mark with the most unambiguous
+    cells; without any, ``,`` if an ambiguous comma occurs (``3,712`` is 3.712, as
+    written with a decimal comma), else ``.``. The thousands separator is the one with
+    the most cells grouping by it, or the ambiguous mark that is not the decimal.
+    """
+    decisive = {".": 0, ",": 0}
+    ambiguous = {".": 0, ",": 0}
+    grouping: dict[str, int] = {}
+    for row in rows:
+        for cell in row:
+            f = cell.strip().strip('"').strip()
+            m = _NUMBER.match(f)
+            if not m:
+                continue
+            mant = m.group("m").strip()
+            marks = [c for c in mant if c in ".,"]
+            spaced = any(c in _GROUPERS for c in mant)
+            if spaced:
+                if not _GROUPED.match(mant):
+                    continue
+                sep = "'" if "'" in mant else " "
+                grouping[sep] = grouping.get(sep, 0) + 1
+            if len(set(marks)) == 2:
+                decisive[marks[-1]] += 1
+                grouping[marks[0]] = grouping.get(marks[0], 0) + 1
+            elif len(marks) > 1:
+                grouping[marks[0]] = grouping.get(marks[0], 0) + 1
+            elif len(marks) == 1:
+                c = marks[0]
+                whole, frac = mant.split(c)
+                for g in _GROUPERS:
+                    whole = whole.replace(g, "")
+                if spaced or len(frac) != 3 or not 1 <= len(whole) <= 3 or whole[0] == "0":
+                    decisive[c] += 1
+                else:
+                    ambiguous[c] += 1
+    if decisive["."] or decisive[","]:
+        decimal = "," if decisive[","] > decisive["."] else "."
+    else:
+        decimal = "," if ambiguous[","] else "."
+    other = "." if decimal == "," else ","
+    candidates = {k: v for k, v in grouping.items() if k != decimal}
+    if not candidates and ambiguous[other] and (decisive[decimal] or ambiguous[decimal]):
+        candidates = {other: ambiguous[other]}
+    thousands = max(candidates, key=candidates.get) if candidates else None
+    return decimal, thousands
+
+
+class Layout(NamedTuple):
+    """How a delimited text table is laid out (from the first 64 KiB)."""
+
+    #: Field separator.
+    delimiter: str
+    #: Index of the header line among the lines of the text (lines before it: preamble).
+    header: int
+    #: Decimal mark of the numbers.
+    decimal: str
+    #: Thousands separator of the numbers, if any (``" "`` stands for any space).
+    thousands: str | None
+    #: A row of units (``s, V, mA``) follows the header.
+    units: bool
+    #: The header line holds column names; False for a table of numbers only, whose
+    #: columns are then called ``column 1``, ``column 2``, ... (``header`` is its first row).
+    named: bool = True
+
+    @property
+    def first_data(self) -> int:
+        """Index of the first data line."""
+        return self.header + (1 if self.named else 0) + (1 if self.units else 0)
+
+
+def layout(text: str) -> Layout | None:
+    """The layout of delimited text, or None if it holds no table.
+
+    The header is the first line (of the first 50) with at least two fields from which on
+    no line has more fields than it (rows may leave trailing empty cells out), followed,
+    after an optional row of units, by lines whose cells are mostly values (numbers in
+    any common spelling, time stamps); lines before it are preamble. A first such line
+    that holds values only starts a table without header row (at least two lines of
+    values). Of the delimiters that fit (tab, semicolon, comma, bar), the one giving the
+    most values per line, then the most columns, wins.
+    """
+    lines = _lines(text)[:400]
+    best: tuple[float, int, str, int, bool, bool] | None = None
     for delim in _DELIMITERS:
-        counts = [ln.count(delim) for ln in lines]
+        if not any(delim in ln for ln in lines[:50]):
+            continue
+        rows = [_fields(ln, delim) for ln in lines]
+        # a separator closing every line (or only the data lines) adds no column
+        counts = [len(r) - 1 - (len(r) > 1 and not r[-1].strip()) for r in rows]
+        filled = [bool(ln.strip()) for ln in lines]
         for h in range(min(len(lines), 50)):
             k = counts[h]
-            tail = [c for c, ln in zip(counts[h:], lines[h:], strict=True) if ln.strip()]
-            if k < 1 or any(c != k for c in tail):
+            if k < 1 or any(c > k for c, f in zip(counts[h:], filled[h:], strict=True) if f):
                 continue
-            header = lines[h].split(delim)
-            if all(_is_number(f) for f in header):
-                break  # numbers only: no header row
-            data = [ln for ln in lines[h + 1 :] if ln.strip()][:5]
-            numeric = [sum(_is_number(f) for f in ln.split(delim)) for ln in data]
-            if data and min(numeric) < (k + 1) / 2:
+            named = not all(_is_number(f) for f in rows[h])
+            units = (
+                named and h + 1 < len(lines) and counts[h + 1] <= k and _is_units_row(rows[h + 1])
+            )
+            first = h + (1 if named else 0) + (1 if units else 0)
+            data = [r for r, f in zip(rows[first:], filled[first:], strict=True) if f][:5]
+            numeric = [sum(_is_number(c) for c in r) for r in data]
+            if any(n < len(r) / 2 for n, r in zip(numeric, data, strict=True)):
                 break
-            score = (float(np.mean(numeric)) if numeric else 0.0, k, delim, h)
+            if not named and len(data) < 2:
+                break
+            score = (float(np.mean(numeric)) if numeric else 0.0, k, delim, h, units, named)
             if best is None or score[:2] > best[:2]:
                 best = score
             break
     if best is None:
         return None
-    _, _, delim, h = best
-    decimal = "."
-    if delim != ",":
-        sample = " ".join(lines[h + 1 : h + 6])
-        if re.search(r"(^|[\s;\t|])-?\d+,\d+([eE][-+]?\d+)?($|[\s;\t|])", sample):
-            decimal = ","
-    return delim, h, decimal
+    _, _, delim, h, units, named = best
+    found = Layout(delim, h, ".", None, units, named)
+    first = found.first_data
+    sample = [_fields(ln, delim) for ln in lines[first : first + 200] if ln.strip()]
+    decimal, thousands = number_format(sample)
+    return found._replace(decimal=decimal, thousands=thousands)
 
 
-def _decode(raw: bytes) -> tuple[str, str]:
-    try:
-        return raw.decode("utf-8-sig"), "utf-8-sig"
-    except UnicodeDecodeError as exc:
-        if exc.start > len(raw) - 4:  # the sample ends inside a multi-byte character
-            return raw[: exc.start].decode("utf-8-sig"), "utf-8-sig"
-        return raw.decode("latin-1"), "latin-1"
+def _names(header: list[str], units: list[str] | None) -> list[str]:
+    """Column names from the header cells and, if given, the units row: ``Time`` over ``s``
+    becomes ``Time (s)`` (a header that already names its unit is kept); empty names
+    become ``Unnamed: i`` and repeated ones get ``.1``, ``.2``, ... as pandas does."""
+    names = []
+    for i, cell in enumerate(header):
+        name = cell.strip()
+        unit = units[i].strip() if units and i < len(units) else ""
+        if unit and name and split_header(name)[1] is None:
+            bare = unit.strip("()[]{} ")
+            name = f"{name} ({bare})" if bare else name
+        names.append(name or f"Unnamed: {i}")
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in seen:
+            seen[name] += 1
+            names[i] = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+    return names
 
 
 def sniff(head: bytes) -> int:
-    """YES for Parquet; MAYBE for delimited text with a header row and numbers below."""
+    """YES for Parquet; MAYBE for delimited text (any common encoding, UTF-16 included)
+    with a header row and values below; NO otherwise."""
     if head.startswith(b"PAR1"):
         return YES
-    if b"\x00" in head:
+    data, encoding, _ = plain_text(head)
+    if b"\x00" in data:
         return NO
-    text, _ = _decode(head)
-    return MAYBE if layout(text) is not None else NO
+    return MAYBE if layout(decode(data, encoding)) is not None else NO
 
 
-def _numeric(series: pd.Series, canon: str) -> np.ndarray:
+def _numeric(
+    series: pd.Series, canon: str, decimal: str = ".", thousands: str | None = None
+) -> np.ndarray:
     """Values of a column as floats; time stamps (date-times, durations, or text that
-    parses as such) become seconds from the first one. Cells that are not numbers
-    become NaN and are reported with their row."""
+    parses as such) become seconds from the first one. Text cells are read as numbers
+    with the file's decimal mark and thousands separator (quoted ``"3,712"``, ``1 234,5``);
+    cells that are still not numbers become NaN and are reported with their row."""
     kind = series.dtype.kind
     if kind in "biuf":
         return series.to_numpy(dtype=float)
@@ -252,14 +447,20 @@ def _numeric(series: pd.Series, canon: str) -> np.ndarray:
         return series.dt.total_seconds().to_numpy(dtype=float)
     if kind == "M":
         return _seconds_from_first(series)
-    values = pd.to_numeric(series, errors="coerce")
+    text = series.astype("string").str.strip().str.strip('"')
+    text = text.str.replace(r"[\s'\u00a0\u202f]", "", regex=True)
+    if thousands in (".", ","):
+        text = text.str.replace(thousands, "", regex=False)
+    if decimal == ",":
+        text = text.str.replace(",", ".", regex=False)
+    values = pd.to_numeric(text, errors="coerce")
     if canon == TIME and values.isna().all():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             stamps = pd.to_datetime(series, errors="coerce")
         if stamps.notna().any():
             return _seconds_from_first(stamps)
-    return values.to_numpy(dtype=float)
+    return values.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _seconds_from_first(stamps: pd.Series) -> np.ndarray:
@@ -269,7 +470,32 @@ def _seconds_from_first(stamps: pd.Series) -> np.ndarray:
     return (stamps - valid.iloc[0]).dt.total_seconds().to_numpy(dtype=float)
 
 
-def _read_frame(path: Path) -> tuple[pd.DataFrame, int | None]:
+class _Table(NamedTuple):
+    """A table as read from a file, before its columns are recognised."""
+
+    frame: pd.DataFrame
+    #: File line (1-based) of the first data row, None for Parquet.
+    first_line: int | None
+    #: Warnings found while reading (a truncated file).
+    pending: list[Pending]
+    #: Decimal mark and thousands separator, for cells pandas left as text.
+    decimal: str = "."
+    thousands: str | None = None
+    #: Header cell -> column name, where a units row changed it (``Time`` -> ``Time (s)``).
+    renamed: dict[str, str] = {}
+
+
+def _line_starts(data: bytes, count: int) -> list[int]:
+    """Byte offsets where the first ``count`` + 1 lines start (line breaks: CR LF, LF, CR)."""
+    starts = [0]
+    for m in re.finditer(rb"\r\n|\n|\r", data[: LAYOUT_BYTES * 4]):
+        starts.append(m.end())
+        if len(starts) > count:
+            break
+    return starts
+
+
+def _read_frame(path: Path) -> _Table:
     with open(path, "rb") as fh:
         head = fh.read(LAYOUT_BYTES)
     if head.startswith(b"PAR1"):
@@ -281,66 +507,159 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, int | None]:
                     path=path,
                 )
         with foreign(path, "Parquet"):
-            return pd.read_parquet(path), None
-    text, encoding = _decode(head)
-    found = layout(text)
+            return _Table(pd.read_parquet(path), None, [])
+    data, encoding, zero_bytes = plain_text(path.read_bytes())
+    sample = decode(data[:LAYOUT_BYTES], encoding)
+    lines = _lines(sample)
+    found = layout(sample)
     if found is None:
         raise FileFormatError(
             "no delimited table found (expected a header row of column names separated by "
             "tabs, commas or semicolons, with rows of numbers below)",
             path=path,
         )
-    delim, h, decimal = found
-    with foreign(path, "a delimited text table"):
-        df = pd.read_csv(
-            path,
-            sep=delim,
-            skiprows=h,
-            header=0,
-            decimal=decimal,
-            encoding=encoding,
-            engine="c",
-            skipinitialspace=True,
-            index_col=False,
-        )
-    if len(df):
-        with open(path, "rb") as fh:
-            fh.seek(max(0, path.stat().st_size - LAYOUT_BYTES))
-            tail = fh.read()
-        check_last_line(
-            tail,
-            sep=delim.encode(),
-            ncols=len(df.columns),
-            row=len(df) - 1,
-            line=None,
+    delim, h, decimal, thousands, units, named = found
+    if named:
+        header = _fields(lines[h], delim)
+        names = _names(header, _fields(lines[h + 1], delim) if units else None)
+        renamed = {cell.strip(): name for cell, name in zip(header, names, strict=True)}
+        renamed = {k: v for k, v in renamed.items() if k and k != v}
+    else:
+        names = [f"column {i + 1}" for i in range(len(_fields(lines[h], delim)))]
+        renamed = {}
+    first = found.first_data
+    starts = _line_starts(data, first)
+    body = data[starts[first] :] if len(starts) > first else b""
+    cut = last_line_cut(body, sep=delim.encode(), ncols=len(names))
+    if cut is not None:
+        body = body[: cut.keep]
+    if thousands == " " and encoding == "utf-8":
+        body = body.replace(b"\xc2\xa0", b" ").replace(b"\xe2\x80\xaf", b" ")
+    elif thousands == " ":
+        body = body.replace(b"\xa0", b" ")
+    if body.strip():
+        with foreign(path, "a delimited text table"):
+            df = pd.read_csv(
+                io.BytesIO(body),
+                sep=delim,
+                header=None,
+                names=names,
+                index_col=False,
+                decimal=decimal,
+                thousands=thousands,
+                encoding=encoding,
+                encoding_errors="replace",
+                engine="c",
+                skipinitialspace=True,
+                skip_blank_lines=True,
+            )
+    else:
+        df = pd.DataFrame({name: pd.Series(dtype=float) for name in names})
+    pending: list[Pending] = []
+    if cut is not None and len(df) == 0:
+        raise TruncatedFileError(
+            f"the file ends inside its first data row (line {first + 1}, {cut.what}); "
+            "no complete row to read",
             path=path,
-            complete_if_newline=True,
         )
-    return df, h + 2
+    text = message(path, kept=len(df), cut=cut, zero_bytes=zero_bytes)
+    if text:
+        pending.append((TruncatedFileWarning, text))
+    return _Table(df, first + 1, pending, decimal, thousands, renamed)
+
+
+_WANTED = {
+    "a recording": (TIME, VOLTAGE, CURRENT),
+    "a spectrum": (FREQ, Z_REAL, Z_IMAG),
+}
+
+
+def _unit_kind(name: str) -> str | None:
+    """The quantity a column's unit measures (``Zeit/h`` -> ``"time"``), if it names one."""
+    unit = split_header(name)[1]
+    if unit is None:
+        return None
+    for kind in ("time", "voltage", "current", "frequency", "impedance", "charge"):
+        try:
+            factor(unit, kind)
+        except InputError:
+            continue
+        return kind
+    return None
+
+
+def _mapping_hint(path: Path, names: list[str], chosen: Mapping[str, Any]) -> str:
+    """How to name the columns ohmslice did not recognise, as the call to make.
+
+    For a recording and for a spectrum, each missing column is proposed from the columns
+    whose unit fits it (``Zeit/h`` for ``time_s``), else left as ``'<column>'``; the one
+    with more columns recognised or proposed is shown (both on a tie)."""
+    taken = {v[0] for v in chosen.values()}
+    proposals: dict[str, tuple[int, dict[str, str]]] = {}
+    for what, wanted in _WANTED.items():
+        free = [n for n in names if n not in taken]
+        proposal: dict[str, str] = {}
+        found = 0
+        for canon in wanted:
+            if canon in chosen:
+                found += 1
+                continue
+            match = next((n for n in free if _unit_kind(n) == _KIND[canon]), None)
+            if match is not None:
+                free.remove(match)
+                found += 1
+            proposal[canon] = match or "<column>"
+        proposals[what] = (found, proposal)
+    top = max(found for found, _ in proposals.values())
+    calls = [
+        f"read({path.name!r}, columns={{"
+        + ", ".join(f"{k!r}: {v!r}" for k, v in proposal.items())
+        + f"}}) for {what}"
+        for what, (found, proposal) in proposals.items()
+        if found == top
+    ]
+    numbered = ""
+    if names and all(re.fullmatch(r"column \d+", n) for n in names):
+        numbered = "the file has no header row, so its columns are numbered; "
+    return (
+        f"{numbered}name the missing columns by hand, e.g. "
+        + " or ".join(calls)
+        + " (the unit is read from the column name, SI if it names none)"
+    )
 
 
 def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     """Read a CSV/TSV/Parquet table (see the module docstring).
 
+    Warns
+    -----
+    TruncatedFileWarning
+        The last row is cut short (or the file ends in zero bytes): the complete rows are
+        read (see :mod:`ohmslice.io._truncation`).
+
     Raises
     ------
     MissingColumnError
         Neither time/voltage/current nor frequency/Z'/Z'' recognised (lists the columns
-        found and suggests ``columns=``), or ambiguous.
-    EmptyDataError, InvalidDataError, FileFormatError
+        found and proposes the ``columns=`` call to make), or ambiguous.
+    EmptyDataError, InvalidDataError, FileFormatError, TruncatedFileError
         No rows; missing or non-numeric values in a needed column (names the row);
-        not a delimited table.
+        not a delimited table; a Parquet file without footer, or a text file that ends
+        inside its first data row.
     """
-    df, first_line = _read_frame(path)
+    table = _read_frame(path)
+    df = table.frame
     names = [str(c) for c in df.columns]
     df.columns = names
     if len(df) == 0:
         raise EmptyDataError(f"no data rows below the header {names}", path=path)
+    if columns:
+        columns = {k: table.renamed.get(v, v) if v not in names else v for k, v in columns.items()}
     chosen = recognise(names, columns, path)
     frame: dict[str, np.ndarray] = {ROW: np.arange(len(df))}
     used: dict[str, str] = {}
     for canon, (name, unit, neg) in chosen.items():
-        values = _numeric(df[name], canon)
+        values = _numeric(df[name], canon, table.decimal, table.thousands)
         kind = _KIND[canon]
         if kind != "count":
             values = values * factor(unit, kind, column=name, path=path)
@@ -362,9 +681,15 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
         "settings": {},
         "columns": used,
         "notes": [],
-        "first_data_line": first_line,
+        "first_data_line": table.first_line,
     }
-    return assemble(pd.DataFrame(frame), meta, found=names)
+    return assemble(
+        pd.DataFrame(frame),
+        meta,
+        found=names,
+        hint=_mapping_hint(path, names, {k: v for k, v in chosen.items() if k in frame}),
+        pending=table.pending,
+    )
 
 
 register(

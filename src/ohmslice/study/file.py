@@ -201,8 +201,7 @@ def load_study(path: str | PathLike[str], *, check_files: bool = True) -> Study:
     InputError
         Unreadable TOML, unknown keys, wrong types or values, a cell without data,
         duplicate cell names, missing files; the message names the file and the key.
-    FileNotFoundError
-        ``path`` does not exist.
+        A study file that is missing, a folder, a named pipe or unreadable.
     """
     try:
         import tomllib
