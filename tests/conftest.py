@@ -8,6 +8,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run of the suite (CI stays reproducible);
+# HYPOTHESIS_PROFILE=explore draws new ones each time, and more of them.
+settings.register_profile("suite", derandomize=True)
+settings.register_profile("explore", max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("OHMSLICE_SHARED_DATA", REPO.parent / "shared" / "data"))
