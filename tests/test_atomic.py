@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from ohmslice._atomic import MARKER, atomic_dir, atomic_file, check_output_dir, results_dir
+from ohmslice._atomic import MARKER, atomic_file, check_output_dir, results_dir
 from ohmslice.errors import InputError
 
 
@@ -21,21 +21,6 @@ def test_atomic_file_replaces_only_on_success(tmp_path):
         tmp.write_text("new")
     assert p.read_text() == "new"
     assert [x.name for x in tmp_path.iterdir()] == ["t.csv"]
-
-
-def test_atomic_dir_replaces_only_on_success(tmp_path):
-    d = tmp_path / "results"
-    d.mkdir()
-    (d / "a").write_text("old")
-    with pytest.raises(RuntimeError):
-        with atomic_dir(d) as tmp:
-            (tmp / "b").write_text("half")
-            raise RuntimeError
-    assert [x.name for x in d.iterdir()] == ["a"]
-    with atomic_dir(d) as tmp:
-        (tmp / "b").write_text("new")
-    assert [x.name for x in d.iterdir()] == ["b"]
-    assert [x.name for x in tmp_path.iterdir()] == ["results"]
 
 
 # --- the output folder of a run ----------------------------------------------------------

@@ -2,7 +2,6 @@
 the cost of a file ohmslice did not write.
 
 * :func:`atomic_file` -- one file, through a temporary file beside it and a rename.
-* :func:`atomic_dir` -- a folder ohmslice owns, built beside it and swapped in whole.
 * :func:`results_dir` -- the output folder of a run: a folder of ohmslice's own, marked by
   :data:`MARKER` (which names the study and lists every file ohmslice wrote), replaced as
   a whole only when the new results are complete. Files a user put into it are carried
@@ -86,29 +85,6 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
-
-
-@contextmanager
-def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary folder beside ``path``; when the block completes it replaces
-    the folder ``path`` and whatever was in it, when it raises it is removed.
-
-    Only for folders whose every file ohmslice wrote; a user's output folder goes
-    through :func:`results_dir`.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
-    try:
-        yield tmp
-        _give_user_modes(tmp)
-        with _no_interrupt():
-            old = _swap(tmp, path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
 
 
 def _swap(new: Path, path: Path) -> Path | None:
