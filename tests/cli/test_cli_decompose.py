@@ -47,6 +47,11 @@ def test_decompose_command(files):
     tab = pd.read_csv(out)
     assert len(tab) == 6
     assert {"r1_ohm", "r2_ohm_err", "r3_ohm", "t1_s", "flag"} <= set(tab.columns)
+    assert {"r_ocv_ohm", "closure_ohm", "r3_paper_ohm", "usable", "soc_start_pct"} <= set(
+        tab.columns
+    )
+    np.testing.assert_allclose(tab.closure_ohm, 0.0, atol=1e-9)  # the windows method closes
+    assert "SOC (charge, mid-pulse)" in " ".join(res.output.split())
     assert fig.stat().st_size > 0
     assert "GITT vs EIS" in res.output
     # R2 per electrode from the spectrum agrees with the pulses' R2 near its SOC

@@ -78,3 +78,33 @@ def test_bad_input_is_one_line_exit_2(gitt_csv, tmp_path):
     pd.DataFrame({"time_s": t, "voltage_V": 3.7 + 0 * t}).to_csv(nocur, index=False)
     res = runner.invoke(app, ["gitt", str(nocur)])
     assert res.exit_code == 2 and "current" in res.output
+
+
+def test_soc_reference_option(gitt_csv, tmp_path):
+    s, path = gitt_csv
+    out = tmp_path / "p.csv"
+    res = runner.invoke(app, ["gitt", str(path), "-o", str(out), "--soc-reference", "discharge"])
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(out)
+    assert df.soc_end_pct.iat[-1] == pytest.approx(0.0, abs=1e-9)
+    assert "SOC (discharge)" in res.output and "0 % at the end of the last pulse" in " ".join(
+        res.output.split()
+    )
+    res = runner.invoke(
+        app,
+        ["gitt", str(path), "-o", str(out), "--soc-reference", "nominal", "--capacity-mAh", "5"],
+    )
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(out)
+    cap = 1e3 * s.truth.charge_Ah.abs().iloc[0]  # mAh per pulse
+    np.testing.assert_allclose(df.soc_start_pct - df.soc_end_pct, 100 * cap / 5, rtol=1e-3)
+    res = runner.invoke(app, ["gitt", str(path), "--soc-reference", "2.36mAh"])
+    assert res.exit_code == 0 and "SOC (given)" in res.output
+    for args, message in (
+        (["--soc-reference", "nominal"], "--capacity-mAh"),
+        (["--soc-reference", "2.36"], "unit"),
+        (["--soc-reference", "half"], "--soc-reference"),
+        (["--soc-reference", "charge", "--capacity-mAh", "2"], "give one"),
+    ):
+        res = runner.invoke(app, ["gitt", str(path), *args])
+        assert res.exit_code == 2 and message in " ".join(res.output.split()), (args, res.output)

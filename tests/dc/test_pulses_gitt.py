@@ -15,7 +15,8 @@ from ohmslice.schema import Recording
 @pytest.fixture(scope="module", params=["uniform", "dE"])
 def full(request):
     s = make_gitt(sampling=request.param, seed=11)
-    return s, analyze_gitt(s.recording)
+    # the synthetic truth counts SOC against the full charge: compare like with like
+    return s, analyze_gitt(s.recording, soc_reference="charge")
 
 
 def test_sequence_and_reference(full):
@@ -24,8 +25,55 @@ def test_sequence_and_reference(full):
     assert r.direction == "discharge" and not r.sign_flipped
     assert r.capacity_Ah == pytest.approx(s.capacity_Ah, rel=1e-3)
     assert "last full charge" in r.capacity_source
-    assert "100 %" in r.soc_reference
+    assert "100 %" in r.soc_reference and r.soc_basis == "charge"
+    assert r.pulses.attrs["soc_basis"] == "charge"
     assert r.notes == []
+
+
+def test_default_soc_scale_is_the_gitts_own_discharge(full):
+    """100 % at the end of the full charge, 0 % at the end of the last pulse."""
+    s, _ = full
+    r = analyze_gitt(s.recording)
+    p = r.pulses
+    assert r.soc_basis == "discharge" and "own discharge" in r.capacity_source
+    assert "0 % at the end of the last pulse" in r.soc_reference
+    assert p.attrs["soc_reference"] == r.soc_reference
+    assert p.soc_start_pct.iat[0] == pytest.approx(100.0, abs=1e-9)
+    assert p.soc_end_pct.iat[-1] == pytest.approx(0.0, abs=1e-9)
+    assert (p.soc_end_pct >= -1e-9).all()
+    assert r.capacity_Ah == pytest.approx(p.charge_Ah.abs().sum(), rel=1e-4)
+    np.testing.assert_allclose(p.soc_mid_pct, (p.soc_start_pct + p.soc_end_pct) / 2)
+    # the other scales
+    nominal = analyze_gitt(s.recording, soc_reference="nominal", nominal_capacity_Ah=3e-3)
+    assert nominal.soc_basis == "nominal" and nominal.capacity_Ah == 3e-3
+    given = analyze_gitt(s.recording, soc_reference="2.5 mAh")
+    assert given.soc_basis == "given" and given.capacity_Ah == pytest.approx(2.5e-3)
+    assert analyze_gitt(s.recording, soc_reference=2.5e-3).capacity_Ah == pytest.approx(2.5e-3)
+    assert analyze_gitt(s.recording, soc_reference="gitt").soc_basis == "discharge"
+
+
+def test_soc_scale_of_a_cell_not_fully_discharged_before_its_charge():
+    """The record starts 40 % into the full charge: counted against that charge, the
+    SOC runs far below 0 % by the end; the default scale ends at 0 %."""
+    s = make_gitt(n_pulses=None, seed=13, pulse_s=144.0)
+    d = s.recording.data
+    charge = d.index[d.current_A > 1e-5]
+    start = charge[int(0.4 * len(charge))]
+    rec = Recording(d.loc[start:].reset_index(drop=True), s.recording.meta)
+    old = analyze_gitt(rec, soc_reference="charge")
+    assert old.pulses.soc_end_pct.iat[-1] < -30
+    new = analyze_gitt(rec)
+    assert new.pulses.soc_end_pct.iat[-1] == pytest.approx(0.0, abs=1e-9)
+    assert new.pulses.soc_end_pct.min() >= -1e-9 and new.pulses.soc_start_pct.max() <= 100
+
+
+def test_noise_and_ocv_errors(full):
+    s, r = full
+    p = r.pulses
+    # the synthetic record has 0.1 mV white noise on every sample
+    assert np.median(p.noise_V) == pytest.approx(1e-4, rel=0.15)
+    assert (p.ocv_before_se_V.iloc[1:] > 0).all() and (p.ocv_after_se_V > 0).all()
+    assert np.median(p.ocv_before_se_V.iloc[1:]) < 1e-4
 
 
 def test_soc_and_charge(full):
@@ -142,6 +190,14 @@ def test_charge_direction_to_cutoff():
     r = analyze_gitt(s.recording)
     assert s.truth.reached_cutoff.iloc[-1]
     assert r.pulses.reached_cutoff.tolist() == s.truth.reached_cutoff.tolist()
+    # mirrored: 0 % at the end of the full discharge, 100 % at the end of the last pulse
+    p = r.pulses
+    assert r.soc_basis == "charge" and "own charge" in r.capacity_source
+    assert p.soc_start_pct.iat[0] == pytest.approx(0.0, abs=1e-9)
+    assert p.soc_end_pct.iat[-1] == pytest.approx(100.0, abs=1e-9)
+    assert (p.soc_end_pct <= 100 + 1e-9).all() and (np.diff(p.soc_start_pct) > 0).all()
+    full = analyze_gitt(s.recording, soc_reference="discharge")
+    assert full.soc_basis == "discharge" and "last full discharge" in full.capacity_source
     r2 = analyze_gitt(s.recording, cutoff_V=4.35)
     assert r2.pulses.reached_cutoff.tolist() == s.truth.reached_cutoff.tolist()
     with pytest.raises(AnalysisInputError, match="cutoff_V"):
@@ -173,13 +229,45 @@ def test_discharge_positive_file_is_recognised():
 def test_given_capacity_and_no_full_charge():
     s = make_gitt(n_pulses=5, with_full=False, seed=10)
     r = analyze_gitt(s.recording)
-    assert "sum of the pulses" in r.capacity_source
+    assert "own discharge" in r.capacity_source
+    assert any("no full charge before the pulses" in n for n in r.notes)
+    assert any("is an assumption too" in n for n in r.notes)
     assert r.capacity_Ah == pytest.approx(5 * abs(s.truth.charge_Ah[0]), rel=1e-3)
     r2 = analyze_gitt(s.recording, capacity_Ah=s.capacity_Ah)
-    assert r2.capacity_source == "given"
+    assert r2.capacity_source == "given" and r2.soc_basis == "given"
     np.testing.assert_allclose(r2.pulses.soc_end_pct, s.truth.soc_end_pct, atol=0.02)
     with pytest.raises(AnalysisInputError, match="capacity_Ah"):
         analyze_gitt(s.recording, capacity_Ah=-1.0)
+    with pytest.raises(AnalysisInputError, match="no full charge before the pulses"):
+        analyze_gitt(s.recording, soc_reference="charge")
+
+
+def test_partial_gitt_keeps_the_full_charge_as_its_scale():
+    """Six pulses of a full GITT are not the cell's capacity: the default then counts
+    against the full charge before them, and says so."""
+    s = make_gitt(n_pulses=6, seed=14)
+    r = analyze_gitt(s.recording)
+    assert r.soc_basis == "charge" and any("did not reach the cut-off" in n for n in r.notes)
+    np.testing.assert_allclose(r.pulses.soc_end_pct, s.truth.soc_end_pct, atol=0.02)
+    forced = analyze_gitt(s.recording, soc_reference="discharge")
+    assert forced.soc_basis == "discharge" and forced.pulses.soc_end_pct.iat[-1] == pytest.approx(0)
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"soc_reference": "half"}, "soc_reference"),
+        ({"soc_reference": "2.5"}, "with its unit"),
+        ({"soc_reference": -1.0}, "> 0 A h"),
+        ({"soc_reference": "nominal"}, "nominal capacity"),
+        ({"soc_reference": "charge", "capacity_Ah": 1e-3}, "not both"),
+        ({"nominal_capacity_Ah": 0.0}, "nominal_capacity_Ah"),
+    ],
+)
+def test_bad_soc_reference(kw, match):
+    s = make_gitt(n_pulses=3, seed=15)
+    with pytest.raises(AnalysisInputError, match=match):
+        analyze_gitt(s.recording, **kw)
 
 
 # --------------------------------------------------------------------- bad input ----

@@ -162,6 +162,44 @@ def test_end_reason_with_programmed_time_at_the_limit_voltage():
     assert first["end_reason"] == "voltage_limit"
 
 
+def test_steps_all_ended_by_their_time_limit():
+    """12 h charges and discharges that never reach a limit (every step 43 200 s, each
+    ending at the same plateau voltage as the others): the durations agree to the time
+    stamps while voltage limits would leave them scattered, and no end is steep -- all
+    ended by time, and no C-rate is inferred from them."""
+    cell = SimCell(x=0.5, dt=60.0)
+    cell.rest(600)
+    for _ in range(3):
+        cell.cc(-0.02 * Q_AH, V_MIN, t_max=43200.0)
+        cell.cc(0.02 * Q_AH, V_MAX, t_max=43200.0)
+    assert all(t["end_reason"] == "time" for t in cell.truth)
+    rec = cell.recording("gcpl_12h.csv", noise_V=1e-4, seed=1)
+    with pytest.raises(AnalysisInputError, match="ended by time"):
+        analyze_rate(rec)
+    res = analyze_rate(rec, nominal_capacity_Ah=Q_AH)
+    assert (res.steps["end_reason"] == "time").all()
+    assert res.steps["duration_s"].to_numpy() == pytest.approx(43200.0, abs=1e-6)
+    # one such step alone: its own end voltage is the "limit", but its end is flat
+    one = SimCell(x=0.5, dt=60.0)
+    one.rest(600)
+    one.cc(-0.02 * Q_AH, V_MIN, t_max=43200.0)
+    res1 = analyze_rate(one.recording("one.csv"), nominal_capacity_Ah=Q_AH)
+    assert res1.steps["end_reason"].tolist() == ["time"]
+
+
+def test_repeated_cycles_to_the_limits_stay_voltage_limited():
+    """Cycles at one current (to 0.2 %, as an instrument sets it) between the limits: the
+    same end voltages after durations that differ from cycle to cycle -- voltage limits,
+    from which the C-rate comes."""
+    cell = SimCell(x=0.02, dt=30.0)
+    for k in range(3):
+        cell.cc(0.5 * Q_AH * (1 + 0.002 * k), V_MAX)
+        cell.cc(-0.5 * Q_AH * (1 - 0.002 * k), V_MIN)
+    res = analyze_rate(cell.recording("cycles.csv"))
+    assert (res.steps["end_reason"] == "voltage_limit").all()
+    assert res.c_rate_basis == "lowest_rate"
+
+
 def test_lowest_rate_ended_by_time_cannot_give_c_rate():
     cell = SimCell(x=0.92)  # a charged cell: the file holds discharges only
     cell.rest(600)

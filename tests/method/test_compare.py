@@ -68,9 +68,40 @@ def test_bad_input(rng):
         compare({"a": cells["L_SE"]})
     with pytest.raises(MissingColumnError):
         compare({"a": cells["L_SE"], "b": cells["S_SE"].drop(columns="soc_pct")}, ("r2",))
+
+
+def test_a_component_without_values_is_skipped_with_a_note(rng):
+    """R1 of a GITT sampled every second is all NaN: the comparison goes on without it."""
+    cells = _cells(rng)
+    cells["S_SE"]["r1_ohm"] = np.nan
+    cmp = compare(cells, components=("r1", "r2"), n_boot=50)
+    assert set(cmp.crossovers.component) == {"r2"}
+    assert any("R1 of L_SE and S_SE not compared" in n and "0 usable" in n for n in cmp.notes)
     far = cells["S_SE"].assign(soc_pct=cells["S_SE"].soc_pct + 200)
-    with pytest.raises(AnalysisInputError, match="share no SOC"):
-        compare({"a": cells["L_SE"], "b": far}, ("r2",))
+    cmp = compare({"a": cells["L_SE"], "b": far}, ("r2",), n_boot=20)
+    assert cmp.crossovers.empty and "share no SOC range" in cmp.notes[0]
+    cmp = compare({"a": cells["L_SE"], "b": cells["S_SE"].drop(columns="r2_ohm")}, ("r2",))
+    assert "has no column 'r2_ohm'" in cmp.notes[0]
+
+
+def test_unusable_pulses_are_left_out_and_the_soc_scale_is_carried(rng):
+    cells = _cells(rng, cross_at=40.0, noise=0.005)
+    # pulses a check rejected: wild values that would make crossovers of their own
+    for name, df in cells.items():
+        df["usable"] = True
+        bad = (df.soc_pct > 70) & (df.soc_pct < 80)
+        df.loc[bad, "r2_ohm"] *= 3.0 if name == "S_SE" else 0.3
+        df.loc[bad, "usable"] = False
+        df.attrs.update(soc_basis="discharge", soc_reference="100 % ... 0 % ...")
+    cmp = compare(cells, components=("r2",), n_boot=100)
+    assert len(cmp.crossovers) == 1
+    row = cmp.crossovers.iloc[0]
+    assert abs(row.soc_pct - 40.0) < 1.0 and row.soc_reference == "discharge"
+    assert cmp.settings["soc_reference"]["L_SE"].startswith("100 %")
+    cells["S_SE"].attrs["soc_basis"] = "charge"
+    cmp = compare(cells, components=("r2",), n_boot=20)
+    assert cmp.crossovers.soc_reference.iat[0] == "mixed (discharge, charge)"
+    assert "SOC scales differ" in cmp.notes[0]
 
 
 def test_same_curves_give_no_crossover(rng):

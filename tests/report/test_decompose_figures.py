@@ -36,3 +36,20 @@ def test_bad_figure_path(tmp_path, rng):
         plot_resistance_map(cells, path=tmp_path / "x.bmpx")
     with pytest.raises(InputError, match="does not exist"):
         plot_resistance_map(cells, path=tmp_path / "nope" / "x.png")
+
+
+def test_unusable_pulses_r12_and_the_soc_scale(tmp_path, rng):
+    a, b = _table(1.0, rng), _table(-1.0, rng)
+    a["usable"] = a.soc_pct > 5
+    b["r12_ohm"] = b.r1_ohm + b.r2_ohm
+    b["r1_ohm"] = np.nan  # R1 and R2 not separable at this sampling
+    for df in (a, b):
+        df.attrs["soc_basis"] = "discharge"
+    fig = plot_resistance_map({"L_SE": a, "S_SE": b}, path=tmp_path / "m.png")
+    ax_r1 = fig.axes[1]
+    labels = [ln.get_label() for ln in ax_r1.get_lines()]
+    assert "S_SE: R1 + R2" in labels
+    assert fig.axes[2].get_xlabel() == "SOC / % (0 % = end of the GITT)"
+    # the excluded pulses are drawn apart (crosses), not in the line
+    line = fig.axes[0].get_lines()[0]
+    assert line.get_xdata().min() > 5

@@ -19,7 +19,11 @@ def test_figure_panels(result, tmp_path):
     fig = plot_gitt(result, tmp_path / "g.png")
     assert (tmp_path / "g.png").stat().st_size > 10_000
     ax1, ax2 = fig.axes
-    assert ax1.get_xlabel() == "time / h" and ax2.get_xlabel() == "SOC / %"
+    assert ax1.get_xlabel() == "time / h"
+    assert (
+        ax2.get_xlabel() == "SOC mid-pulse / % (100 % = full charge, 0 % = end of the last pulse)"
+    )
+    assert "SOC scale 'discharge'" in fig.get_suptitle()
     # one line per pulse plus the envelope, the legend proxy and the OCV points
     assert len(ax1.lines) == len(result.pulses) + 3
     labels = [t.get_text() for t in ax1.texts]

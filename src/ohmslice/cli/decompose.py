@@ -54,7 +54,16 @@ def decompose_command(
         "balanced", "--boundary", help="Window boundary rule: balanced, fraction, geometric."
     ),
     capacity_mah: float = typer.Option(
-        None, "--capacity-mAh", help="Reference capacity [mAh] (default: the last full charge)."
+        None,
+        "--capacity-mAh",
+        help="Reference capacity [mAh] of the SOC scale (with --soc-reference nominal: the "
+        "nominal capacity).",
+    ),
+    soc_reference: str = typer.Option(
+        None,
+        "--soc-reference",
+        help="SOC scale: discharge | charge | nominal | a capacity ('2.355mAh'). Default: the "
+        "GITT's own charge.",
     ),
     output: Path = typer.Option(None, "--output", "-o", help="Write the table (.csv/.parquet)."),
     plot: Path = typer.Option(None, "--plot", help="Save the R vs SOC figure (.png/.pdf/.svg)."),
@@ -73,19 +82,20 @@ def decompose_command(
     from ..method.decompose import decompose, gitt_eis_consistency, tau_table
     from ..report.decompose_figures import plot_resistance_map
     from .eis import load_spectrum
+    from .gitt import soc_scale_options
 
     spectra = parse_eis(eis)
     if output is not None:
         check_table_path(output)
     if r_sep is not None and not symmetric:
         raise InputError("--r-sep applies to symmetric-cell spectra only")
-    cap = None
-    if capacity_mah is not None:
-        if not (math.isfinite(capacity_mah) and capacity_mah > 0):
-            raise InputError(f"--capacity-mAh {capacity_mah}: expected a number > 0")
-        cap = capacity_mah / 1e3
+    if capacity_mah is not None and not (math.isfinite(capacity_mah) and capacity_mah > 0):
+        raise InputError(f"--capacity-mAh {capacity_mah}: expected a number > 0")
+    ref, cap, nominal = soc_scale_options(soc_reference, capacity_mah)
 
-    g = analyze_gitt(read_recording(gitt_file), capacity_Ah=cap)
+    g = analyze_gitt(
+        read_recording(gitt_file), capacity_Ah=cap, soc_reference=ref, nominal_capacity_Ah=nominal
+    )
     tcs = {}
     for soc, file in spectra.items():
         try:
@@ -101,7 +111,8 @@ def decompose_command(
     tab = d.table
 
     t = Table(title=f"{gitt_file.name}: {method} decomposition, {len(tab)} pulses")
-    for col in ("pulse", "SOC %", "R1 / Ohm", "R2 / Ohm", "R3 / Ohm", "R total / Ohm", "flag"):
+    heads = ("pulse", "SOC %", "R1 / Ohm", "R2 / Ohm", "R3 / Ohm", "r_ocv / Ohm", "R total / Ohm")
+    for col in (*heads, "flag"):
         t.add_column(col, justify="right")
     step = max(1, int(np.ceil(len(tab) / max(rows, 1))))
     for r in tab.iloc[::step].itertuples():
@@ -112,18 +123,32 @@ def decompose_command(
                 f"{fmt(getattr(r, c))} ± {fmt(getattr(r, c + '_err'), '.2g')}"
                 if getattr(r, c) == getattr(r, c)
                 else ""
-                for c in ("r1_ohm", "r2_ohm", "r3_ohm", "r_total_ohm")
+                for c in ("r1_ohm", "r2_ohm", "r3_ohm", "r_ocv_ohm", "r_total_ohm")
             ),
-            "*" if r.flag else "",
+            ("x" if not r.usable else "*") if r.flag else "",
         )
     console.print(t)
+    console.print(
+        f"SOC ({g.soc_basis}, mid-pulse): {g.soc_reference}. R2, R3 as developed by the end of "
+        "the pulse; r_ocv the OCV change of its charge; R1 + R2 + R3 + r_ocv = R total "
+        "(closure_ohm). The table also holds r3_paper_ohm (the paper's R3 = R total - R1 - "
+        "R2), r3_dc_ohm (model: full DC diffusion resistance) and r12_ohm.",
+        highlight=False,
+    )
     flagged = tab[tab["flag"] != ""]
     if len(flagged):
+        bad = tab[~tab["usable"].astype(bool)]
         console.print(
             f"* {len(flagged)} pulses flagged (column 'flag' of the table), e.g. pulse "
             f"{flagged['pulse'].iat[0]}: {flagged['flag'].iat[0]}",
             highlight=False,
         )
+        if len(bad):
+            console.print(
+                f"x {len(bad)} pulses fail the checks (column 'usable'), e.g. pulse "
+                f"{bad['pulse'].iat[0]}: {bad['flag'].iat[0]}",
+                highlight=False,
+            )
     cons = gitt_eis_consistency(d, taus)
     c = Table(title="GITT vs EIS (per electrode) at the spectra's SOCs")
     for col in ("SOC %", "pulse", "R1 GITT/EIS", "R2 GITT/EIS", "R3 GITT/EIS"):

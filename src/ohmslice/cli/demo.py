@@ -6,9 +6,12 @@ folder of ohmslice's own (:func:`ohmslice._atomic.results_dir`): ``results/`` (t
 CSV) and ``figures/`` (PNG) -- and for the demo ``study/`` -- built together in a
 temporary folder and put in place as a whole when complete; the folder is checked before
 any analysis starts. They print a summary: per cell the
-GITT and where the time constants came from, the crossovers of the cells' R1/R2/R3 with
-their intervals (beside the true ones for the demo), the design notes and the rate
-tests.
+GITT, its SOC scale and where the time constants came from, the crossovers of the
+cells' R1/R2/R3 with their intervals and the SOC scale they are on (beside the true ones
+for the demo, mapped onto the same scale: :func:`true_crossovers`), which decomposition
+the comparison used and why, the design notes and the rate tests. ``results/metadata.json``
+keeps what the CSV tables cannot: each cell's SOC scale, the method used and why, and
+the meaning of the decomposition columns.
 """
 
 from __future__ import annotations
@@ -26,7 +29,61 @@ from ._app import app, console, input_errors, stage
 from ._output import write_table
 
 COMPONENT_NAMES = {"r1": "R1 contact", "r2": "R2 charge transfer", "r3": "R3 diffusion",
-                   "r_total": "total"}  # fmt: skip
+                   "r12": "R1 + R2", "r_total": "total"}  # fmt: skip
+
+
+def true_crossovers(truth: dict, result: Any) -> dict[str, list[float]]:
+    """The simulator's true crossovers on the SOC scale the analysis used.
+
+    ``truth.json`` gives each cell's per-electrode R1, R2, R3 on the model's SOC axis
+    x (fraction of the accessible capacity; ``parameters``), ``x_full_charge`` (x at the
+    end of the CC-CV charge) and the pulses' coulombic SOC against the full charge
+    (``soc_end_pct`` = 100 x / x_full). An analysis counts SOC on the scale of its GITT
+    (``GittResult.soc_basis``): 100 % at x_full and 1 % = C_ref / 100 with C_ref the
+    GITT's own discharge (x_full - x_end, x_end at the end of the last pulse), the full
+    charge (x_full) or a given / nominal capacity. Each cell's true curves are put on its
+    own scale, SOC(x) = 100 - 100 (x_full - x) C_acc / C_ref, and their crossings found
+    there: like for like with the crossovers the comparison reports. Keys ``r1``, ``r2``,
+    ``r12``, ``r3``, ``r_total`` (R1 + R2 + R3 of the electrode; the series parts are the
+    same in both cells).
+    """
+    import numpy as np
+
+    names = [n for n in truth["cells"] if n in result.cells]
+    grid = np.linspace(0.0, 100.0, 20001)
+    curves: dict[str, dict[str, np.ndarray]] = {}
+    for name in names:
+        t = truth["cells"][name]
+        par = t["parameters"]
+        x = np.asarray(par["soc_pct"], dtype=float) / 100.0
+        x_full = float(t["x_full_charge"])
+        x_end = float(t["pulses"][-1]["soc_end_pct"]) / 100.0 * x_full
+        c_acc = float(t["capacity_mAh"]) / 1e3
+        g = result.cells[name].gitt
+        basis = getattr(g, "soc_basis", "") if g is not None else ""
+        ref_x = {"discharge": x_full - x_end, "charge": x_full}.get(
+            basis, (g.capacity_Ah / c_acc) if g is not None else x_full
+        )
+        soc = 100.0 - 100.0 * (x_full - x) / ref_x
+        r = {k: np.asarray(par[f"{k}_ohm"], dtype=float) for k in ("r1", "r2", "r3")}
+        r["r12"] = r["r1"] + r["r2"]
+        r["r_total"] = r["r1"] + r["r2"] + r["r3"]
+        curves[name] = {k: np.interp(grid, soc, v, left=np.nan, right=np.nan) for k, v in r.items()}
+    out: dict[str, list[float]] = {}
+    if len(names) != 2:
+        return out
+    a, b = names
+    for key in ("r1", "r2", "r12", "r3", "r_total"):
+        d = curves[b][key] - curves[a][key]
+        ok = np.isfinite(d)
+        s, dd = grid[ok], d[ok]
+        nz = np.flatnonzero(dd != 0)
+        xs = []
+        for i, j in zip(nz[:-1], nz[1:], strict=True):
+            if np.sign(dd[i]) != np.sign(dd[j]):
+                xs.append(float(s[i] - dd[i] * (s[j] - s[i]) / (dd[j] - dd[i])))
+        out[key] = xs
+    return out
 
 
 def _n_steps(study: Any) -> int:
@@ -86,6 +143,23 @@ def _write_results(result: Any, folder: Path) -> None:
             write_table(c.consistency, folder / f"{name}_gitt_vs_eis.csv")
         if c.rate is not None:
             write_table(c.rate.steps, folder / f"{name}_rate_steps.csv")
+    from ..method.columns import COLUMNS
+
+    meta = {
+        "method_used": result.method_used,
+        "notes": list(result.notes),
+        "soc_scales": {
+            name: {
+                "soc_basis": c.gitt.soc_basis,
+                "soc_reference": c.gitt.soc_reference,
+                "capacity_Ah": c.gitt.capacity_Ah,
+            }
+            for name, c in result.cells.items()
+            if c.gitt is not None
+        },
+        "decomposition_columns": COLUMNS,
+    }
+    (folder / "metadata.json").write_text(json.dumps(meta, indent=1) + "\n")
     if result.comparison is not None:
         write_table(result.comparison.crossovers, folder / "crossovers.csv")
         write_table(result.comparison.ranges, folder / "ranges.csv")
@@ -103,7 +177,7 @@ def _write_figures(result: Any, folder: Path) -> None:
     for method in ("windows", "model"):
         dec = result.decompositions(method)
         if dec:
-            cmp = result.comparison if method == result.settings["method"] else None
+            cmp = result.comparison if method == result.method_used else None
             plot_resistance_map(dec, cmp, path=folder / f"resistance_map_{method}.png")
     for name, c in result.cells.items():
         if c.gitt is not None:
@@ -125,20 +199,25 @@ def _summary(result: Any, truth: dict | None) -> None:
         head = f"[bold]{name}[/]" + (f" ({c.label})" if c.label else "")
         if c.gitt is not None:
             p = c.gitt.pulses
+            lo = min(p.soc_start_pct.min(), p.soc_end_pct.min())
+            hi = max(p.soc_start_pct.max(), p.soc_end_pct.max())
             console.print(
-                f"{head}: {len(p)} GITT pulses, SOC {p.soc_start_pct.min():.0f}-"
-                f"{p.soc_start_pct.max():.0f} %, capacity {c.gitt.capacity_Ah * 1e3:.4g} mAh; "
-                f"time constants from {c.tau_source}",
+                f"{head}: {len(p)} GITT pulses, SOC {lo:.0f}-{hi:.0f} % on the "
+                f"'{c.gitt.soc_basis}' scale "
+                f"({c.gitt.capacity_Ah * 1e3:.4g} mAh = 100 %); time constants from "
+                f"{c.tau_source}",
                 highlight=False,
             )
         else:
             console.print(f"{head}: no GITT", highlight=False)
+    for note in result.notes:
+        console.print(f"- {note}", highlight=False)
     cmp = result.comparison
     if cmp is not None and len(cmp.crossovers):
-        t = Table(title=f"Where the cells' order reverses ({result.settings['method']} method)")
-        for col in ("component", "crossover SOC %", "95 % interval", "lower above"):
+        t = Table(title=f"Where the cells' order reverses ({result.method_used} method)")
+        for col in ("component", "crossover SOC %", "95 % interval", "SOC scale", "lower above"):
             t.add_column(col, justify="right")
-        true = (truth or {}).get("crossover_soc_pct", {}).get("model_soc", {})
+        true = true_crossovers(truth, result) if truth else {}
         if true:
             t.add_column("true SOC %", justify="right")
         for r in cmp.crossovers.itertuples():
@@ -146,13 +225,25 @@ def _summary(result: Any, truth: dict | None) -> None:
                 COMPONENT_NAMES.get(r.component, r.component),
                 f"{r.soc_pct:.1f}",
                 f"{r.ci_low_pct:.1f}-{r.ci_high_pct:.1f}" if r.ci_low_pct == r.ci_low_pct else "-",
+                str(r.soc_reference),
                 r.lower_above,
             ]
             if true:
-                key = "total" if r.component == "r_total" else r.component
-                row.append(", ".join(f"{x:.1f}" for x in true.get(key, [])) or "none")
+                row.append(", ".join(f"{x:.1f}" for x in true.get(r.component, [])) or "none")
             t.add_row(*row)
         console.print(t)
+        words = {n: c.gitt.soc_reference for n, c in result.cells.items() if c.gitt is not None}
+        for n, w in words.items():
+            console.print(f"SOC scale of {n}: {w}", highlight=False)
+        if true:
+            model = (truth or {}).get("crossover_soc_pct", {}).get("model_soc", {})
+            console.print(
+                "true SOC: the simulator's crossovers of the per-electrode R1, R2, R3 on each "
+                "cell's SOC scale as above (on its model axis: "
+                + ", ".join(f"{k} {', '.join(f'{x:.1f}' for x in v)}" for k, v in model.items())
+                + ")",
+                highlight=False,
+            )
     if cmp is not None:
         for note in cmp.notes:
             console.print(f"- {note}", highlight=False)

@@ -18,6 +18,33 @@ def _positive(name: str, value: float | None) -> float | None:
     return value
 
 
+def soc_scale_options(
+    soc_reference: str | None, capacity_mah: float | None
+) -> tuple[str | float | None, float | None, float | None]:
+    """``--soc-reference`` and ``--capacity-mAh`` -> (soc_reference, capacity_Ah,
+    nominal_capacity_Ah) for :func:`ohmslice.dc.gitt.analyze_gitt`.
+
+    ``--capacity-mAh`` alone is the given capacity; with ``--soc-reference nominal`` it is
+    the nominal capacity. Raises :class:`InputError` for an unknown reference (a bare
+    number without its unit is refused) or a capacity given twice."""
+    from ..dc.gitt import parse_soc_reference
+
+    cap = None if capacity_mah is None else capacity_mah * 1e-3
+    if soc_reference is None:
+        return None, cap, None
+    try:
+        ref = parse_soc_reference(soc_reference.replace(" ", ""))
+    except InputError as exc:
+        raise InputError(f"--soc-reference: {exc}") from None
+    if ref == "nominal":
+        if cap is None:
+            raise InputError("--soc-reference nominal needs the nominal capacity: --capacity-mAh")
+        return ref, None, cap
+    if cap is not None:
+        raise InputError("--capacity-mAh and --soc-reference both give the SOC scale: give one")
+    return ref, None, None
+
+
 @app.command("gitt")
 @input_errors
 def gitt_command(
@@ -31,7 +58,14 @@ def gitt_command(
     capacity_mah: float = typer.Option(
         None,
         "--capacity-mAh",
-        help="Reference capacity [mAh] (default: the last full charge before the pulses).",
+        help="Reference capacity [mAh] of the SOC scale (with --soc-reference nominal: the "
+        "nominal capacity).",
+    ),
+    soc_reference: str = typer.Option(
+        None,
+        "--soc-reference",
+        help="SOC scale: discharge | charge | nominal | a capacity ('2.355mAh'). Default: the "
+        "GITT's own charge (0 % at the end of the last pulse of a discharge GITT).",
     ),
     radius_um: float = typer.Option(
         None, "--radius-um", help="Particle radius [um]: adds diffusion coefficients."
@@ -61,10 +95,13 @@ def gitt_command(
     if output is not None and output.suffix.lower() not in TABLE_SUFFIXES:
         raise InputError(f"table format '{output.suffix}' not supported; use .csv or .parquet",
                          path=output)  # fmt: skip
+    ref, cap, nominal = soc_scale_options(soc_reference, capacity_mah)
     rec = read_recording(file)
     res = analyze_gitt(
         rec,
-        capacity_Ah=None if capacity_mah is None else capacity_mah * 1e-3,
+        capacity_Ah=cap,
+        soc_reference=ref,
+        nominal_capacity_Ah=nominal,
         particle_radius_m=None if radius_um is None else radius_um * 1e-6,
         vm_over_s_m=None if vm_over_s_um is None else vm_over_s_um * 1e-6,
         min_rest_s=min_rest_s,
@@ -82,7 +119,7 @@ def gitt_command(
         f"({res.capacity_source})"
     )
     t = Table(title=title, title_justify="left")
-    heads = ["#", "reg", "SOC %", "OCV V", "R_ir Ω", "R_tot Ω", "R_pol Ω", "flags"]
+    heads = ["#", "reg", "SOC mid %", "OCV V", "R_ir Ω", "R_tot Ω", "R_pol Ω", "flags"]
     diff = "d_sphere_m2_s" in p.columns
     if diff:
         heads[-1:-1] = ["D m²/s"]
@@ -119,7 +156,7 @@ def gitt_command(
         "(V_end - OCV_after)/I; D: exact spherical fit ± standard error. -o writes every "
         "column (R_ir extrapolated to t=0, dOCV/dSOC, Weppner-Huggins D, ...)."
     )
-    console.print(f"SOC: {res.soc_reference}")
+    console.print(f"SOC ({res.soc_basis}): {res.soc_reference}")
     console.print(f"regions: {res.region_rule}")
     if res.sign_flipped:
         console.print("[yellow]note:[/] current sign convention was discharge-positive; negated")

@@ -35,7 +35,16 @@ from .pulses import (
 )
 from .regions import REGION_RULE, label_regions
 
-__all__ = ["GittResult", "analyze_gitt", "find_pulse_sequence", "label_regions", "REGION_RULE"]
+__all__ = [
+    "GittResult",
+    "analyze_gitt",
+    "find_pulse_sequence",
+    "label_regions",
+    "parse_soc_reference",
+    "voltage_noise",
+    "REGION_RULE",
+    "SOC_REFERENCES",
+]
 
 
 @dataclass
@@ -47,11 +56,15 @@ class GittResult:
     pulses
         One row per pulse (see :func:`analyze_gitt` for the columns).
     capacity_Ah
-        Reference capacity [A h] of the SOC scale.
+        Reference capacity [A h] of the SOC scale (what 100 % SOC is).
     capacity_source
-        Where it came from (``"last full charge ..."``, ``"given"``, ``"sum of pulses"``).
+        Where it came from (``"the GITT's own discharge (all pulses)"``, ``"last full
+        charge before the pulses ..."``, ``"nominal capacity"``, ``"given"``).
     soc_reference
-        What 100 % (or 0 %) SOC means here, in words.
+        What 0 % and 100 % SOC mean here, in words (print it beside SOC-based results).
+    soc_basis
+        The scale in one word: ``"discharge"``, ``"charge"``, ``"nominal"`` or
+        ``"given"`` (see ``soc_reference`` of :func:`analyze_gitt`).
     direction
         ``"discharge"`` or ``"charge"`` (the sign of the pulses).
     sign_flipped
@@ -71,6 +84,7 @@ class GittResult:
     segments: pd.DataFrame
     region_rule: str = REGION_RULE
     notes: list[str] = field(default_factory=list)
+    soc_basis: str = ""
     _arrays: Arrays | None = field(default=None, repr=False)
     _soc: np.ndarray | None = field(default=None, repr=False)
 
@@ -164,24 +178,49 @@ class GittResult:
 
 
 # ------------------------------------------------------------------------ helpers ----
-def _end_value(t: np.ndarray, v: np.ndarray, frac: float = 0.02) -> tuple[float, float]:
+def _end_value(t: np.ndarray, v: np.ndarray, frac: float = 0.02) -> tuple[float, float, float]:
     """Value at the last sample from a straight line through the last ``frac`` of the
-    slice (at least 5 samples, if they lie in the last 25 % of it; at most 200), and
-    its slope [V/s]. With fewer than 3 such samples: the last sample, slope NaN."""
+    slice (at least 5 samples, if they lie in the last 25 % of it; at most 200), its
+    slope [V/s] and the standard error of the value [V]. With fewer than 3 such samples:
+    the last sample, slope and standard error NaN."""
     n = len(t)
     if n == 0:
-        return np.nan, np.nan
+        return np.nan, np.nan, np.nan
     t_end = t[-1]
     span = t_end - t[0]
     k0 = int(np.searchsorted(t, t_end - frac * span, side="left"))
     k_min = int(np.searchsorted(t, t_end - 0.25 * span, side="left"))
     k0 = max(min(k0, n - 5), k_min, n - 200)
     if n - k0 < 3:
-        return float(v[-1]), np.nan
+        return float(v[-1]), np.nan, np.nan
     tt = t[k0:] - t_end
     vv = v[k0:]
-    slope, icpt = np.polyfit(tt, vv, 1)
-    return float(icpt), float(slope)
+    m = tt.size
+    tm = tt.mean()
+    sxx = float(((tt - tm) ** 2).sum())
+    if sxx <= 0:
+        return float(vv.mean()), np.nan, np.nan
+    slope = float(((tt - tm) * (vv - vv.mean())).sum() / sxx)
+    icpt = float(vv.mean() - slope * tm)
+    se = np.nan
+    if m > 2:
+        s2 = float(((vv - icpt - slope * tt) ** 2).sum() / (m - 2))
+        se = float(np.sqrt(s2 * (1.0 / m + tm**2 / sxx)))
+    return icpt, slope, se
+
+
+def voltage_noise(v: np.ndarray) -> float:
+    """White-noise level [V] of a slowly varying voltage record, from the differences of
+    consecutive samples: 1.4826 MAD(dV) / sqrt(2) (robust to the odd step). Where the
+    samples are so coarsely quantised that most differences are 0 (MAD = 0), the rms of
+    the differences / sqrt(2) instead. NaN for fewer than 5 samples."""
+    if v.size < 5:
+        return np.nan
+    d = np.diff(v)
+    mad = float(np.median(np.abs(d - np.median(d))))
+    if mad > 0:
+        return 1.4826 * mad / np.sqrt(2.0)
+    return float(np.sqrt(np.mean(d**2) / 2.0))
 
 
 def _sqrt_intercept(
@@ -207,11 +246,146 @@ def _sqrt_intercept(
     return a, se_a, b
 
 
+# ---------------------------------------------------------------------- SOC scale ----
+#: What ``soc_reference`` may be (besides a capacity in A h): see :func:`analyze_gitt`.
+SOC_REFERENCES = ("discharge", "charge", "nominal", "gitt")
+
+
+@dataclass
+class _Scale:
+    capacity_Ah: float
+    source: str
+    basis: str
+    text: str
+    notes: list[str]
+
+
+def parse_soc_reference(value: Any) -> str | float | None:
+    """``soc_reference`` as given by a user: ``None``, one of :data:`SOC_REFERENCES`, a
+    capacity in A h (a number), or a text ``"<number> mAh"`` / ``"<number> Ah"``.
+    Returns the key or the capacity [A h].
+
+    Raises
+    ------
+    AnalysisInputError
+        Anything else (a bare number in a text is refused: its unit is not known).
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise AnalysisInputError(f"soc_reference={value!r}; expected one of {SOC_REFERENCES} "
+                                 "or a capacity")  # fmt: skip
+    if isinstance(value, (int, float, np.floating, np.integer)):
+        cap = float(value)
+        if not (np.isfinite(cap) and cap > 0):
+            raise AnalysisInputError(f"soc_reference={value!r}; a capacity must be > 0 A h")
+        return cap
+    text = str(value).strip().lower()
+    if text in SOC_REFERENCES:
+        return text
+    for unit, scale in (("mah", 1e-3), ("ah", 1.0)):
+        if text.endswith(unit):
+            try:
+                cap = float(text[: -len(unit)].strip()) * scale
+            except ValueError:
+                break
+            if np.isfinite(cap) and cap > 0:
+                return cap
+            break
+    raise AnalysisInputError(
+        f"soc_reference={value!r}; expected one of {', '.join(SOC_REFERENCES)} or a capacity "
+        "with its unit ('2.355 mAh', '0.002355 Ah')"
+    )
+
+
+def _soc_scale(
+    reference: Any,
+    capacity_Ah: float | None,
+    nominal_Ah: float | None,
+    sgn: int,
+    own_q: float,
+    full_q: float | None,
+    full_source: str,
+    last_reached: bool,
+    n_pulses: int,
+    src: str | None,
+) -> _Scale:
+    """The capacity the SOC is counted against, and the words that say so."""
+    ref = parse_soc_reference(reference)
+    if capacity_Ah is not None:
+        if ref is not None:
+            raise AnalysisInputError("give either capacity_Ah or soc_reference, not both", path=src)
+        ref = float(capacity_Ah)
+    own_name, full_name = ("discharge", "charge") if sgn < 0 else ("charge", "discharge")
+    start, end = ("100 %", "0 %") if sgn < 0 else ("0 %", "100 %")
+    anchor = (
+        f"SOC {start} at the start of the first pulse (end of the full {full_name} and its rest)"
+    )
+    notes: list[str] = []
+    if full_q is None:
+        notes.append(
+            f"no full {full_name} before the pulses: SOC {start} is assumed at the start of "
+            "the first pulse"
+            + (
+                ""
+                if last_reached or reference is not None or capacity_Ah is not None
+                else f", and, as the last pulse did not reach the cut-off either, {end} at the "
+                "end of the last pulse is an assumption too (give soc_reference='nominal' or "
+                "a capacity)"
+            )
+        )
+    explicit = ref is not None
+    if ref is None or ref == "gitt":
+        ref = own_name
+    if ref == own_name and full_q is not None and not explicit:
+        # the GITT's own charge is the full capacity only if it ran to the cut-off
+        if not last_reached and own_q < 0.9 * full_q:
+            notes.append(
+                f"the GITT's {n_pulses} pulses passed {100 * own_q / full_q:.0f} % of the full "
+                f"{full_name} before them and the last did not reach the cut-off: SOC counted "
+                f"against the full {full_name} instead of the GITT's own {own_name}"
+            )
+            ref = full_name
+    elif ref == own_name and explicit and not last_reached:
+        notes.append(
+            f"the last pulse did not reach the cut-off: {end} SOC (the end of the last pulse) "
+            "may not be the end of the cell's capacity"
+        )
+    if isinstance(ref, float):
+        return _Scale(ref, "given", "given", f"{anchor}, coulomb counted against the given "
+                      f"capacity {ref * 1e3:.6g} mAh", notes)  # fmt: skip
+    if ref == "nominal":
+        if nominal_Ah is None:
+            raise AnalysisInputError(
+                "soc_reference='nominal' needs the nominal capacity (nominal_capacity_Ah=...;"
+                " in a study file the cell's nominal_capacity_mAh)",
+                path=src,
+            )
+        return _Scale(float(nominal_Ah), "nominal capacity", "nominal", f"{anchor}, coulomb "
+                      f"counted against the nominal capacity {nominal_Ah * 1e3:.6g} mAh", notes)  # fmt: skip
+    if ref == own_name:
+        return _Scale(own_q, f"the GITT's own {own_name} (all pulses)", own_name,
+                      f"{anchor}, {end} at the end of the last pulse: coulomb counted against "
+                      f"the GITT's own {own_name}, {own_q * 1e3:.6g} mAh", notes)  # fmt: skip
+    # the full charge (discharge) before the pulses
+    if full_q is None:
+        raise AnalysisInputError(
+            f"soc_reference={reference!r}: there is no full {full_name} before the pulses to "
+            f"count against; use '{own_name}' (the GITT's own), 'nominal' or a capacity",
+            path=src,
+        )
+    return _Scale(full_q, f"last full {full_name} before the pulses ({full_source})", full_name,
+                  f"{anchor}: coulomb counted against the last full {full_name} before the "
+                  f"pulses, {full_q * 1e3:.6g} mAh", notes)  # fmt: skip
+
+
 # ---------------------------------------------------------------------- analysis ----
 def analyze_gitt(
     recording: Recording,
     *,
     capacity_Ah: float | None = None,
+    soc_reference: str | float | None = None,
+    nominal_capacity_Ah: float | None = None,
     particle_radius_m: float | None = None,
     vm_over_s_m: float | None = None,
     diffusion: bool | None = None,
@@ -230,13 +404,16 @@ def analyze_gitt(
     it (for a discharge GITT; the last full discharge for a charge GITT) and, per pulse:
 
     ``pulse`` (1-based), ``region`` (I/II/III, :data:`REGION_RULE`), ``soc_start_pct``,
-    ``soc_end_pct``, ``soc_mid_pct`` (coulomb counting against :attr:`capacity_Ah`: 100
-    % at the end of the full charge, or 0 % at the end of the full discharge),
-    ``charge_Ah`` (signed), ``current_A`` (mean, signed), ``duration_s``, ``t_start_s``
-    (the current step), ``t_end_s``, ``ocv_before_V`` (end of the preceding rest, by a
-    straight line through its last 2 %, at least 5 samples), ``ocv_after_V`` (end of
-    its own rest; NaN if the rest is incomplete), ``ocv_drift_V_per_s`` (slope at the end of the pulse's own
-    rest: relaxation left), ``v_end_V`` (last sample of the pulse), ``t_first_s`` (time
+    ``soc_end_pct``, ``soc_mid_pct`` (SOC [%] at the pulse's current step, at its end
+    and halfway, coulomb counted against :attr:`GittResult.capacity_Ah`, see
+    ``soc_reference``), ``charge_Ah`` (signed), ``current_A`` (mean, signed),
+    ``duration_s``, ``t_start_s`` (the current step), ``t_end_s``, ``ocv_before_V`` (end
+    of the preceding rest, by a straight line through its last 2 %, at least 5 samples)
+    and ``ocv_before_se_V`` (its standard error), ``ocv_after_V`` and ``ocv_after_se_V``
+    (end of its own rest; NaN if the rest is incomplete), ``ocv_drift_V_per_s`` (slope at
+    the end of the pulse's own rest: relaxation left), ``noise_V`` (white voltage noise
+    of the record, from consecutive samples of the second half of its rest:
+    :func:`voltage_noise`), ``v_end_V`` (last sample of the pulse), ``t_first_s`` (time
     of the first sample after the step), ``ir_drop_V`` and ``r_ir_ohm`` (that first
     sample: |V_first - OCV_before| and (V_first - OCV_before)/I), ``ir_drop0_V``,
     ``r_ir0_ohm``, ``r_ir0_se_ohm`` (extrapolated to t = 0 by a straight line in
@@ -248,15 +425,42 @@ def analyze_gitt(
     ``cutoff_V``), ``complete`` (its rest is as long as the others), ``row_start``,
     ``row_stop`` (rows of the pulse, stop exclusive), ``rest_s``. With diffusion
     (geometry given, or ``diffusion=True``) the columns of
-    :func:`ohmslice.dc.diffusion.diffusion_table` follow.
+    :func:`ohmslice.dc.diffusion.diffusion_table` follow. The table's ``attrs`` hold
+    ``soc_reference`` (the words), ``soc_basis`` and ``capacity_Ah`` (the scale).
+
+    The SOC scale (``soc_reference``; the result's :attr:`GittResult.soc_basis` and
+    :attr:`GittResult.soc_reference` say which was used). A discharge GITT has 100 % at
+    the start of its first pulse (the end of the full charge and its rest); a charge
+    GITT (pulses of I > 0 after a full discharge, mirrored) has 0 % there. What 1 % is:
+
+    ``None`` (default) or ``"gitt"``
+        The GITT's own charge: for a discharge GITT ``"discharge"``, for a charge GITT
+        ``"charge"`` below, so that the end of the last pulse is 0 % (100 %) and no pulse
+        lies outside 0-100 %. Where the GITT did not run to its cut-off (the last pulse
+        did not reach it and the pulses passed less than 90 % of the full charge before
+        them), the full charge before them is used instead, with a note.
+    ``"discharge"``
+        The charge discharged: the GITT's own pulses for a discharge GITT; the last full
+        discharge before the pulses for a charge GITT.
+    ``"charge"``
+        The charge charged: the last full charge before the pulses for a discharge
+        GITT (the SOC of a cell not fully discharged before that charge then goes below 0
+        % at the end); the GITT's own pulses for a charge GITT.
+    ``"nominal"``
+        ``nominal_capacity_Ah``.
+    a capacity
+        A number [A h] or a text ``"2.355 mAh"``; the same as ``capacity_Ah``.
 
     Parameters
     ----------
     recording
         The GITT recording.
     capacity_Ah
-        Reference capacity [A h]; by default the charge of the last full charge
-        (discharge) before the pulses, else the sum of the pulses' charge.
+        Reference capacity [A h] (the same as ``soc_reference=capacity``).
+    soc_reference
+        The SOC scale, see above.
+    nominal_capacity_Ah
+        The cell's nominal capacity [A h], for ``soc_reference="nominal"``.
     particle_radius_m, vm_over_s_m
         Particle radius [m] or V_m/S (volume over surface, = r/3 for spheres) [m] for
         the diffusion coefficients.
@@ -286,7 +490,10 @@ def analyze_gitt(
     ------
     AnalysisInputError
         No pulses, mixed-sign steps, a rest inside the sequence shorter than
-        ``min_rest_s``, a bad capacity or geometry.
+        ``min_rest_s``, a bad capacity or geometry, an unknown ``soc_reference`` or one
+        the record cannot give (``"charge"`` with no full charge before a discharge
+        GITT, ``"nominal"`` without ``nominal_capacity_Ah``), both ``capacity_Ah`` and
+        ``soc_reference``.
     MissingColumnError
         No current column.
     """
@@ -294,6 +501,13 @@ def analyze_gitt(
     src = recording.source
     if capacity_Ah is not None and not (np.isfinite(capacity_Ah) and capacity_Ah > 0):
         raise AnalysisInputError(f"capacity_Ah={capacity_Ah!r}; expected a capacity > 0 A h")
+    if nominal_capacity_Ah is not None and not (
+        np.isfinite(nominal_capacity_Ah) and nominal_capacity_Ah > 0
+    ):
+        raise AnalysisInputError(
+            f"nominal_capacity_Ah={nominal_capacity_Ah!r}; expected a capacity > 0 A h"
+        )
+    parse_soc_reference(soc_reference)  # refuse a bad value before any work
     if cutoff_V is not None and not np.isfinite(cutoff_V):
         raise AnalysisInputError(f"cutoff_V={cutoff_V!r}; expected a voltage")
     seg = segment(recording, **segment_options) if segments is None else segments
@@ -367,32 +581,37 @@ def analyze_gitt(
         warnings.warn(f"{src + ': ' if src else ''}GITT cut short: {text}", IncompleteDataWarning,
                       stacklevel=2)  # fmt: skip
 
+    # --- cut-off: does the last pulse end the GITT at the voltage limit? ----------------
+    v_end_p = v[stops[seq] - 1]
+    reached = np.zeros(len(seq), dtype=bool)
+    if cutoff_V is not None:
+        reached = v_end_p <= cutoff_V + 2e-3 if sgn < 0 else v_end_p >= cutoff_V - 2e-3
+    elif len(seq) >= 2:
+        extreme = v_end_p[-1] <= v_end_p.min() if sgn < 0 else v_end_p[-1] >= v_end_p.max()
+        reached[-1] = bool(p_dur[-1] < 0.98 * p_dur[-2] and extreme)
+
     # --- SOC reference -----------------------------------------------------------------
     first_row = int(starts[seq[0]])
     anchor_row = first_row - 1 if first_row > 0 else 0
     pulse_q = float(np.abs(seg["charge_Ah"].to_numpy()[seq]).mean())
     blk = full_block(seg, seq[0], -sgn, 10 * pulse_q)
-    soc_at_anchor = 100.0 if sgn < 0 else 0.0
-    if capacity_Ah is not None:
-        cap = float(capacity_Ah)
-        source = "given"
-    elif blk is not None:
+    full_q = None
+    full_source = ""
+    if blk is not None:
         b0 = int(starts[blk[0]])
-        cap = abs(float(q[anchor_row] - q[max(b0 - 1, 0)]))
-        what = "charge" if sgn < 0 else "discharge"
-        source = (
-            f"last full {what} before the pulses (segments {blk[0]}-{blk[1]}, rows "
-            f"{b0}-{int(stops[blk[1]]) - 1}, with the rest after it)"
+        full_q = abs(float(q[anchor_row] - q[max(b0 - 1, 0)]))
+        full_source = (
+            f"segments {blk[0]}-{blk[1]}, rows {b0}-{int(stops[blk[1]]) - 1}, with the rest "
+            "after it"
         )
-    else:
-        cap = abs(float(q[int(stops[seq[-1]]) - 1] - q[anchor_row]))
-        source = "sum of the pulses' charge (no full charge/discharge before the pulses)"
-        notes.append("no full charge before the pulses: capacity = charge of all pulses")
-    soc_ref = (
-        f"SOC {soc_at_anchor:.0f} % at the start of the first pulse "
-        f"(end of the full {'charge' if sgn < 0 else 'discharge'} and its rest), "
-        f"coulomb counted against {cap * 1e3:.6g} mAh ({source})"
-    )
+    own_q = abs(float(q[int(stops[seq[-1]]) - 1] - q[anchor_row]))
+    scale = _soc_scale(
+        soc_reference, capacity_Ah, nominal_capacity_Ah, sgn, own_q, full_q, full_source,
+        bool(reached[-1]), len(seq), src,
+    )  # fmt: skip
+    notes += scale.notes
+    cap, source, basis, soc_ref = scale.capacity_Ah, scale.source, scale.basis, scale.text
+    soc_at_anchor = 100.0 if sgn < 0 else 0.0
     soc = soc_at_anchor + 100.0 * (q - q[anchor_row]) / cap
 
     # --- per-pulse metrics -------------------------------------------------------------
@@ -404,14 +623,20 @@ def analyze_gitt(
         prev = j - 1
         if prev >= 0 and kind[prev] == "rest":
             ps, pe = int(starts[prev]), int(stops[prev])
-            ocv_b, _ = _end_value(t[ps:pe], v[ps:pe])
+            ocv_b, _, ocv_b_se = _end_value(t[ps:pe], v[ps:pe])
         else:
-            ocv_b = np.nan
+            ocv_b = ocv_b_se = np.nan
             notes.append(f"pulse {k + 1} has no rest before it: no OCV before, R is NaN")
         rs, re_ = int(starts[j + 1]), int(stops[j + 1])
-        ocv_a, drift = _end_value(t[rs:re_], v[rs:re_])
+        ocv_a, drift, ocv_a_se = _end_value(t[rs:re_], v[rs:re_])
         if not complete[k]:
-            ocv_a = np.nan
+            ocv_a = ocv_a_se = np.nan
+        # voltage noise: consecutive samples of the second half of its rest (the
+        # relaxation left there is far slower than the sampling)
+        half = rs + int(np.searchsorted(t[rs:re_], 0.5 * (t[rs] + t[re_ - 1]), side="left"))
+        noise = voltage_noise(v[half:re_])
+        if not np.isfinite(noise):  # a short rest: the second half of the pulse
+            noise = voltage_noise(v[(s + e) // 2 : e])
         trel = t[s:e] - t0
         vp = v[s:e]
         t_first = float(trel[0])
@@ -439,7 +664,10 @@ def analyze_gitt(
                 "soc_end_pct": float(soc[e - 1]),
                 "ocv_before_V": ocv_b,
                 "ocv_after_V": ocv_a,
+                "ocv_before_se_V": ocv_b_se,
+                "ocv_after_se_V": ocv_a_se,
                 "ocv_drift_V_per_s": drift,
+                "noise_V": noise,
                 "v_end_V": v_end,
                 "t_first_s": t_first,
                 "ir_drop_V": abs(v_first - ocv_b),
@@ -458,14 +686,6 @@ def analyze_gitt(
         pt["d_ocv_d_soc_V"] = (pt["ocv_after_V"] - pt["ocv_before_V"]) / (
             pt["soc_end_pct"] - pt["soc_start_pct"]
         )
-    reached = np.zeros(len(pt), dtype=bool)
-    if cutoff_V is not None:
-        ve = pt["v_end_V"].to_numpy()
-        reached = ve <= cutoff_V + 2e-3 if sgn < 0 else ve >= cutoff_V - 2e-3
-    elif len(pt) >= 2:
-        ve = pt["v_end_V"].to_numpy()
-        extreme = ve[-1] <= ve.min() if sgn < 0 else ve[-1] >= ve.max()
-        reached[-1] = bool(p_dur[-1] < 0.98 * p_dur[-2] and extreme)
     pt["reached_cutoff"] = reached
     pt["region"] = label_regions(
         pt["soc_mid_pct"].to_numpy(),
@@ -494,6 +714,7 @@ def analyze_gitt(
         "duration_s",
     ]
     pt = pt[first + [c for c in pt.columns if c not in first]]
+    pt.attrs.update(soc_reference=soc_ref, soc_basis=basis, capacity_Ah=cap)
     return GittResult(
         pulses=pt,
         capacity_Ah=cap,
@@ -503,6 +724,7 @@ def analyze_gitt(
         sign_flipped=flipped,
         segments=seg,
         notes=notes,
+        soc_basis=basis,
         _arrays=arr,
         _soc=soc,
     )

@@ -333,8 +333,12 @@ def _segments(rec: Recording) -> pd.DataFrame:
         raise
 
 
-def _same_time(a: float, b: float, dt: float) -> bool:
-    return abs(a - b) <= max(2 * dt, 1e-3 * max(a, b))
+def _same_time(a: float, b: float) -> bool:
+    """Whether two step durations [s] are the same programmed time: an instrument ends a
+    timed step at the programmed instant and records it, so timed durations agree to the
+    time stamps' precision (here 10 ms or 1e-4 of the duration), while durations ended
+    by a voltage limit vary continuously with the cell."""
+    return abs(a - b) <= max(0.01, 1e-4 * max(a, b))
 
 
 def _end_reasons(
@@ -344,53 +348,55 @@ def _end_reasons(
     tol: float,
     rate_tol: float,
 ) -> tuple[float | None, float | None]:
-    """Set ``end_reason`` of every step; return the (lower, upper) limits used.
+    """Set ``end_reason`` of every step from the data; return the (lower, upper) limits.
 
-    Rule: a CC step followed by a CV hold ended at the voltage limit. Otherwise:
+    The evidence is the record's own: the current (a CV hold that follows: the
+    instrument held the voltage it reached), the voltage (where and how steeply the step
+    ended) and the time (how long it lasted):
 
-    * the limit of its direction is the given one, or else the extreme end voltage of
-      the steps of that direction, *confirmed* when at least two of them end within
-      ``tol`` of it;
-    * the step is *timed* when its duration matches a programmed ``step_time_s`` or,
-      with none given, the duration of another step of the same direction and current
-      (within ``rate_tol``) that did not end near the limit -- a repeated duration is a
-      programmed time; durations match within two sample intervals or 0.1 %;
-    * it ended at the voltage limit when its end voltage is within ``tol`` (and within
-      10 % of the step's own voltage swing) of the limit and either its end is steep
+    * a CC step followed by a CV hold ended at the voltage limit;
+    * a step is *timed* when its duration is a programmed ``step_time_s`` or equals, to
+      the time stamps' precision (:func:`_same_time`), the duration of another step of
+      the same direction and current (within ``rate_tol``) -- wherever that one ended:
+      durations set by a voltage limit differ from step to step;
+    * the limit of a direction is the given one, or else the extreme end voltage of its
+      steps; an inferred limit is *confirmed* when at least two steps of different
+      durations end within ``tol`` of it (the same voltage reached after different
+      times);
+    * a step ended at the voltage limit when its end voltage is within ``tol`` (and
+      within 10 % of its own voltage swing) of the limit and either its end is steep
       (see :func:`_end_steep`; the voltage must also move by at least ``tol`` over the
-      end window) or the limit is given/confirmed and the step is not timed. Every other
+      end window), or it is not timed and the limit is given or confirmed. Every other
       step ended by time (or by a charge limit: before reaching the voltage limit).
+
+    A step that ended by time says nothing about the cell's capacity: no C-rate is
+    inferred from it (:func:`_lowest_rate_reference`).
     """
     used: dict[str, float | None] = {}
     for direction, given, pick in (("discharge", limits[0], min), ("charge", limits[1], max)):
         d = [s for s in steps if s["direction"] == direction]
-        if given is not None:
-            used[direction], confirmed = given, True
-        elif d:
-            lim = pick(s["v_end_V"] for s in d)
-            used[direction] = lim
-            confirmed = sum(abs(s["v_end_V"] - lim) <= tol for s in d) >= 2
-        else:
-            used[direction], confirmed = None, False
-        lim = used[direction]
+        lim = given if given is not None else (pick(s["v_end_V"] for s in d) if d else None)
+        used[direction] = lim
         for s in d:
             swing = abs(s["v_end_V"] - s["v_start_V"])
             s["_at"] = lim is not None and abs(s["v_end_V"] - lim) <= min(tol, 0.1 * swing)
+        at_lim = [s for s in d if s["_at"]]
+        confirmed = given is not None or any(
+            not _same_time(a["duration_s"], b["duration_s"])
+            for i, a in enumerate(at_lim)
+            for b in at_lim[i + 1 :]
+        )
         for s in d:
-            at = s["_at"]
             steep = s["steep"][0] and s["steep"][1] >= tol
-            dur, dt = s["duration_s"], s["median_dt"]
-            if step_time_s:
-                timed = any(_same_time(dur, T, dt) for T in step_time_s)
-            else:
-                i_s = abs(s["current_A"])
-                timed = any(
-                    o is not s
-                    and not o["_at"]
-                    and abs(abs(o["current_A"]) - i_s) <= rate_tol * i_s
-                    and _same_time(dur, o["duration_s"], max(dt, o["median_dt"]))
-                    for o in d
-                )
+            dur = s["duration_s"]
+            i_s = abs(s["current_A"])
+            timed = any(_same_time(dur, T) for T in step_time_s) or any(
+                o is not s
+                and abs(abs(o["current_A"]) - i_s) <= rate_tol * i_s
+                and _same_time(dur, o["duration_s"])
+                for o in d
+            )
+            at = s["_at"]
             if s["cv_duration_s"] > 0 or (at and (steep or (confirmed and not timed))):
                 s["end_reason"] = "voltage_limit"
             else:

@@ -2,16 +2,19 @@
 compared component by component.
 
 Boundary times between processes (:mod:`.boundaries`), the split of every pulse's
-resistance by the windows or the model method (:mod:`.decompose`, the model fit in
-:mod:`.pulsefit`), and the comparison of cells with crossover SOCs and their intervals
+resistance by the windows or the model method (:mod:`.decompose`, the model fit and its
+checks in :mod:`.pulsefit`; the meaning of every column, the same in both, in
+:mod:`.columns`), and the comparison of cells with crossover SOCs and their intervals
 (:mod:`.compare`).
 """
 
 from .boundaries import boundary_times
+from .columns import COLUMNS
 from .compare import Comparison, compare
 from .decompose import Decomposition, decompose, gitt_eis_consistency, tau_table
 
 __all__ = [
+    "COLUMNS",
     "Comparison",
     "Decomposition",
     "boundary_times",

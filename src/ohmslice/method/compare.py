@@ -4,7 +4,19 @@ what that means for the design of the electrode.
 Input is one table per cell with a SOC column and resistance components, such as the
 table :func:`ohmslice.method.decompose.decompose` returns: ``soc_pct`` and, for each component
 ``c`` in (``r1``, ``r2``, ``r3``, ``r_total``), ``{c}_ohm`` and optionally ``{c}_ohm_err``
-(one standard error). Any other component named ``{c}_ohm`` can be compared too.
+(one standard error). Any other component named ``{c}_ohm`` can be compared too
+(``r12``, ``r3_paper``, ``r3_dc``, ``r_ocv``). The meaning of every column is in
+:mod:`ohmslice.method.columns`; by choice, ``r3`` is the diffusion *developed by the pulse
+end* -- what the pulses measure alike in both methods, without the OCV change (that is
+``r3_paper``) and without extrapolation beyond the pulse (that is ``r3_dc``).
+
+Rows with ``usable`` False (a pulse that failed its method's checks) are left out. A
+component with fewer than three usable values in a cell, or without a SOC range the
+cells share, is skipped with a note instead of stopping the comparison (R1 and R2 of a
+GITT sampled every second cannot be split: their ``r1_ohm`` is all NaN). The SOC scale
+of each table (``attrs["soc_basis"]`` / ``attrs["soc_reference"]``, set by
+:func:`ohmslice.dc.gitt.analyze_gitt`) is carried into the crossovers
+(``soc_reference``); cells on different scales get a note.
 
 Method, per component and pair of cells (a, b):
 
@@ -47,9 +59,20 @@ SOC = "soc_pct"
 COMPONENT_MEANING = {
     "r1": "contact and electronic resistance",
     "r2": "charge transfer between active material and solid electrolyte",
-    "r3": "Li diffusion in the active material",
+    "r3": "Li diffusion in the active material, developed by the pulse end",
+    "r12": "contact and charge transfer together",
+    "r3_paper": "diffusion and OCV change, the reference paper's R3",
+    "r3_dc": "full DC diffusion resistance",
+    "r_ocv": "OCV change of the pulse's charge",
     "r_total": "total resistance",
 }
+
+_NAMES = {"r_total": "total resistance", "r12": "R1 + R2", "r3_paper": "R3 (paper's)",
+          "r3_dc": "R3 (DC)", "r_ocv": "OCV change"}  # fmt: skip
+
+
+class _Skip(Exception):
+    """A component of a pair of cells that cannot be compared (the message says why)."""
 
 
 @dataclass
@@ -62,13 +85,17 @@ class Comparison:
         One row per crossover: ``component``, ``cell_a``, ``cell_b``, ``soc_pct``,
         ``ci_low_pct``, ``ci_high_pct`` (95 % bootstrap interval), ``found_fraction``
         (share of bootstrap replicas showing it), ``lower_above`` (the cell lower on the
-        high-SOC side).
+        high-SOC side), ``soc_reference`` (the cells' SOC scale: ``"discharge"``, ...;
+        ``"mixed (...)"`` where they differ).
     ranges
         One row per SOC range between crossovers: ``component``, ``cell_a``, ``cell_b``,
         ``soc_from_pct``, ``soc_to_pct``, ``lower``, ``higher``, ``lower_by_pct``
         (median of 1 - R_lower/R_higher in %).
     notes
-        Plain-language design notes, one per component and pair.
+        Plain-language design notes, one per component and pair, and one per component
+        skipped (why).
+    settings
+        The settings used, and ``soc_reference``: cell -> the words of its SOC scale.
     """
 
     crossovers: pd.DataFrame
@@ -121,22 +148,32 @@ def find_crossovers(
 def _curve(
     df: pd.DataFrame, comp: str, cell: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """SOC, values and errors of ``comp`` of one cell: usable, finite, positive rows.
+
+    Raises MissingColumnError without a SOC column, _Skip with fewer than 3 values."""
     df = getattr(df, "table", df)  # a Decomposition or its table
     col = f"{comp}_ohm"
-    for c in (SOC, col):
-        if c not in df.columns:
-            raise MissingColumnError(f"cell '{cell}' has no column '{c}'", column=c)
+    if SOC not in df.columns:
+        raise MissingColumnError(f"cell '{cell}' has no column '{SOC}'", column=SOC)
+    if col not in df.columns:
+        raise _Skip(f"cell '{cell}' has no column '{col}'")
     sub = df[[SOC, col] + ([f"{col}_err"] if f"{col}_err" in df.columns else [])]
-    sub = sub[np.isfinite(sub[col]) & np.isfinite(sub[SOC]) & (sub[col] > 0)]
-    sub = sub.sort_values(SOC)
+    keep = np.isfinite(sub[col]) & np.isfinite(sub[SOC]) & (sub[col] > 0)
+    if "usable" in df.columns:
+        keep &= df["usable"].astype(bool)
+    sub = sub[keep].sort_values(SOC)
     if len(sub) < 3:
-        raise AnalysisInputError(
-            f"cell '{cell}' has fewer than 3 usable points of '{col}' to compare"
-        )
+        raise _Skip(f"cell '{cell}' has {len(sub)} usable values of '{col}' (fewer than 3)")
     err = sub[f"{col}_err"].to_numpy(float) if f"{col}_err" in sub.columns else None
     if err is not None:
         err = np.where(np.isfinite(err) & (err >= 0), err, 0.0)
     return sub[SOC].to_numpy(float), sub[col].to_numpy(float), err
+
+
+def _scale(df: pd.DataFrame) -> tuple[str, str]:
+    """(basis, words) of a table's SOC scale, from its attrs ('' where not stated)."""
+    attrs = getattr(getattr(df, "table", df), "attrs", {}) or {}
+    return str(attrs.get("soc_basis", "") or ""), str(attrs.get("soc_reference", "") or "")
 
 
 def compare(
@@ -172,11 +209,15 @@ def compare(
     Returns
     -------
     Comparison
+        A component of a pair that cannot be compared (a cell without the column, fewer
+        than 3 usable values, no common SOC range) is skipped with a note.
 
     Raises
     ------
     AnalysisInputError
-        Fewer than two cells, no common SOC range, fewer than 3 points per curve.
+        Fewer than two cells.
+    MissingColumnError
+        A table without ``soc_pct``.
     """
     if len(results_by_cell) < 2:
         raise AnalysisInputError("compare needs at least two cells")
@@ -194,27 +235,44 @@ def compare(
     cross_rows: list[dict] = []
     range_rows: list[dict] = []
     notes: list[str] = []
+    scales = {name: _scale(df) for name, df in results_by_cell.items()}
+    settings["soc_reference"] = {name: words for name, (_, words) in scales.items()}
+    bases = {basis for basis, _ in scales.values()}
+    if len(bases) > 1:
+        notes.append(
+            "the cells' SOC scales differ ("
+            + ", ".join(f"{n}: {b or 'not stated'}" for n, (b, _) in scales.items())
+            + "): their crossovers compare different scales"
+        )
     for comp in components:
         if not any(
             f"{comp}_ohm" in getattr(df, "table", df).columns for df in results_by_cell.values()
         ):
             continue
         for a, b in combinations(results_by_cell, 2):
-            crosses, ranges = _compare_pair(
-                comp,
-                a,
-                results_by_cell[a],
-                b,
-                results_by_cell[b],
-                rng,
-                grid_step_pct=grid_step_pct,
-                smooth_pct=smooth_pct,
-                min_span_pct=min_span_pct,
-                n_boot=n_boot,
-                match_window_pct=match_window_pct,
-                min_effect_pct=min_effect_pct,
-                confidence=confidence,
-            )
+            try:
+                crosses, ranges = _compare_pair(
+                    comp,
+                    a,
+                    results_by_cell[a],
+                    b,
+                    results_by_cell[b],
+                    rng,
+                    grid_step_pct=grid_step_pct,
+                    smooth_pct=smooth_pct,
+                    min_span_pct=min_span_pct,
+                    n_boot=n_boot,
+                    match_window_pct=match_window_pct,
+                    min_effect_pct=min_effect_pct,
+                    confidence=confidence,
+                )
+            except _Skip as why:
+                notes.append(f"{_name(comp)} of {a} and {b} not compared: {why}.")
+                continue
+            basis_a, basis_b = scales[a][0], scales[b][0]
+            basis = basis_a if basis_a == basis_b else f"mixed ({basis_a}, {basis_b})"
+            for row in crosses:
+                row["soc_reference"] = basis
             cross_rows += crosses
             range_rows += ranges
             notes.append(_note(comp, crosses, ranges))
@@ -235,6 +293,7 @@ CROSSOVER_COLUMNS = [
     "ci_high_pct",
     "found_fraction",
     "lower_above",
+    "soc_reference",
 ]
 RANGE_COLUMNS = [
     "component",
@@ -280,7 +339,7 @@ def _compare_pair(
     sb, rb, eb = _curve(dfb, comp, b)
     lo, hi = max(sa.min(), sb.min()), min(sa.max(), sb.max())
     if hi - lo < 2 * grid_step_pct:
-        raise AnalysisInputError(
+        raise _Skip(
             f"cells '{a}' and '{b}' share no SOC range for '{comp}'"
             f" ({sa.min():.1f}-{sa.max():.1f} % vs {sb.min():.1f}-{sb.max():.1f} %)"
         )
@@ -373,7 +432,7 @@ def _scatter(soc: np.ndarray, r: np.ndarray, step: float, width: float) -> np.nd
 
 
 def _name(comp: str) -> str:
-    return "total resistance" if comp == "r_total" else comp.upper()
+    return _NAMES.get(comp, comp.upper())
 
 
 def _note(comp: str, mine: list[dict], rng: list[dict]) -> str:

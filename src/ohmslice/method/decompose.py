@@ -3,23 +3,32 @@
 Each pulse of a GITT gives R(t) = (V(t) - OCV_before) / I. The impedance of the same
 electrode (a symmetric cell, per electrode) gives the time constants of its processes:
 contact (tau1, shortest), charge transfer (tau2, an R||CPE with exponent n2) and
-diffusion (tau3, longest). Two ways to split R(t):
+diffusion (tau3, longest). Both methods below give the same columns with the same
+meaning (:mod:`ohmslice.method.columns`): r1 (series + contact), r2 and r3 (charge
+transfer and diffusion *developed by the end of the pulse*) and r_ocv (the OCV change of
+the pulse's charge), with r1 + r2 + r3 + r_ocv = r_total (``closure_ohm`` the
+residual); ``r3_paper_ohm`` = r_total - r1 - r2 is the seed's R3. ``soc_pct`` is the SOC
+halfway through the pulse, on the GITT's scale (table ``attrs``).
 
 ``method="windows"`` (the seed's)
     Boundary times t1 (between contact and charge transfer) and t2 (between charge
     transfer and diffusion) from the time constants at the pulse's SOC
     (:func:`ohmslice.method.boundaries.boundary_times`; rule ``boundary``, default
-    ``"balanced"`` where the EIS resistances are known, else ``"fraction"``), then
-    R1 = R(t1), R2 = R(t2) - R(t1), R3 = R(t_end) - R(t2), t_end the pulse end.
-    R1 includes the cell's series parts (separator, counter electrode) as in the seed,
-    and R3 the OCV shift of the charge passed. Where t1 falls before the first sample
-    after the step, R1 is read at the first sample if the charge-transfer process has
-    developed by less than ``max_leak`` of its resistance there (per the EIS model),
-    flagged; otherwise R1 and R2 cannot be told apart: both are NaN and ``r12_ohm`` =
-    R(t2) is given, flagged (likewise all three when t2 is before the first sample).
-    Errors: the voltage noise of the pulse (scatter of R(t) around its local trend) and
+    ``"balanced"`` where the EIS resistances are known, else ``"fraction"``). The OCV
+    change r_ocv = (OCV_after - OCV_before) / I grows with the charge passed, so
+    R'(t) = R(t) - r_ocv t / T is the overpotential; then R1 = R'(t1), R2 = R'(t2) -
+    R'(t1), R3 = R'(T) - R'(t2), T the pulse end (closure 0 by construction). R1 includes
+    the cell's series parts (separator, counter electrode) as in the seed. Where t1
+    falls before the first sample after the step, R1 is read at the first sample if the
+    charge-transfer process has developed by less than ``max_leak`` of its resistance
+    there (per the EIS model), flagged; otherwise R1 and R2 cannot be told apart: both
+    are NaN and ``r12_ohm`` = R'(t2) is given, flagged (likewise all three when t2 is
+    before the first sample). Without an OCV after the pulse (its rest cut short), R3
+    and r_ocv are NaN and only ``r3_paper_ohm`` holds them. Errors: the voltage noise
+    (estimated from the rests, :func:`noise_ohm`), the standard errors of the OCVs and
     the shift of R when each boundary moves by the relative uncertainty of its time
-    constants (``tau_rel_err`` where the EIS gives none), added in quadrature.
+    constants (``tau_rel_err`` where the EIS gives none), added in quadrature. A pulse
+    that reached the cut-off voltage is not ``usable`` (shorter than the others).
 
 ``method="model"``
     Each pulse and its rest are fitted with the time-domain response of the same circuit
@@ -31,9 +40,15 @@ diffusion (tau3, longest). Two ways to split R(t):
     (c0, c_ocv, c_drift, R1, R2, R3), solved by least squares with standard errors from
     the residual variance; with ``refine_taus`` tau2 and tau3 are then optimised within a
     factor ``tau_factor`` of the EIS values and n2 within ``n_range`` of its value
-    (variable projection, Levenberg-Marquardt on all pulses at once). The samples are averaged in log-time bins so that the dense
-    samples after the steps do not outweigh the rest. R3 here is the diffusion element's
-    DC resistance and ``r_ocv_ohm`` = c_ocv the OCV shift, reported apart.
+    (variable projection, Levenberg-Marquardt on all pulses at once). The samples are
+    averaged in log-time bins so that the dense samples after the steps do not outweigh
+    the rest. The fitted R2, R3 are DC resistances; the table gives them as developed by
+    the pulse end, R2 a2(T) and R3 a3(T) (``r3_developed_share`` = a3(T)), and the DC
+    diffusion resistance as ``r3_dc_ohm`` (``r3_dc_extrapolated`` where a3(T) < 0.95);
+    ``r_ocv_ohm`` = c_ocv. The model checks itself (:func:`ohmslice.method.pulsefit._checks`):
+    residual against the noise of the data, time constants at their bounds, negative or
+    implausible components; a pulse that fails is flagged with the reason and not
+    ``usable``.
 
 The time constants per SOC come as a table (:func:`tau_table` builds it from
 :func:`ohmslice.impedance.time_constants` results at the measured SOCs) and are
@@ -53,6 +68,7 @@ import pandas as pd
 
 from ..errors import AnalysisInputError, InputError, MissingColumnError
 from .boundaries import RULES, boundary_times, unit_step
+from .columns import COMMON_COLUMNS
 from .pulsefit import fit_pulses
 
 __all__ = ["decompose", "Decomposition", "tau_table", "gitt_eis_consistency", "ELEMENT_SHAPES"]
@@ -162,12 +178,14 @@ class Decomposition:
     Attributes
     ----------
     table
-        One row per pulse: ``pulse``, ``soc_pct`` (SOC at the pulse start), ``r1_ohm``,
-        ``r2_ohm``, ``r3_ohm``, ``r_total_ohm``, each with ``_err`` (one standard error),
-        ``r12_ohm`` (R1 + R2 where they cannot be split), the windows ``t1_s``, ``t2_s``,
-        ``t_end_s`` (windows method) or the time constants used ``tau2_s``, ``tau3_s``
-        and ``r_ocv_ohm`` (model method), ``taus_extrapolated``, ``flag`` (text, empty
-        when nothing is to be said).
+        One row per pulse: the columns of :data:`ohmslice.method.columns.COLUMNS` (the
+        same meaning in both methods: ``soc_pct`` mid-pulse, ``r1_ohm``, ``r2_ohm``,
+        ``r3_ohm``, ``r_ocv_ohm``, ``r_total_ohm`` with ``_err`` (one standard error),
+        ``closure_ohm``, ``r12_ohm``, ``r3_paper_ohm``, ``r3_dc_ohm``, ``usable``,
+        ``flag``), then the method's own: the windows ``t1_s``, ``t2_s``, ``t_end_s``
+        (windows method) or the time constants used ``tau2_s``, ``tau3_s``, ``n2`` and
+        the fit's ``rms_residual_ohm``, ``noise_ohm``, ``residual_to_noise`` (model
+        method). ``attrs``: ``method``, ``soc_reference``, ``soc_basis``.
     method, settings, notes
         How it was computed and what the user should know.
     """
@@ -182,6 +200,11 @@ class Decomposition:
 
 
 # ---------------------------------------------------------------- helpers ----
+def _col(p: pd.DataFrame, name: str) -> np.ndarray:
+    """Column ``name`` of ``p`` as floats; NaN where the table has none."""
+    return p[name].to_numpy(float) if name in p.columns else np.full(len(p), np.nan)
+
+
 def _noise(t: np.ndarray, r: np.ndarray, duration: float) -> float:
     """White-noise level of R(t) [Ohm] during the pulse, from second differences."""
     m = (t > 0) & (t <= duration)
@@ -190,6 +213,29 @@ def _noise(t: np.ndarray, r: np.ndarray, duration: float) -> float:
         return np.nan
     d2 = np.diff(rr, 2)
     return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6.0))
+
+
+def noise_ohm(gitt: Any) -> np.ndarray:
+    """Per-pulse white noise of one sample of R(t) [Ohm].
+
+    The voltage noise of the record is the median over the pulses of the GITT table's
+    ``noise_V`` (consecutive samples late in each rest, :func:`ohmslice.dc.gitt.voltage_noise`;
+    one instrument, one noise), divided by each pulse's |I|. A table without ``noise_V``
+    (or without any finite value) falls back to the second differences of each pulse's
+    samples. Returns 0 where nothing can be estimated.
+    """
+    p = gitt.pulses
+    cur = np.abs(p["current_A"].to_numpy(float))
+    nv = _col(p, "noise_V")
+    if np.isfinite(nv).any():
+        return float(np.nanmedian(nv)) / cur
+    sig = np.array(
+        [_noise(t, r, d) for (t, r), d in zip(gitt.traces(), p["duration_s"], strict=True)]
+    )
+    return np.where(np.isfinite(sig), sig, 0.0)
+
+
+_sigma_ohm = noise_ohm
 
 
 # ---------------------------------------------------------------- windows ----
@@ -251,9 +297,22 @@ def _windows(
     uniq, inv = np.unique(times, return_inverse=True)
     grid = gitt.r_of_t(uniq)  # (n_pulses, n_uniq)
     r_at = grid[np.arange(n)[:, None], inv.reshape(times.shape)]
-    r_end = p["r_total_ohm"].to_numpy(float)
-    sigma = np.array([_noise(t, r, te) for (t, r), te in zip(gitt.traces(), t_end, strict=True)])
-    sigma = np.where(np.isfinite(sigma), sigma, 0.0)
+    r_total = p["r_total_ohm"].to_numpy(float)
+    cur = np.abs(p["current_A"].to_numpy(float))
+    sigma = _sigma_ohm(gitt)
+    se_before = _col(p, "ocv_before_se_V") / cur
+    se_after = _col(p, "ocv_after_se_V") / cur
+    # the OCV change of the pulse's charge, from the OCVs before and after; it grows
+    # with the charge passed (linearly in t), so R(t) holds r_ocv t / T of it
+    r_ocv = (p["ocv_after_V"].to_numpy(float) - p["ocv_before_V"].to_numpy(float)) / p[
+        "current_A"
+    ].to_numpy(float)
+    r_ocv_err = np.hypot(np.nan_to_num(se_before), np.nan_to_num(se_after))
+    has_ocv = np.isfinite(r_ocv)
+    ramp = np.where(has_ocv, r_ocv, 0.0)
+    r_at = r_at - ramp[:, None] * times / t_end[:, None]  # R(t) less the OCV change
+    r_end = np.where(has_ocv, r_total - r_ocv, np.nan)  # overpotential at the pulse end
+    r_end_leak = np.where(has_ocv, r_end, r_total)
 
     r_t1, r_t2 = r_at[:, 0], r_at[:, 1]
     b1 = np.abs(r_at[:, 2] - r_at[:, 3]) / 2
@@ -264,20 +323,26 @@ def _windows(
     a2 = np.where(fix1, leak2, 0.0)
     r1 = (r_t1 - a2 * r_t2) / (1 - a2)
     a3 = np.where(fix2, leak3, 0.0)
-    r12 = np.where(fix2, (r_t1 - a3 * r_end) / (1 - a3), r_t2)
+    r12 = np.where(fix2, (r_t1 - a3 * r_end_leak) / (1 - a3), r_t2)
     r2 = r12 - r1
     r3 = r_end - r12
     r1_err = np.sqrt(sigma**2 + b1**2 + (tau_rel_err * a2 * r2) ** 2) / (1 - a2)
     r2_err = np.sqrt(2 * sigma**2 + b1**2 + b2**2 + (tau_rel_err * a2 * r2) ** 2)
-    r3_err = np.sqrt(2 * sigma**2 + b2**2 + (tau_rel_err * a3 * r3) ** 2) / (1 - a3)
+    r12_err = np.sqrt(sigma**2 + b2**2 + (tau_rel_err * a3 * r3) ** 2) / (1 - a3)
+    r3_err = np.sqrt(2 * sigma**2 + b2**2 + r_ocv_err**2 + (tau_rel_err * a3 * r3) ** 2) / (1 - a3)
     for arr_ in (r1, r2, r1_err, r2_err):
         arr_[no12 | early2] = np.nan
-    for arr_ in (r3, r3_err, r12):
+    for arr_ in (r3, r3_err, r12, r12_err):
         arr_[none] = np.nan
     cut = p["reached_cutoff"].to_numpy(bool) if "reached_cutoff" in p else np.zeros(n, bool)
     for k in range(n):
         if cut[k]:
-            flags[k].append("the pulse reached the cut-off voltage")
+            flags[k].append("the pulse reached the cut-off voltage: shorter than the others")
+        if not has_ocv[k]:
+            flags[k].append(
+                "no OCV after its rest: diffusion and OCV change not separable "
+                "(r3_paper_ohm holds both)"
+            )
         at = f"before the first sample ({t_first[k]:.2g} s)"
         if fix1[k]:
             flags[k].append(
@@ -304,20 +369,26 @@ def _windows(
         )
         notes.append(msg)
         warnings.warn(msg, stacklevel=3)
-    r_total_err = np.sqrt(2) * sigma
     table = pd.DataFrame(
         {
             "pulse": p["pulse"].to_numpy(),
-            "soc_pct": p["soc_start_pct"].to_numpy(float),
             "r1_ohm": r1,
             "r1_ohm_err": r1_err,
             "r2_ohm": r2,
             "r2_ohm_err": r2_err,
             "r3_ohm": r3,
             "r3_ohm_err": r3_err,
+            "r_ocv_ohm": r_ocv,
+            "r_ocv_ohm_err": np.where(has_ocv, r_ocv_err, np.nan),
             "r12_ohm": r12,
-            "r_total_ohm": r_end,
-            "r_total_ohm_err": r_total_err,
+            "r12_ohm_err": r12_err,
+            "r_total_ohm": r_total,
+            "r_total_ohm_err": np.hypot(sigma, np.nan_to_num(se_before)),
+            "r3_dc_ohm": np.nan,
+            "r3_dc_ohm_err": np.nan,
+            "r3_developed_share": np.nan,
+            "r3_dc_extrapolated": False,
+            "usable": ~cut,
             "t1_s": t1_used,
             "t2_s": t2_used,
             "t_end_s": t_end,
@@ -347,8 +418,15 @@ def decompose(
     bins_per_decade: int = 12,
     max_developed: float = 0.8,
     n_range: float = 0.2,
+    max_residual_ratio: float = 3.0,
+    max_jump: float = 0.3,
 ) -> Decomposition:
-    """Split each GITT pulse's resistance into R1 (contact), R2 (charge transfer), R3 (diffusion).
+    """Split each GITT pulse's resistance into R1 (contact), R2 (charge transfer), R3
+    (diffusion) and the OCV change, by the windows or the model method.
+
+    Both methods give the columns of :data:`ohmslice.method.columns.COLUMNS`, with the
+    same meaning: r1 + r2 + r3 + r_ocv = r_total (``closure_ohm`` the residual), R2 and R3
+    as developed by the end of the pulse.
 
     Parameters
     ----------
@@ -376,6 +454,17 @@ def decompose(
     max_developed
         Model method: where charge transfer has developed by more than this share at the
         first sample, R1 and R2 are not split (``r12_ohm`` only).
+    max_residual_ratio, max_jump
+        Model method's checks (:func:`ohmslice.method.pulsefit._checks`): a pulse whose rms
+        residual exceeds ``max_residual_ratio`` times the noise, or one of whose
+        components jumps from its neighbours by more than ``max_jump`` (relative), is
+        flagged and not ``usable``.
+
+    Returns
+    -------
+    Decomposition
+        Its table's ``attrs`` hold ``soc_reference`` and ``soc_basis`` (the SOC scale of
+        the GITT) and ``method``.
 
     Raises
     ------
@@ -392,7 +481,8 @@ def decompose(
     p = gitt.pulses
     if len(p) == 0:
         raise AnalysisInputError("the GITT result has no pulses")
-    tp = _interp_taus(taus, p["soc_start_pct"].to_numpy(float))
+    soc_mid = _soc_mid(p)
+    tp = _interp_taus(taus, soc_mid)
     settings: dict[str, Any] = {"method": method, "tau_soc_pct": taus["soc_pct"].tolist()}
     if method == "windows":
         table, notes = _windows(
@@ -408,19 +498,63 @@ def decompose(
         table, notes = fit_pulses(
             gitt,
             tp,
+            sigma=noise_ohm(gitt),
             refine_taus=refine_taus,
             tau_factor=tau_factor,
             bins_per_decade=bins_per_decade,
             max_developed=max_developed,
             n_range=n_range,
+            max_residual_ratio=max_residual_ratio,
+            max_jump=max_jump,
         )
-        settings.update(refine_taus=refine_taus, tau_factor=tau_factor)
+        settings.update(
+            refine_taus=refine_taus,
+            tau_factor=tau_factor,
+            max_residual_ratio=max_residual_ratio,
+            max_jump=max_jump,
+        )
     if tp["extrapolated"].any():
         notes.append(
             f"{int(tp['extrapolated'].sum())} pulses lie outside the SOC range of the "
             "spectra; their time constants are those of the nearest spectrum"
         )
+    table = _finish(table, p, soc_mid, method, gitt)
+    settings["soc_reference"] = table.attrs.get("soc_reference", "")
+    settings["soc_basis"] = table.attrs.get("soc_basis", "")
     return Decomposition(table=table, method=method, settings=settings, notes=notes)
+
+
+def _soc_mid(p: pd.DataFrame) -> np.ndarray:
+    """SOC halfway through each pulse [%] (from the start where the table has no end)."""
+    if "soc_mid_pct" in p.columns:
+        return p["soc_mid_pct"].to_numpy(float)
+    if "soc_end_pct" in p.columns:
+        return 0.5 * (p["soc_start_pct"].to_numpy(float) + p["soc_end_pct"].to_numpy(float))
+    return p["soc_start_pct"].to_numpy(float)
+
+
+def _finish(
+    table: pd.DataFrame, p: pd.DataFrame, soc_mid: np.ndarray, method: str, gitt: Any
+) -> pd.DataFrame:
+    """The columns both methods share (SOC, closure, the paper's R3), in the order of
+    :data:`ohmslice.method.columns.COLUMNS`, and the SOC scale in ``attrs``."""
+    t = table.copy()
+    t["soc_pct"] = soc_mid
+    t["soc_start_pct"] = p["soc_start_pct"].to_numpy(float)
+    t["soc_end_pct"] = _col(p, "soc_end_pct")
+    r_total = t["r_total_ohm"].to_numpy(float)
+    r12 = t["r12_ohm"].to_numpy(float)
+    t["closure_ohm"] = r_total - r12 - t["r3_ohm"].to_numpy(float) - t["r_ocv_ohm"].to_numpy(float)
+    t["r3_paper_ohm"] = r_total - r12
+    t["r3_paper_ohm_err"] = np.hypot(t["r_total_ohm_err"].to_numpy(float), t["r12_ohm_err"])
+    first = [c for c in COMMON_COLUMNS if c in t.columns]
+    t = t[first + [c for c in t.columns if c not in first]]
+    t.attrs = {
+        "method": method,
+        "soc_reference": getattr(gitt, "soc_reference", p.attrs.get("soc_reference", "")),
+        "soc_basis": getattr(gitt, "soc_basis", p.attrs.get("soc_basis", "")),
+    }
+    return t
 
 
 def gitt_eis_consistency(
@@ -430,7 +564,10 @@ def gitt_eis_consistency(
 
     For each SOC with a spectrum, the GITT components of the pulse nearest in SOC are
     set against the EIS resistances (per electrode) of contact, charge transfer and
-    diffusion: columns ``soc_pct``, ``pulse``, ``pulse_soc_pct``, and per component
+    diffusion (the GITT's DC diffusion resistance ``r3_dc_ohm`` where the method gives
+    one -- the EIS value is a DC one -- else ``r3_ohm``, developed by the pulse end):
+    columns ``soc_pct``, ``pulse``, ``pulse_soc_pct``, ``pulse_usable`` (whether that pulse
+    passed its method's checks), and per component
     ``{c}_gitt_ohm``, ``{c}_eis_ohm``, ``{c}_ratio`` (GITT / EIS) with ``{c}_ratio_err``.
     """
     if not isinstance(taus, pd.DataFrame):
@@ -443,9 +580,13 @@ def gitt_eis_consistency(
             "soc_pct": row.soc_pct,
             "pulse": int(tab["pulse"].iat[k]),
             "pulse_soc_pct": float(tab["soc_pct"].iat[k]),
+            "pulse_usable": bool(tab["usable"].iat[k]) if "usable" in tab.columns else True,
         }
         for i, c in enumerate(COMPONENTS, start=1):
-            g, ge = float(tab[f"{c}_ohm"].iat[k]), float(tab[f"{c}_ohm_err"].iat[k])
+            col = c
+            if c == "r3" and "r3_dc_ohm" in tab.columns and tab["r3_dc_ohm"].notna().any():
+                col = "r3_dc"  # the EIS gives the DC diffusion resistance
+            g, ge = float(tab[f"{col}_ohm"].iat[k]), float(tab[f"{col}_ohm_err"].iat[k])
             e = float(getattr(row, f"r{i}_ohm", np.nan))
             ee = float(getattr(row, f"r{i}_ohm_err", np.nan))
             ratio = g / e if e > 0 else np.nan

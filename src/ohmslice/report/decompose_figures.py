@@ -1,8 +1,11 @@
 """Figures of the resistance map: total resistance and its R1/R2/R3 parts vs SOC per cell.
 
-Reads result tables only (``soc_pct``, ``{c}_ohm``, ``{c}_ohm_err`` as produced by
-:func:`ohmslice.method.decompose.decompose`) and, optionally, a
-:class:`ohmslice.method.compare.Comparison` whose crossovers are drawn with their intervals.
+Reads result tables only (``soc_pct``, ``{c}_ohm``, ``{c}_ohm_err``, ``usable`` as produced
+by :func:`ohmslice.method.decompose.decompose`; column meanings in
+:mod:`ohmslice.method.columns`) and, optionally, a
+:class:`ohmslice.method.compare.Comparison` whose crossovers are drawn with their
+intervals. R3 is the diffusion developed by the pulse end (``r3_ohm``), the quantity the
+comparison uses; the SOC axis names the tables' SOC scale (``attrs["soc_basis"]``).
 """
 
 from __future__ import annotations
@@ -21,10 +24,17 @@ __all__ = ["plot_resistance_map"]
 
 PANELS = (
     ("r_total", "a) total resistance"),
-    ("r1", "b) R1: contact"),
+    ("r1", "b) R1: series + contact"),
     ("r2", "c) R2: charge transfer"),
-    ("r3", "d) R3: diffusion"),
+    ("r3", "d) R3: diffusion, developed by the pulse end"),
 )
+
+_SCALES = {
+    "discharge": "0 % = end of the GITT",
+    "charge": "100 % = end of the full charge",
+    "nominal": "of the nominal capacity",
+    "given": "of the given capacity",
+}
 
 
 def plot_resistance_map(
@@ -38,24 +48,40 @@ def plot_resistance_map(
 
     Error bands are one standard error. With ``area_cm2`` the axis shows Ohm cm2.
     Crossovers of ``comparison`` are drawn as vertical lines with their 95 % interval
-    shaded. Points flagged unresolved (``r1_ohm`` NaN) are simply absent. Saves to
-    ``path`` (PNG, PDF or SVG by suffix) if given.
+    shaded. Pulses that failed their method's checks (``usable`` False) are drawn as
+    grey crosses, apart from the line; values that could not be split (``r1_ohm`` NaN)
+    are absent, and where a cell has no R1 at all its R1 + R2 (``r12_ohm``) is drawn in
+    panel b, dashed. Saves to ``path`` (PNG, PDF or SVG by suffix) if given.
     """
     fig = Figure(figsize=(10, 7.5), layout="constrained")
     axes = fig.subplots(2, 2, sharex=True).ravel()
     scale = area_cm2 or 1.0
     unit = "Ohm cm$^2$" if area_cm2 else "Ohm"
+    bases = set()
     for ax, (comp, title) in zip(axes, PANELS, strict=True):
         col = f"{comp}_ohm"
         for name, df in results_by_cell.items():
-            if col not in df.columns:
+            bases.add(str((getattr(df, "attrs", {}) or {}).get("soc_basis", "")))
+            label, ls, use = name, "-", col
+            if comp == "r1" and (col not in df.columns or df[col].isna().all()):
+                if "r12_ohm" not in df.columns:
+                    continue
+                use, label, ls = "r12_ohm", f"{name}: R1 + R2", "--"
+            if use not in df.columns:
                 continue
             d = df.sort_values("soc_pct")
-            y = d[col].to_numpy(float) * scale
-            (line,) = ax.plot(d["soc_pct"], y, "o-", ms=3, lw=1, label=name)
-            if f"{col}_err" in d.columns:
-                e = d[f"{col}_err"].to_numpy(float) * scale
-                ax.fill_between(d["soc_pct"], y - e, y + e, color=line.get_color(), alpha=0.2, lw=0)
+            ok = d["usable"].astype(bool).to_numpy() if "usable" in d.columns else None
+            good = d if ok is None else d[ok]
+            y = good[use].to_numpy(float) * scale
+            (line,) = ax.plot(good["soc_pct"], y, "o" + ls, ms=3, lw=1, label=label)
+            if f"{use}_err" in good.columns:
+                e = good[f"{use}_err"].to_numpy(float) * scale
+                ax.fill_between(good["soc_pct"], y - e, y + e, color=line.get_color(), alpha=0.2,
+                                lw=0)  # fmt: skip
+            if ok is not None and not ok.all():
+                bad = d[~ok]
+                ax.plot(bad["soc_pct"], bad[use].to_numpy(float) * scale, "x",
+                        color=line.get_color(), alpha=0.5, ms=4)  # fmt: skip
         if comparison is not None and len(comparison.crossovers):
             xs = comparison.crossovers[comparison.crossovers.component == comp]
             for row in xs.itertuples():
@@ -65,8 +91,13 @@ def plot_resistance_map(
         ax.set_title(title, loc="left", fontsize=10)
         ax.set_ylabel(f"R / {unit}")
         ax.grid(alpha=0.3)
+    bases.discard("")
+    xlabel = "SOC / %"
+    if len(bases) == 1:
+        basis = bases.pop()
+        xlabel += f" ({_SCALES.get(basis, basis)})"
     for ax in axes[2:]:
-        ax.set_xlabel("SOC / %")
+        ax.set_xlabel(xlabel)
     axes[0].legend(fontsize=8)
     axes[0].invert_xaxis()  # discharge runs from high to low SOC, as in the seed's figures
     if path is not None:

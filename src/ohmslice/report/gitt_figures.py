@@ -85,6 +85,22 @@ def draw_gitt_voltage(result: GittResult, ax: Axes) -> None:
     ax.legend(fontsize=8, loc="best")
 
 
+def soc_axis_label(result: GittResult) -> str:
+    """``"SOC mid-pulse / % (<scale>)"``: the SOC scale of the result in a few words."""
+    basis = getattr(result, "soc_basis", "")
+    words = {
+        "discharge": "100 % = full charge, 0 % = end of the last pulse"
+        if result.direction == "discharge"
+        else "0 % = full discharge",
+        "charge": "100 % = full charge"
+        if result.direction == "discharge"
+        else "0 % = full discharge, 100 % = end of the last pulse",
+        "nominal": "of the nominal capacity",
+        "given": "of the given capacity",
+    }.get(basis, "")
+    return "SOC mid-pulse / %" + (f" ({words})" if words else "")
+
+
 def draw_gitt_resistance(result: GittResult, ax: Axes) -> None:
     """Total, polarisation and IR-drop resistance of every pulse vs SOC, coloured by
     region (filled markers: total resistance)."""
@@ -100,7 +116,7 @@ def draw_gitt_resistance(result: GittResult, ax: Axes) -> None:
     ax.plot(soc, p["r_polarization_ohm"], "s-", ms=2.5, lw=0.6, mfc="none",
             label="R polarisation (OCV after - V end)/I")  # fmt: skip
     ax.plot(soc, p["r_ir_ohm"], "^-", ms=2.5, lw=0.6, mfc="none", label="R IR drop (1st sample)")
-    ax.set_xlabel("SOC / %")
+    ax.set_xlabel(soc_axis_label(result))
     ax.set_ylabel("resistance / Ohm")
     if result.direction == "discharge":
         ax.invert_xaxis()
@@ -133,7 +149,8 @@ def plot_gitt(result: GittResult, path: str | Path | None = None) -> Figure:
     draw_gitt_resistance(result, ax2)
     cap = result.capacity_Ah * 1e3
     fig.suptitle(
-        f"GITT ({result.direction}): {len(result.pulses)} pulses, reference capacity {cap:.4g} mAh",
+        f"GITT ({result.direction}): {len(result.pulses)} pulses, SOC scale "
+        f"'{getattr(result, 'soc_basis', '') or 'stated'}': {cap:.4g} mAh = 100 %",
         fontsize=10,
     )
     if path is not None:

@@ -17,8 +17,20 @@ and, with two or more cells, :func:`ohmslice.method.compare.compare` of their de
 written here; :mod:`ohmslice.cli.demo` writes tables and figures.
 
 Study ``[analysis]`` keys read here: ``circuit`` (circuit string for the spectra),
-``method`` (``"windows"`` or ``"model"``: which decomposition the comparison uses;
-default ``"model"``), ``boundary`` (window rule).
+``method`` (``"windows"`` or ``"model"``: which decomposition the comparison prefers;
+default ``"model"``, see below), ``boundary`` (window rule), ``soc_reference`` (the SOC
+scale of every cell's GITT: ``"discharge"`` / ``"charge"`` / ``"nominal"`` (the cell's
+``nominal_capacity_mAh``) / a capacity, a number in A h or a text ``"2.355 mAh"``;
+default: the GITT's own charge, see :func:`ohmslice.dc.gitt.analyze_gitt`).
+
+Which decomposition the comparison uses: the model method (when preferred) where its
+checks pass -- at least :data:`MIN_USABLE_SHARE` of every cell's pulses pass them
+(:func:`ohmslice.method.pulsefit._checks`; the pulses that fail are left out) and those
+that fail leave no SOC stretch wider than :data:`MAX_GAP_PCT` without a value -- and
+otherwise the windows method. :attr:`StudyResult.method_used` and
+:attr:`StudyResult.notes` say which and why. Components without usable values (R1 and
+R2 of a GITT sampled every second) are skipped by the comparison with a note; then
+``r12`` (R1 + R2) is compared in their place.
 """
 
 from __future__ import annotations
@@ -28,11 +40,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["CellResult", "StudyResult", "run_study"]
+__all__ = ["CellResult", "StudyResult", "run_study", "MIN_USABLE_SHARE", "MAX_GAP_PCT"]
+
+#: Share of a cell's pulses that must pass the model method's checks for the comparison
+#: to use that method.
+MIN_USABLE_SHARE = 0.8
+#: Widest SOC stretch [%] the model method's failing pulses may leave without a value.
+MAX_GAP_PCT = 3.0
 
 
 @dataclass
@@ -56,7 +75,12 @@ class CellResult:
 
 @dataclass
 class StudyResult:
-    """Per-cell results, the comparison of the cells and the settings used."""
+    """Per-cell results, the comparison of the cells and the settings used.
+
+    ``method_used`` is the decomposition the comparison used (``"model"`` or
+    ``"windows"``), ``notes`` say why and what else was left out; ``settings`` holds
+    the study's analysis settings (``method`` the preferred one, ``soc_reference``).
+    """
 
     name: str
     cells: dict[str, CellResult]
@@ -64,10 +88,13 @@ class StudyResult:
     curve_comparison: Any = None
     curve_rate: float | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    method_used: str = ""
+    notes: list[str] = field(default_factory=list)
 
     def decompositions(self, method: str | None = None) -> dict[str, pd.DataFrame]:
-        """Cell name -> decomposition table of ``method`` (default: the study's)."""
-        method = method or self.settings["method"]
+        """Cell name -> decomposition table of ``method`` (default: the one the
+        comparison used)."""
+        method = method or self.method_used or self.settings["method"]
         return {
             n: getattr(c, method).table
             for n, c in self.cells.items()
@@ -99,7 +126,19 @@ def _cell(spec: Any, settings: dict[str, Any], step: Callable[[str], None]) -> C
             raise exc.with_path(path) from None
     if spec.gitt is not None:
         step(f"{spec.name}: GITT")
-        out.gitt = analyze_gitt(read_recording(spec.gitt))
+        ref = settings["soc_reference"]
+        nominal = spec.nominal_capacity_mAh / 1e3 if spec.nominal_capacity_mAh else None
+        if ref == "nominal" and nominal is None:
+            raise InputError(
+                f"[analysis] soc_reference = 'nominal' needs the nominal capacity of cell "
+                f"'{spec.name}' (nominal_capacity_mAh)"
+            )
+        try:
+            out.gitt = analyze_gitt(
+                read_recording(spec.gitt), soc_reference=ref, nominal_capacity_Ah=nominal
+            )
+        except InputError as exc:
+            raise exc.with_path(spec.gitt) from None
         step(f"{spec.name}: DRT of every pulse")
         out.dc_drt = gitt_drt(out.gitt)
         if out.time_constants:
@@ -156,25 +195,38 @@ def run_study(
     InputError
         A file that cannot be read or analysed (named), an unknown analysis setting.
     """
+    from ..dc.gitt import parse_soc_reference
+
     step = progress or (lambda _msg: None)
     analysis = dict(study.analysis)
     settings = {
         "circuit": analysis.get("circuit"),
         "method": analysis.get("method", "model"),
         "boundary": analysis.get("boundary", "balanced"),
+        "soc_reference": analysis.get("soc_reference"),
     }
     if settings["method"] not in ("windows", "model"):
         raise InputError(
             f"[analysis] method = {settings['method']!r}; expected 'windows' or 'model'"
         )
+    try:
+        settings["soc_reference"] = parse_soc_reference(settings["soc_reference"])
+    except InputError as exc:
+        raise InputError(f"[analysis] {exc}") from None
     cells = {spec.name: _cell(spec, settings, step) for spec in study.cells}
     result = StudyResult(name=study.name, cells=cells, settings=settings)
+    result.method_used, why = _choose_method(cells, settings["method"])
+    if why:
+        result.notes.append(why)
     dec = result.decompositions()
     if len(dec) >= 2:
         from ..method.compare import compare
 
         step("comparing the cells")
-        result.comparison = compare(dec, n_boot=n_boot)
+        components = ["r1", "r2", "r3", "r_total"]
+        if not all(_has_values(t, "r1") and _has_values(t, "r2") for t in dec.values()):
+            components.insert(2, "r12")  # R1 and R2 not split somewhere: compare R1 + R2
+        result.comparison = compare(dec, components, n_boot=n_boot)
     rated = [c.rate for c in cells.values() if c.rate is not None]
     if len(rated) >= 2:
         from ..dc.rate import compare_curves
@@ -191,3 +243,83 @@ def run_study(
             except InputError as exc:
                 cells[rated[0].cell].notes.append(f"discharge curves not compared: {exc}")
     return result
+
+
+def _has_values(table: pd.DataFrame, comp: str) -> bool:
+    """Whether ``table`` has at least 3 usable finite values of ``{comp}_ohm``."""
+    col = f"{comp}_ohm"
+    if col not in table.columns:
+        return False
+    ok = table[col].notna()
+    if "usable" in table.columns:
+        ok &= table["usable"].astype(bool)
+    return int(ok.sum()) >= 3
+
+
+#: words in a model flag -> the reason counted in the note
+_REASONS = (
+    ("misses the data", "the model misses the data (residual > the noise allows)"),
+    ("at its bound", "a time constant at its bound"),
+    ("negative", "a negative component"),
+    ("implausible", "a component jumping from its neighbours"),
+    ("cut-off", "the cut-off reached"),
+    ("too few samples", "too few samples"),
+)
+
+
+def _failures(table: pd.DataFrame) -> str:
+    """'33 misses the data, 1 cut-off' for the pulses of ``table`` that are not usable."""
+    bad = table.loc[~table["usable"].astype(bool), "flag"].astype(str)
+    counts = [(sum(key in f for f in bad), words) for key, words in _REASONS]
+    return ", ".join(f"{n} {words}" for n, words in counts if n)
+
+
+def _model_gap(model: pd.DataFrame, windows: pd.DataFrame | None) -> tuple[float, float, float]:
+    """The widest SOC stretch [%] (and its ends) without a usable model value, within the
+    SOC span of the usable windows values (or of all pulses)."""
+    ref = windows if windows is not None else model
+    ok_ref = ref["usable"].astype(bool) if "usable" in ref.columns else np.ones(len(ref), bool)
+    span = ref.loc[ok_ref, "soc_pct"].to_numpy(float)
+    socs = np.sort(model.loc[model["usable"].astype(bool), "soc_pct"].to_numpy(float))
+    if span.size == 0:
+        return 0.0, np.nan, np.nan
+    edges = np.r_[span.min(), socs[(socs >= span.min()) & (socs <= span.max())], span.max()]
+    gaps = np.diff(edges)
+    k = int(np.argmax(gaps))
+    return float(gaps[k]), float(edges[k]), float(edges[k + 1])
+
+
+def _choose_method(cells: dict[str, CellResult], preferred: str) -> tuple[str, str]:
+    """The decomposition the comparison uses, and a sentence saying why.
+
+    The model method (when preferred) is used if, in every cell, at least
+    :data:`MIN_USABLE_SHARE` of its pulses pass its checks and the pulses that fail leave
+    no stretch wider than :data:`MAX_GAP_PCT` of SOC without a value (a crossover there
+    would be lost); otherwise the windows method."""
+    models = {n: c for n, c in cells.items() if c.model is not None}
+    if not models:
+        return preferred, ""
+    if preferred == "windows":
+        return "windows", "comparison by the windows method (the study's [analysis] method)"
+    weak, passed = [], []
+    for name, c in models.items():
+        t = c.model.table
+        n_ok = int(t["usable"].sum())
+        share = n_ok / len(t) if len(t) else 0.0
+        gap, g0, g1 = _model_gap(t, c.windows.table if c.windows is not None else None)
+        text = f"{name}: {n_ok} of {len(t)} pulses pass"
+        if n_ok < len(t):
+            text += f" ({_failures(t)})"
+        if gap > MAX_GAP_PCT:
+            text += f", none in {g0:.1f}-{g1:.1f} % SOC"
+        (passed if share >= MIN_USABLE_SHARE and gap <= MAX_GAP_PCT else weak).append(text)
+    if not weak:
+        return "model", (
+            "comparison by the model method: its checks pass (" + "; ".join(passed) + "); "
+            "the pulses that fail them are left out"
+        )
+    return "windows", (
+        "comparison by the windows method: the model method's checks fail on too many "
+        f"pulses (more than {100 * (1 - MIN_USABLE_SHARE):.0f} % of a cell's, or a stretch "
+        f"of more than {MAX_GAP_PCT:g} % SOC): " + "; ".join(weak + passed)
+    )

@@ -1,0 +1,109 @@
+"""run_study(): which decomposition the comparison uses, the SOC scale setting."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ohmslice.errors import InputError
+from ohmslice.study.run import (
+    MAX_GAP_PCT,
+    MIN_USABLE_SHARE,
+    CellResult,
+    _choose_method,
+    _has_values,
+    run_study,
+)
+
+
+def _dec(usable, flag="the model misses the data: rms residual 9 x the noise"):
+    usable = np.asarray(usable, bool)
+    n = usable.size
+    t = pd.DataFrame(
+        {
+            "soc_pct": np.linspace(99.5, 0.5, n),
+            "r1_ohm": np.ones(n),
+            "usable": usable,
+            "flag": np.where(usable, "", flag),
+        }
+    )
+    return SimpleNamespace(table=t)
+
+
+def _cells(model_usable):
+    n = len(model_usable)
+    return {
+        "a": CellResult("a", model=_dec(model_usable), windows=_dec(np.ones(n))),
+        "b": CellResult("b", model=_dec(np.ones(n)), windows=_dec(np.ones(n))),
+    }
+
+
+def test_model_used_where_its_checks_pass():
+    ok = np.ones(100, bool)
+    ok[[10, 40]] = False  # scattered failures: left out, the model stays
+    method, why = _choose_method(_cells(ok), "model")
+    assert method == "model" and "98 of 100 pulses pass" in why and "left out" in why
+
+
+def test_windows_when_the_model_fails_on_a_stretch_or_on_many():
+    stretch = np.ones(100, bool)
+    stretch[75:81] = False  # 6 pulses in a row: a crossover there would be lost
+    method, why = _choose_method(_cells(stretch), "model")
+    assert method == "windows" and "none in" in why and "misses the data" in why
+    assert MAX_GAP_PCT < 6
+    many = np.arange(100) % 4 != 0  # 25 % fail, no long stretch
+    assert (1 - many.mean()) > 1 - MIN_USABLE_SHARE
+    method, why = _choose_method(_cells(many), "model")
+    assert method == "windows" and "75 of 100" in why
+    method, why = _choose_method(_cells(many), "windows")
+    assert method == "windows" and "[analysis] method" in why
+
+
+def test_has_values():
+    t = pd.DataFrame({"r1_ohm": [np.nan] * 5, "r2_ohm": [1.0] * 5, "usable": [True] * 5})
+    assert not _has_values(t, "r1") and _has_values(t, "r2") and not _has_values(t, "r3")
+    t["usable"] = [True, True, False, False, False]
+    assert not _has_values(t, "r2")
+
+
+@pytest.fixture(scope="module")
+def tiny_study(tmp_path_factory):
+    from ohmslice.simulate import write_reference_study
+
+    d = tmp_path_factory.mktemp("tiny") / "study"
+    write_reference_study(d, seed=4, n_pulses=3, rates=(0.1,))
+    return d / "study.toml"
+
+
+@pytest.mark.parametrize(
+    ("value", "match"), [("half", "soc_reference"), ("2.3", "with its unit"), (True, "")]
+)
+def test_bad_soc_reference_is_refused_before_any_analysis(tiny_study, value, match):
+    from ohmslice.study.file import load_study
+
+    study = load_study(tiny_study)
+    bad = study.model_copy(update={"analysis": {**study.analysis, "soc_reference": value}})
+    steps = []
+    with pytest.raises(InputError, match=r"\[analysis\]"):
+        run_study(bad, progress=steps.append)
+    assert steps == []
+
+
+def test_soc_reference_of_the_study_reaches_every_gitt(tiny_study):
+    import warnings
+
+    from ohmslice.study.file import load_study
+
+    study = load_study(tiny_study)
+    nominal = study.model_copy(update={"analysis": {**study.analysis, "soc_reference": "nominal"}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = run_study(nominal, n_boot=10)
+    for spec in study.cells:
+        g = res.cells[spec.name].gitt
+        assert g.soc_basis == "nominal"
+        assert g.capacity_Ah == pytest.approx(spec.nominal_capacity_mAh / 1e3)
+    assert res.settings["soc_reference"] == "nominal"
+    assert res.method_used in ("model", "windows") and res.notes
+    assert set(res.comparison.settings["soc_reference"]) == {c.name for c in study.cells}
