@@ -30,7 +30,7 @@ def main() -> None:
     cell = reference_cells()["S_SE"]
     prog = [Rest(600.0), *cc_cv_charge(cell), Rest(3600.0), gitt(cell)]
     res = simulate(cell, prog, noise=INSTRUMENT, seed=3, technique="GITT")
-    g = analyze_gitt(res.recording)
+    g = analyze_gitt(res.recording, soc_reference="charge")  # the simulator's scale
     rows = []
     for s in np.arange(0.0, 100.1, 5.0):
         p = cell.parameters_ohm(s)
@@ -41,7 +41,7 @@ def main() -> None:
         )  # fmt: skip
     taus = pd.DataFrame(rows)
     x_full = g.capacity_Ah / cell.capacity_Ah
-    soc = (g.pulses["soc_start_pct"].to_numpy() - 0.5) * x_full
+    soc = g.pulses["soc_mid_pct"].to_numpy() * x_full  # parameters are evaluated mid-pulse
     truth = np.array([[cell.parameters_ohm(s)[k] for k in ("r1", "r2", "r3")] for s in soc])
     truth[:, 0] += cell.r_sep_ohm + cell.r_counter_ohm
     sel = (g.pulses["soc_start_pct"] > 5).to_numpy() & (g.pulses["soc_start_pct"] < 95).to_numpy()
@@ -55,9 +55,11 @@ def main() -> None:
                 warnings.simplefilter("ignore")
                 d = decompose(g, taus, method=method)
             best = min(best, time.perf_counter() - t0)
-        got = d.table[["r1_ohm", "r2_ohm", "r3_ohm"]].to_numpy()
+        # R3 against the DC truth: the model's r3_dc_ohm (r3_ohm is the part developed by
+        # the pulse end, which the windows method gives too; tests/method checks both)
+        got = d.table[["r1_ohm", "r2_ohm", "r3_dc_ohm"]].to_numpy()
         err = np.abs(got[sel] / truth[sel] - 1).max(axis=0) * 100
-        r3 = f"{err[2]:6.1f}%" if method == "model" else "  (seed's R3)"
+        r3 = f"{err[2]:6.1f}%" if method == "model" else "  (no DC R3)"
         print(f"{method:8s} {best:8.2f} {err[0]:12.1f}% {err[1]:6.1f}% {r3}")
 
 
