@@ -107,3 +107,19 @@ def test_soc_reference_of_the_study_reaches_every_gitt(tiny_study):
     assert res.settings["soc_reference"] == "nominal"
     assert res.method_used in ("model", "windows") and res.notes
     assert set(res.comparison.settings["soc_reference"]) == {c.name for c in study.cells}
+
+
+def test_a_bad_file_is_named_with_the_study_file_and_its_key(tiny_study, tmp_path):
+    import shutil
+
+    from ohmslice.study.file import load_study
+
+    d = tmp_path / "study"
+    shutil.copytree(tiny_study.parent, d)
+    study = load_study(d / "study.toml")
+    gitt = study.cells[1].gitt
+    gitt.write_bytes(gitt.read_bytes()[:300])  # cut inside the header
+    with pytest.raises(InputError) as err:
+        run_study(study, n_boot=5)
+    msg = str(err.value)
+    assert msg.startswith(f"{d / 'study.toml'}: cell[1].gitt: {gitt}: "), msg

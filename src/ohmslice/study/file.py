@@ -134,6 +134,7 @@ class Study(_Strict):
     cells: list[CellSpec] = Field(alias="cell", min_length=1)
     analysis: dict[str, Any] = Field(default_factory=dict)
     root: Path = Path(".")
+    source: Path | None = None  # the study file itself, where it was loaded from one
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -229,10 +230,11 @@ def load_study(path: str | PathLike[str], *, check_files: bool = True) -> Study:
         raise InputError(f"invalid TOML: {exc}", path=path) from None
     except RecursionError:
         raise InputError("invalid TOML: arrays or tables nested too deeply", path=path) from None
-    if "root" in raw:
-        raise InputError("key 'root' is not allowed in a study file", path=path)
+    for key in ("root", "source"):
+        if key in raw:
+            raise InputError(f"key '{key}' is not allowed in a study file", path=path)
     try:
-        study = Study.model_validate({**raw, "root": path.parent.resolve()})
+        study = Study.model_validate({**raw, "root": path.parent.resolve(), "source": path})
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = _loc(tuple(err["loc"]))

@@ -36,7 +36,8 @@ R2 of a GITT sampled every second) are skipped by the comparison with a note; th
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +103,18 @@ class StudyResult:
         }
 
 
+@contextmanager
+def _key(key: str, path: Any) -> Iterator[None]:
+    """Name the study key and the data file of an InputError raised in the block
+    (``gitt: /data/cell.mpt: the rest after pulse 3 ...``); run_study adds the cell."""
+    try:
+        yield
+    except InputError as exc:
+        err = InputError(f"{key}: {exc.with_path(path)}")
+        err.study_key = key  # type: ignore[attr-defined]
+        raise err from None
+
+
 def _cell(spec: Any, settings: dict[str, Any], step: Callable[[str], None]) -> CellResult:
     from ..dc.drt import dc_tau_table, gitt_drt
     from ..dc.gitt import analyze_gitt
@@ -114,16 +127,12 @@ def _cell(spec: Any, settings: dict[str, Any], step: Callable[[str], None]) -> C
     circuit = settings["circuit"]
     for soc, path in sorted(spec.symmetric_eis.items()):
         step(f"{spec.name}: symmetric-cell spectrum at {soc:g} % SOC")
-        try:
+        with _key(f"symmetric_eis.{soc:g}", path):
             out.time_constants[soc] = time_constants(read_spectra(path)[0], circuit, symmetric=True)
-        except InputError as exc:
-            raise exc.with_path(path) from None
     for soc, path in sorted(spec.half_eis.items()):
         step(f"{spec.name}: half-cell spectrum at {soc:g} % SOC")
-        try:
+        with _key(f"half_eis.{soc:g}", path):
             out.half_time_constants[soc] = time_constants(read_spectra(path)[0], circuit)
-        except InputError as exc:
-            raise exc.with_path(path) from None
     if spec.gitt is not None:
         step(f"{spec.name}: GITT")
         ref = settings["soc_reference"]
@@ -133,12 +142,10 @@ def _cell(spec: Any, settings: dict[str, Any], step: Callable[[str], None]) -> C
                 f"[analysis] soc_reference = 'nominal' needs the nominal capacity of cell "
                 f"'{spec.name}' (nominal_capacity_mAh)"
             )
-        try:
+        with _key("gitt", spec.gitt):
             out.gitt = analyze_gitt(
                 read_recording(spec.gitt), soc_reference=ref, nominal_capacity_Ah=nominal
             )
-        except InputError as exc:
-            raise exc.with_path(spec.gitt) from None
         step(f"{spec.name}: DRT of every pulse")
         out.dc_drt = gitt_drt(out.gitt)
         if out.time_constants:
@@ -163,7 +170,11 @@ def _cell(spec: Any, settings: dict[str, Any], step: Callable[[str], None]) -> C
     files = [*spec.rate.charge, *spec.rate.discharge]
     if files:
         step(f"{spec.name}: rate tests")
-        recs = [read_recording(p) for p in files]
+        recs = []
+        for key, p in spec.files().items():
+            if key.startswith("rate."):
+                with _key(key, p):
+                    recs.append(read_recording(p))
         out.rate = analyze_rate(
             recs,
             nominal_capacity_Ah=spec.nominal_capacity_mAh / 1e3
@@ -213,7 +224,13 @@ def run_study(
         settings["soc_reference"] = parse_soc_reference(settings["soc_reference"])
     except InputError as exc:
         raise InputError(f"[analysis] {exc}") from None
-    cells = {spec.name: _cell(spec, settings, step) for spec in study.cells}
+    cells = {}
+    for i, spec in enumerate(study.cells):
+        try:
+            cells[spec.name] = _cell(spec, settings, step)
+        except InputError as exc:  # name the study file and the cell: cell[1].gitt: ...
+            where = f"cell[{i}]." if hasattr(exc, "study_key") else f"cell[{i}] ({spec.name}): "
+            raise InputError(f"{where}{exc}", path=getattr(study, "source", None)) from None
     result = StudyResult(name=study.name, cells=cells, settings=settings)
     result.method_used, why = _choose_method(cells, settings["method"])
     if why:
