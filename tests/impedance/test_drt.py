@@ -357,3 +357,96 @@ def test_arrays_instead_of_a_spectrum():
     assert res.r_pol_ohm == pytest.approx(sum(RS), rel=0.01)
     with pytest.raises(InputError, match="expected a Spectrum"):
         drt("spectrum.csv")
+
+
+# --- measured range, lambda statement, round-off-proof valleys ------------------------------
+
+BAND_F = np.logspace(4, 2, 21)  # 10 kHz .. 100 Hz: time constants 16 us .. 1.6 ms
+
+
+def _band_spectrum(seed=1):
+    s = 2j * np.pi * BAND_F
+    z = 5 + 20 / (1 + s * 5e-6) + 50 / (1 + (s * 3e-4) ** 0.9)  # a process above f_max
+    return Spectrum.from_arrays(BAND_F, noisy(z, 0.002, seed))
+
+
+def test_peaks_outside_the_measured_range_are_flagged():
+    res = drt(_band_spectrum(), n_boot=0)
+    t_fast, t_slow = res.tau_measured_s
+    assert t_fast == pytest.approx(1 / (2 * np.pi * 1e4)) and t_slow == pytest.approx(
+        1 / (2 * np.pi * 100)
+    )
+    peaks = res.peaks()
+    assert {"in_band", "flag"} <= set(peaks.columns)
+    fast = matched(peaks, 5e-6)
+    assert fast["tau_s"] < t_fast / 10**0.1 and not fast["in_band"]
+    assert fast["flag"].startswith("faster than the highest measured frequency")
+    main = matched(peaks, 3e-4)
+    assert main["in_band"] and main["flag"] == ""
+    # flagged, not dropped: the areas still add up to R_pol
+    assert peaks["r_ohm"].sum() == pytest.approx(res.r_pol_ohm, rel=1e-3)
+    inside = (peaks["tau_s"] >= t_fast / 10**0.1) & (peaks["tau_s"] <= t_slow * 10**0.1)
+    assert (peaks["in_band"] == inside).all()
+    assert (peaks["flag"].astype(bool) == ~peaks["in_band"]).all()
+
+
+def test_lambda_choice_is_stated():
+    spec = _band_spectrum()
+    gcv = drt(spec, n_boot=0)
+    assert gcv.lambda_choice.startswith(f"lambda = {gcv.lam:.3g}, by generalised cross-valid")
+    assert "fixed by the user" in drt(spec, n_boot=0, lam=1e-3).lambda_choice
+    assert "L-curve" in drt(spec, n_boot=0, lam="lcurve").lambda_choice
+    summary = gcv.summary()
+    assert summary["lambda_choice"] == gcv.lambda_choice
+    assert summary["tau_measured_s"] == pytest.approx(list(gcv.tau_measured_s))
+
+
+def test_valley_between_peaks_ignores_solver_round_off():
+    """gamma exactly 0 between two peaks but for +-1e-17 of round-off (as NNLS leaves it,
+    differently on each BLAS build): the split is the middle of the zero stretch, the
+    same whatever the round-off."""
+    import dataclasses
+
+    base = drt((F, three_process(F)), n_boot=0)
+    y = np.log(base.tau_s)
+    g = 30 * np.exp(-(((y - np.log(1e-4)) / 0.5) ** 2)) + 20 * np.exp(
+        -(((y - np.log(1.0)) / 0.5) ** 2)
+    )
+    g[g < 1e-3] = 0.0  # a long stretch of exact zeros between the two
+    zeros = np.flatnonzero((g == 0) & (y > np.log(1e-4)) & (y < np.log(1.0)))
+    middle = base.tau_s[zeros[len(zeros) // 2]]
+    splits = []
+    for seed in range(4):
+        roundoff = np.random.default_rng(seed).normal(size=g.size) * 1e-17
+        res = dataclasses.replace(base, gamma_ohm=np.where(g == 0, roundoff, g),
+                                  gamma_boot=np.zeros((0, g.size)))  # fmt: skip
+        peaks = res.peaks()
+        assert len(peaks) == 2
+        splits.append(peaks["tau_hi_s"].iloc[0])
+        area = np.sqrt(np.pi) * 0.5
+        assert peaks["r_ohm"].to_numpy() == pytest.approx([30 * area, 20 * area], rel=1e-3)
+    assert len(set(splits)) == 1
+    assert splits[0] == pytest.approx(middle, rel=0.03)
+
+
+def test_cli_drt_says_what_is_measured_and_how_lambda_was_chosen(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from ohmslice.cli import app
+
+    spec = _band_spectrum()
+    path = _csv(tmp_path, spec.freq, spec.z)
+    runner = CliRunner()
+    out = runner.invoke(app, ["eis", "drt", str(path), "--boot", "0"])
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "measured?" in text and "no: above f_max" in text
+    assert "by generalised cross-validation" in text
+    assert "measured time constants: 1.59e-05 s to 0.00159 s" in text
+    assert "faster than the highest measured frequency" in text
+    js = json.loads(runner.invoke(app, ["eis", "drt", str(path), "--boot", "0", "--json"]).output)
+    assert js["lambda_choice"].startswith("lambda = ")
+    flags = [p["flag"] for p in js["peaks"] if not p["in_band"]]
+    assert flags and all(flags)

@@ -281,18 +281,23 @@ def test_cli_eis_fit_json_and_table(tmp_path):
     assert set(out["errors"]) == set(c.param_names) and out["chi2"] > 0
     assert [round(t["tau_s"], 3) for t in out["time_constants"]][-1] == pytest.approx(10, 0.05)
 
+    assert out["success"] and out["reasons"] == []
+    assert 0 < out["residual_rms"] < 2 * out["kk_residual"]
     res = runner.invoke(app, ["eis", "fit", str(f), "-c", CATHODE])
     assert res.exit_code == 0, res.output
     assert "CPE1_1" in res.output and "AIC" in res.output and "chi2" in res.output
+    assert "Kramers-Kronig" in res.output and "not usable" not in res.output
     res = runner.invoke(app, ["eis", "fit", str(f), "-c", CATHODE, "--f-min", "0.1", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["n_points"] == 71
-    # cut below the contact arc: its parameters are reported as undetermined, no crash
+    # cut below the contact arc: its parameters are undetermined, the fit is refused with
+    # exit code 1 (a result, not bad input) and says so in --json
     res = runner.invoke(app, ["eis", "fit", str(f), "-c", CATHODE, "--f-max", "1e4", "--json"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output
     out = json.loads(res.output)
     assert out["n_points"] == 61 and not out["success"]
     assert None in out["errors"].values()
+    assert out["reasons"] and any("not determined by the data" in r for r in out["reasons"])
 
 
 def test_cli_eis_fit_symmetric(tmp_path):
@@ -372,3 +377,22 @@ def test_high_frequency_intercept():
     c = Circuit("R0-p(R1,C1)")
     z = c.z(f, [4.0, 10.0, 1e-5])
     assert high_frequency_intercept((f, z)) == pytest.approx(z.real[0])
+
+
+def test_merged_arcs_are_split_by_a_restart():
+    """Two arcs 1.5 decades apart (3 and 32 Ohm, n = 0.75) that the readings of the
+    spectrum merge into one: the fit, judged poor against the KK level, restarts from
+    the merged arc split in two and finds the true minimum."""
+    c = Circuit("R0-p(R1,CPE1)-p(R2,CPE2)")
+    t1, t2, n = 10**-1.5, 1.0, 0.75
+    p = np.array([5.0, 3.0, t1**n / 3.0, n, 32.0, t2**n / 32.0, n])
+    z = c.z(FREQ, p)
+    rng = np.random.default_rng(0)
+    z = z + 1e-3 * np.abs(z) * (
+        rng.standard_normal(FREQ.size) + 1j * rng.standard_normal(FREQ.size)
+    )
+    spec = Spectrum.from_arrays(FREQ, z)
+    res = fit_circuit(spec, c)
+    assert res.success, res.reasons
+    assert res.chi2 <= fit_circuit(spec, c, initial=p).chi2 * (1 + 1e-6)
+    np.testing.assert_allclose(res.values[[1, 4]], [3.0, 32.0], rtol=0.05)

@@ -244,3 +244,46 @@ def test_ideal_rc_needs_the_auto_rule(rng):
     auto = lin_kk(spec)
     assert auto.m > 8 and auto.passed
     assert auto.mu >= lin_kk(spec, m_rule="stable").mu - 0.05
+
+
+# --- the KK reference level used to judge circuit fits ----------------------------------
+
+
+@pytest.mark.parametrize("rel", [0.001, 0.005, 0.02])
+def test_kk_reference_estimates_the_noise(rel, rng):
+    from ohmslice.impedance.kk import kk_reference
+
+    spec = Spectrum.from_arrays(F, noisy(cathode_z(F), rel, rng))
+    ref = kk_reference(spec)
+    assert 0.8 * rel < ref.residual < 1.2 * rel
+    assert ref.residuals.shape == F.shape and np.iscomplexobj(ref.residuals)
+    # per degree of freedom: sqrt(sum |r|^2 / (2N - M - 3))
+    dof = 2 * F.size - ref.m - 3
+    assert ref.residual == pytest.approx(np.sqrt(np.sum(np.abs(ref.residuals) ** 2) / dof))
+
+
+def test_kk_reference_follows_capacitive_spectra_that_lin_kk_stops_early_on(rng):
+    """A reflective (Wo) diffusion: capacitive at low frequency. lin_kk without a series
+    C cannot follow it; the reference has one and reaches the noise."""
+    from ohmslice.impedance.kk import kk_reference
+
+    s = 2j * np.pi * F
+    x = np.sqrt(s * 10.0)
+    z = 5 + 30 / (1 + (s * 1e-3) ** 0.85) + 80 / (x * np.tanh(x))
+    spec = Spectrum.from_arrays(F, noisy(z, 0.002, rng))
+    assert lin_kk(spec).noise_estimate > 0.01
+    assert 0.0016 < kk_reference(spec).residual < 0.0024
+
+
+def test_kk_reference_cache_and_few_points():
+    from ohmslice.impedance import kk as kk_mod
+
+    z = cathode_z(F)
+    kk_mod._REFERENCES.clear()
+    a = kk_mod.kk_reference((F, z))
+    b = kk_mod.kk_reference(Spectrum.from_arrays(F, z))
+    assert a is b and len(kk_mod._REFERENCES) == 1
+    # another error scale is another reference
+    c = kk_mod.reference_of_arrays(F, z, np.abs(z) + 10.0)
+    assert c is not a and c.residual < a.residual
+    assert kk_mod.kk_reference((F[:4], z[:4])) is None

@@ -6,7 +6,8 @@ scaled by a random factor. Whatever the draw: a valid string parses, prints back
 string that parses to the same circuit, has an impedance that is finite and an analytic
 Jacobian equal to finite differences; any other string is refused with one
 CircuitError line; and the fitter, started from its own guess, returns finite
-parameters for a spectrum the circuit itself made, with a residual near the noise.
+parameters for a spectrum the circuit itself made, and a fit it calls usable has a
+residual near the noise (one it refuses says why).
 """
 
 from __future__ import annotations
@@ -82,16 +83,13 @@ def test_any_string_parses_or_is_refused_in_one_line(text):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    r=st.lists(st.floats(5.0, 50.0), min_size=2, max_size=2),  # see the note below
-    tau=st.lists(st.floats(-5.0, 0.0), min_size=2, max_size=2, unique=True),  # in the band
+    r=st.lists(st.floats(1.0, 100.0), min_size=2, max_size=2),
+    tau=st.lists(st.floats(-5.0, 1.0), min_size=2, max_size=2, unique=True),
     n=st.floats(0.7, 1.0),
     seed=st.integers(0, 2**16),
 )
-def test_fitter_recovers_its_own_spectra(r, tau, n, seed):
-    # two arcs 1.5 decades or more apart: closer broad arcs (n ~ 0.75, 1 decade) can end in
-    # a local minimum of the fit (0.7 % rms), and so can an arc 30x smaller than the other
-    # -- known limits of the start-value search
-    assume(abs(tau[0] - tau[1]) > 1.5)
+def test_fitter_is_honest_about_its_own_spectra(r, tau, n, seed):
+    assume(abs(tau[0] - tau[1]) > 1.0)  # two arcs a decade or more apart
     circ = Circuit("R0-p(R1,CPE1)-p(R2,CPE2)")
     t1, t2 = 10.0 ** np.sort(tau)
     p = np.array([5.0, r[0], t1 / r[0], n, r[1], t2 / r[1], n])
@@ -108,7 +106,12 @@ def test_fitter_recovers_its_own_spectra(r, tau, n, seed):
     fitted = np.array([res.params[name] for name in circ.parameters()["name"]])
     assert np.all(np.isfinite(fitted))
     rel = np.abs(circ.z(FREQ, fitted) - z) / np.abs(z)
-    assert np.sqrt(np.mean(rel**2)) < 5e-3
+    # the fit's own judgement is honest: a fit it calls usable describes the spectrum
+    # (within a few times the 0.1 % noise); one it refuses says why
+    if res.success:
+        assert np.sqrt(np.mean(rel**2)) < 5e-3, res.reasons
+    else:
+        assert res.reasons and all("\n" not in r for r in res.reasons)
 
 
 def test_the_strategy_reaches_nested_circuits():

@@ -112,7 +112,13 @@ def fit_command(
         help="Write Nyquist + Bode with the fit drawn over the data (.png/.pdf/.svg).",
     ),
 ) -> None:
-    """Fit an equivalent circuit to a spectrum: values, standard errors, chi2, AIC."""
+    """Fit an equivalent circuit to a spectrum: values, standard errors, chi2, AIC.
+
+    The fit is judged before it is shown: one that does not describe the data, or whose
+    values are degenerate or undetermined, is printed marked as not usable with the
+    reasons, and the command exits with code 1 (a result, not bad input: that is 2).
+    """
+    from rich.markup import escape
     from rich.table import Table
 
     from ..impedance import Circuit, fit_circuit
@@ -136,10 +142,14 @@ def fit_command(
         out["time_constants"] = json.loads(tc.to_json(orient="records"))
         out["plot"] = None if plot is None else str(plot)
         typer.echo(json.dumps(out, indent=2))
+        if not res.success:
+            raise typer.Exit(1)
         return
 
     title = f"{file.name}  sweep {sweep}  {circ.text}  ({len(spectrum)} points)"
-    table = Table(title=title, title_justify="left")
+    if not res.success:
+        title += "  [NOT USABLE: see below]"
+    table = Table(title=escape(title), title_justify="left")
     for col, just in (("name", "left"), ("value", "right"), ("std err", "right")):
         table.add_column(col, justify=just)
     table.add_column("unit")
@@ -166,6 +176,16 @@ def fit_command(
         f"chi2 = {res.chi2:.4g} ({res.weighting} weighting), reduced chi2 = "
         f"{res.chi2_reduced:.3g}, AIC = {res.aic:.1f}, BIC = {res.bic:.1f}"
     )
+    kk = (
+        f"{100 * res.kk_residual:.2g} % for a Kramers-Kronig-consistent model"
+        if math.isfinite(res.kk_residual)
+        else "no Kramers-Kronig comparison (fewer than 5 frequencies)"
+    )
+    console.print(
+        f"residuals: rms {100 * res.residual_rms:.2g} % of the measured |Z| ({kk}), "
+        f"Durbin-Watson {res.durbin_watson:.2f}",
+        highlight=False,
+    )
     if note:
         console.print(
             f"symmetric cell: per-electrode spectrum (Z - R_sep)/2 with R_sep = "
@@ -173,5 +193,10 @@ def fit_command(
         )
     if plot is not None:
         console.print(f"figure written to {plot}")
+    for text in res.notes:
+        console.print(f"[yellow]note:[/] {escape(text)}", highlight=False)
     if not res.success:
-        console.print(f"[yellow]warning:[/] {res.message}")
+        console.print("[bold red]fit not usable:[/]", highlight=False)
+        for reason in res.reasons:
+            console.print(f"  - {escape(reason)}", highlight=False)
+        raise typer.Exit(1)

@@ -64,7 +64,12 @@ def drt_command(
     ),
     as_json: bool = JSON,
 ) -> None:
-    """Distribution of relaxation times: one row per process (tau, f_peak, R +- error)."""
+    """Distribution of relaxation times: one row per process (tau, f_peak, R +- error).
+
+    Peaks whose time constant lies outside the measured range, 1/(2 pi f_max) ..
+    1/(2 pi f_min) (widened by 0.1 decade), are marked: their resistance is measured,
+    their position is an extrapolation. The lambda used and how it was chosen are stated.
+    """
     from rich.markup import escape
     from rich.table import Table
 
@@ -90,30 +95,44 @@ def drt_command(
     )
     for col in ("#", "tau [s]", "f_peak [Hz]", "R [Ohm]", "share"):
         table.add_column(escape(col), justify="right")
+    table.add_column("measured?", justify="left")
     total = peaks["r_ohm"].sum() if len(peaks) else math.nan
     for i, pk in enumerate(peaks.itertuples(), start=1):
+        where = "yes"
+        if not pk.in_band:
+            where = "no: above f_max" if pk.tau_s < res.tau_measured_s[0] else "no: below f_min"
         table.add_row(
             str(i),
             f"{_g(pk.tau_s)} ± {_g(pk.tau_err_s)}",
             _g(pk.f_peak_Hz),
             f"{_g(pk.r_ohm)} ± {_g(pk.r_err_ohm)}",
             f"{100 * pk.r_ohm / total:.0f} %",
+            where,
         )
     console.print(table)
+    t_fast, t_slow = res.tau_measured_s
     console.print(
         f"R_inf = {_g(res.r_inf_ohm)} ± {_g(res.r_inf_err_ohm)} Ohm, "
         f"L = {_g(res.inductance_h)} ± {_g(res.inductance_err_h)} H, "
-        f"R_pol = {_g(res.r_pol_ohm)} ± {_g(res.r_pol_err_ohm)} Ohm; "
-        f"lambda = {res.lam:.3g} ({res.lam_method}), rms residual "
-        f"{100 * res.summary()['rms_residual']:.2g} %"
+        f"R_pol = {_g(res.r_pol_ohm)} ± {_g(res.r_pol_err_ohm)} Ohm; rms residual "
+        f"{100 * res.summary()['rms_residual']:.2g} %",
+        highlight=False,
     )
+    console.print(escape(res.lambda_choice), highlight=False)
+    console.print(
+        f"measured time constants: {t_fast:.3g} s to {t_slow:.3g} s "
+        f"(1/(2 pi f) over {_g(float(spectrum.freq.max()))} Hz .. "
+        f"{_g(float(spectrum.freq.min()))} Hz)",
+        highlight=False,
+    )
+    for i, pk in enumerate(peaks.itertuples(), start=1):
+        if not pk.in_band:
+            console.print(f"[yellow]peak {i}:[/] {escape(pk.flag)}", highlight=False)
     if note:
         console.print(
             f"symmetric cell: per-electrode spectrum (Z - R_sep)/2 with R_sep = "
             f"{note['r_sep_ohm']:.4g} Ohm ({note['r_sep_source']})"
         )
-    if res.settings["lambda_at_bound"]:
-        console.print("[yellow]warning:[/] lambda at the end of its search range")
     if plot is not None:
         console.print(f"figure written to {plot}")
 

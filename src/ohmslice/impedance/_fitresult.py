@@ -1,4 +1,6 @@
-"""The result of a circuit fit: values, standard errors, correlation, chi2, AIC/BIC.
+"""The result of a circuit fit: values, standard errors, correlation, chi2, AIC/BIC, and
+the judgement of the fit (``success``, ``reasons``; see
+:mod:`ohmslice.impedance._fitcheck`).
 
 :class:`FitResult` is what :func:`ohmslice.impedance.fit.fit_circuit` returns;
 :class:`FitSeries` what :func:`~ohmslice.impedance.fit.fit_many` returns.
@@ -46,10 +48,39 @@ class FitResult:
         2N ln(chi2 / 2N) + 2k, and 2N ln(chi2 / 2N) + k ln(2N).
     weighting : str
     success : bool
-        Whether the optimiser converged and every free error is finite.
+        Whether the fit can be used: the optimiser converged, every value is finite, off
+        its bounds and not degenerate, every free error is finite, and the fit follows
+        the data about as closely as a Kramers-Kronig-consistent model does (the rules
+        are in :mod:`ohmslice.impedance._fitcheck`). Downstream code must not use the
+        values of a fit with ``success=False``.
     message : str
+        The optimiser's message.
     n_restarts : int
         Perturbed restarts that were run (0 when the first fit was good).
+    nfev : int
+        Model evaluations over all starts.
+    reasons : list of str
+        Why the fit is not usable, one sentence each (empty when ``success``): what is
+        wrong and what to try ("the low-frequency branch below 1 Hz ... is not
+        described: try a diffusion element ...").
+    notes : list of str
+        Observations that do not fail the fit: poorly determined parameters (relative
+        error above 100 %), data that scatter by more than 1 % around a KK model.
+    residual_rms : float
+        Root-mean-square relative residual per degree of freedom [-],
+        sqrt(sum |Z - Z_fit|^2 / |Z|^2 / (2N - k)), whatever the weighting.
+    kk_residual : float
+        The same for a Kramers-Kronig-consistent model of the data [-]
+        (:func:`~ohmslice.impedance.kk.kk_reference`): the level a fit can reach; NaN
+        for spectra of fewer than 5 distinct frequencies.
+    durbin_watson : float
+        sum (r_i - r_(i-1))^2 / sum r_i^2 of the relative residuals in frequency order
+        (real and imaginary parts): about 2 for noise, towards 0 for systematic misfit.
+    diagnostics : dict
+        The numbers behind the judgement: ``kk_ratio`` (residual_rms / max(kk_residual,
+        0.2 %)), ``kk_m``, ``band_shares`` (share of the misfit beyond the KK model's in
+        the ``inductive``, ``low``, ``middle``, ``high`` bands), ``band_points``,
+        ``converged``, ``worst_point_freq_Hz``.
     """
 
     circuit: Circuit
@@ -69,6 +100,12 @@ class FitResult:
     n_restarts: int = 0
     nfev: int = 0
     _z_fit: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    residual_rms: float = float("nan")
+    kk_residual: float = float("nan")
+    durbin_watson: float = float("nan")
+    diagnostics: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def values(self) -> np.ndarray:
@@ -160,6 +197,12 @@ class FitResult:
             "bic": self.bic,
             "n_points": len(self.spectrum),
             "success": self.success,
+            "reasons": list(self.reasons),
+            "notes": list(self.notes),
+            "residual_rms": _finite_or_none(self.residual_rms),
+            "kk_residual": _finite_or_none(self.kk_residual),
+            "durbin_watson": _finite_or_none(self.durbin_watson),
+            "diagnostics": _json_ready(self.diagnostics),
             "message": self.message,
         }
 
@@ -171,7 +214,28 @@ class FitResult:
         for n, u in zip(self.circuit.param_names, self.circuit.param_units, strict=True):
             fx = " (fixed)" if n in self.fixed else ""
             lines.append(f"  {n:>10} = {self.params[n]:.6g} +/- {self.errors[n]:.2g} {u}{fx}")
+        lines += [f"  not usable: {r}" for r in self.reasons]
+        lines += [f"  note: {r}" for r in self.notes]
         return "\n".join(lines)
+
+
+def _finite_or_none(v: float) -> float | None:
+    return float(v) if np.isfinite(v) else None
+
+
+def _json_ready(value: Any) -> Any:
+    """Floats, ints, bools, strings, None, dicts and lists of them; NaN and inf as None."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return _finite_or_none(float(value))
+    return value
 
 
 def build_result(spec, circ, problem, best, message, fix, weighting, n_restarts, nfev, n_obs):
@@ -194,7 +258,17 @@ def _result_unchecked(spec, circ, problem, best, message, fix, weighting, n_rest
     # covariance in physical parameters, computed on column-scaled J for conditioning
     jf = jac[:, free]
     jw = np.concatenate([jf.real * problem.wr[:, None], jf.imag * problem.wi[:, None]])
-    scale = np.where(p[free] != 0, np.abs(p[free]), 1.0)
+    # columns scaled by the parameter values (relative sensitivities), except for a
+    # parameter whose value is ~0 while the data react to it (an R0 of 1e-30 Ohm): its
+    # column would vanish and the parameter pass for undetermined, so it is scaled by
+    # its sensitivity instead (absolute error)
+    cn = np.linalg.norm(jw, axis=0)
+    effect = np.abs(p[free]) * cn
+    scale = np.where(
+        effect > 1e-8 * effect.max(initial=0.0),
+        np.abs(p[free]),
+        np.where(cn > 0, 1.0 / np.where(cn > 0, cn, 1.0), 1.0),
+    )
     js = jw * scale
     _, sv, vt = np.linalg.svd(js, full_matrices=False)
     ok = sv > sv[0] * 1e-12 if sv[0] > 0 else np.zeros_like(sv, dtype=bool)
@@ -247,7 +321,8 @@ class FitSeries(list):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per spectrum: every parameter, its error (``<name>_err``), chi2,
-        chi2_reduced, aic, success."""
+        chi2_reduced, aic, success, residual_rms, kk_residual and ``reasons`` (the
+        sentences of :attr:`FitResult.reasons` joined by "; ", empty when usable)."""
         rows = []
         for i, r in enumerate(self):
             row: dict[str, Any] = {"index": i}
@@ -255,5 +330,10 @@ class FitSeries(list):
                 row[n] = r.params[n]
                 row[f"{n}_err"] = r.errors[n]
             row.update(chi2=r.chi2, chi2_reduced=r.chi2_reduced, aic=r.aic, success=r.success)
+            row.update(
+                residual_rms=r.residual_rms,
+                kk_residual=r.kk_residual,
+                reasons="; ".join(r.reasons),
+            )
             rows.append(row)
         return pd.DataFrame(rows).set_index("index")

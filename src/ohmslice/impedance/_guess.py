@@ -5,7 +5,8 @@ The circuit is split into roles: series resistors (the high-frequency intercept)
 frequency, as usual), diffusion elements (``W``, ``Wo``, ``Ws``, ``Wsph``, at the low
 frequency end), inductors and series (blocking) capacitors. Each arc gets a peak of
 -Z'' (frequency -> tau, height -> R, scaled so the arcs add up to the real-axis span of
-the data) or, when given, a ``(tau_s, r_ohm)`` pair from the DRT.
+the data) or, when given, a ``(tau_s, r_ohm)`` pair from the DRT. :func:`split_starts`
+gives the further starts a poor fit is retried from: its largest arc split in two.
 """
 
 from __future__ import annotations
@@ -257,3 +258,68 @@ def _place_arcs(p: np.ndarray, arcs, taus: list[float], heights: list[float]) ->
                 p[i : i + 2] = r, tau
             elif k == "TLM":
                 p[i : i + 4] = 0.3 * r, r, tau**N0 / r, N0
+
+
+def _arc_state(p: np.ndarray, role: str, item) -> tuple[float, float]:
+    """(tau, R) of an arc at parameters ``p`` (NaN or inf where it has none)."""
+
+    def rq_tau(r: float, q: float, n: float) -> float:
+        with np.errstate(all="ignore"):
+            return float(np.power(np.float64(r) * q, 1.0 / n)) if n > 0 else np.nan
+
+    if role == "rc":
+        cap, rs = item
+        r = float(sum(p[leaf.start] for leaf in rs))
+        if cap.element.kind == "C":
+            return r * float(p[cap.start]), r
+        return rq_tau(r, p[cap.start], p[cap.start + 1]), r
+    leaf = item
+    k, i = leaf.element.kind, leaf.start
+    if k in ("Zarc", "RQ"):
+        return rq_tau(p[i], p[i + 1], p[i + 2]), float(p[i])
+    if k in ("K", "G"):
+        return float(p[i + 1]), float(p[i])
+    if k == "TLM":
+        return rq_tau(p[i + 1], p[i + 2], p[i + 3]), float(p[i + 1])
+    return np.nan, np.nan  # pragma: no cover
+
+
+def split_starts(
+    circuit: Circuit, params: np.ndarray, r_max: float = np.inf, max_starts: int = 4
+) -> list[np.ndarray]:
+    """Starting vectors that split the largest arc of a poor fit in two.
+
+    A fit that merges two neighbouring processes into one arc usually parks another arc
+    where it does nothing (a tiny R, an exponent near 0, a time constant outside the
+    data). Each start moves one of the other arcs (smallest first) 0.75 decade below or
+    above the time constant of the largest arc that has one, with 15 % of its
+    resistance, the rest of the parameters kept; the fit tries them after the starts
+    read off the spectrum. ``r_max`` [Ohm]: the largest resistance an arc can show in
+    the data (the fit passes 10 x max |Z|).
+    """
+    _, arcs, _, _, _ = _roles(circuit)
+    if len(arcs) < 2:
+        return []
+    state = [_arc_state(params, role, item) for role, item in arcs]
+    r = np.array([s[1] for s in state])
+    tau = np.array([s[0] for s in state])
+    # the largest arc that has a time constant and a resistance the data can show
+    # (below ``r_max``): a parked arc may carry a huge R its shorted capacitor hides
+    live = np.isfinite(r) & np.isfinite(tau) & (tau > 0) & (r > 0) & (r <= r_max)
+    if not live.any():
+        return []
+    big = int(np.flatnonzero(live)[np.argmax(r[live])])
+    r = np.where(np.isfinite(r), r, 0.0)
+    out = []
+    lo, hi = circuit.bounds
+    for j in np.argsort(r):
+        if j == big:
+            continue
+        for shift in (-0.75, 0.75):
+            p = params.copy()
+            _place_arcs(p, [arcs[big]], [tau[big]], [0.85 * r[big]])
+            _place_arcs(p, [arcs[j]], [tau[big] * 10**shift], [0.15 * r[big]])
+            out.append(np.clip(p, np.where(np.isfinite(lo), lo, -np.inf), hi))
+            if len(out) >= max_starts:
+                return out
+    return out

@@ -61,7 +61,19 @@ Peaks (:meth:`DrtResult.peaks`): maxima of :math:`\\gamma` on a fine grid found 
 :math:`\\ln\\tau` between the minima (valleys) that separate it from its neighbours (the
 grid ends outside the first and last). The areas of all peaks add up to the total
 polarisation resistance. Strongly overlapping processes share their valley, so their
-split is approximate.
+split is approximate. Values of :math:`\\gamma` below 1e-9 of its maximum (where the
+non-negative solution sits on its bound, up to +-1e-17 of solver round-off) count as 0,
+so that round-off decides neither a peak nor a valley; of several equally low points
+between two peaks (a stretch of zeros) the valley is the one nearest the middle, so the
+split does not depend on the BLAS build.
+
+Measured range: the data determine time constants between :math:`1/(2\\pi f_{max})` and
+:math:`1/(2\\pi f_{min})` (:attr:`DrtResult.tau_measured_s`). The basis reaches half a
+decade beyond on each side so that processes just outside do not fold into the edge,
+but a peak there is an extrapolation: the peak table keeps it (its area is part of
+R_pol) with ``in_band = False`` and a ``flag`` saying on which side it lies, when its
+tau is more than :data:`BAND_MARGIN_DECADES` (0.1 decade, about one basis spacing at the
+default density) outside the measured range.
 
 References
 ----------
@@ -114,6 +126,11 @@ MAX_TAU = 500
 #: most bootstrap resamples (``n_boot``): each is one more NNLS solve; the reported
 #: standard deviations are within ~5 % after 200
 MAX_BOOT = 200
+#: a peak counts as measured within this many decades outside 1/(2 pi f_max) ..
+#: 1/(2 pi f_min) (about one basis spacing at the default density of 10 per decade)
+BAND_MARGIN_DECADES = 0.1
+#: values of gamma below this fraction of its maximum count as 0 in the peak table
+ZERO_FRACTION = 1e-9
 #: most kernel evaluations for the basis matrices, frequencies x basis functions x
 #: quadrature nodes per basis function (25 for the default Gaussian widths): the largest
 #: default problem, 5000 points x 500 basis functions, needs 6.3e7 (~1.5 s)
@@ -146,7 +163,7 @@ class DrtResult:
         Total polarisation resistance, the area of gamma over ln tau [Ohm].
     lam, lam_method
         Regularisation parameter used and how it was chosen (``"gcv"``, ``"lcurve"``,
-        ``"fixed"``).
+        ``"fixed"``); :attr:`lambda_choice` says it in a sentence.
     settings
         basis, shape, order, epsilon, fwhm_coeff, part, weighting, n_boot, ...
     """
@@ -175,6 +192,29 @@ class DrtResult:
     gamma_boot: np.ndarray = field(repr=False)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def tau_measured_s(self) -> tuple[float, float]:
+        """The time constants the data determine [s]: 1/(2 pi f_max), 1/(2 pi f_min)."""
+        return (
+            float(1.0 / (2 * np.pi * np.max(self.freq_hz))),
+            float(1.0 / (2 * np.pi * np.min(self.freq_hz))),
+        )
+
+    @property
+    def lambda_choice(self) -> str:
+        """How lambda was chosen, in one sentence (with its value)."""
+        lo, hi = _LAM_GRID[0], _LAM_GRID[-1]
+        how = {
+            "gcv": "by generalised cross-validation (the minimum of the GCV score over "
+            f"{lo:.0e}..{hi:.0e})",
+            "lcurve": f"at the corner of the L-curve (largest curvature over {lo:.0e}..{hi:.0e})",
+            "fixed": "fixed by the user",
+        }.get(self.lam_method, self.lam_method)
+        text = f"lambda = {self.lam:.3g}, {how}"
+        if self.lam_method != "fixed" and self.settings.get("lambda_at_bound"):
+            text += "; at the end of its search range, so the choice is not a true optimum"
+        return text
+
     def peaks(self, prominence: float = 0.02) -> pd.DataFrame:
         """One row per process: its time constant, frequency and resistance.
 
@@ -190,20 +230,35 @@ class DrtResult:
             ``tau_s``, ``tau_err_s`` (bootstrap standard deviation of the maximum within
             the peak's interval), ``f_peak_Hz`` = 1/(2 pi tau), ``r_ohm`` and
             ``r_err_ohm`` (area of gamma over ln tau between the valleys), ``gamma_ohm``
-            (peak height), ``tau_lo_s``/``tau_hi_s`` (the integration interval), sorted by
-            increasing tau.
+            (peak height), ``tau_lo_s``/``tau_hi_s`` (the integration interval),
+            ``in_band`` (the peak lies within the measured range
+            :attr:`tau_measured_s`, widened by 0.1 decade) and ``flag`` (empty, or why
+            the peak is not a measured time constant: faster than the highest or slower
+            than the lowest measured frequency), sorted by increasing tau. A peak
+            outside the band is kept: its area is resistance the data do show, only its
+            position is extrapolated.
         """
         y = np.log(self.tau_s)
-        g = self.gamma_ohm
         cols = ["tau_s", "tau_err_s", "f_peak_Hz", "r_ohm", "r_err_ohm", "gamma_ohm"]
-        cols += ["tau_lo_s", "tau_hi_s"]
-        if not np.any(g > 0):
+        cols += ["tau_lo_s", "tau_hi_s", "in_band", "flag"]
+        if not np.any(self.gamma_ohm > 0):
             return pd.DataFrame(columns=cols)
+        # the solver leaves +-1e-17 round-off where gamma sits on its bound 0: set it to
+        # 0 so that it decides neither the peaks nor the valleys
+        tiny = ZERO_FRACTION * float(self.gamma_ohm.max())
+        g = np.where(self.gamma_ohm > tiny, self.gamma_ohm, 0.0)
         idx, _ = find_peaks(np.r_[0.0, g, 0.0], prominence=prominence * g.max())
         idx = idx - 1
         if idx.size == 0:
             return pd.DataFrame(columns=cols)
-        valleys = [int(a + np.argmin(g[a : b + 1])) for a, b in zip(idx[:-1], idx[1:], strict=True)]
+        valleys = []
+        for a, b in zip(idx[:-1], idx[1:], strict=True):
+            # the lowest point between the peaks; of several equally low ones (a stretch
+            # of zeros, or stretches separated by bumps too small to be peaks) the one
+            # nearest the middle
+            seg = g[a : b + 1]
+            low = np.flatnonzero(seg <= seg.min() + tiny)
+            valleys.append(a + int(low[np.argmin(np.abs(2 * low - (b - a)))]))
         edges = np.array([0, *valleys, g.size - 1])
         # cumulative trapezoid over ln tau, for the estimate and for every resample
         gg = np.vstack([g, self.gamma_boot]) if self.gamma_boot.size else g[None, :]
@@ -218,6 +273,7 @@ class DrtResult:
             y_peak[:, k] = _refine(y, gg, j)
         tau = np.exp(y_peak)
         nb = gg.shape[0] - 1
+        in_band, flags = self._band_flags(tau[0])
         return pd.DataFrame(
             {
                 "tau_s": tau[0],
@@ -228,8 +284,32 @@ class DrtResult:
                 "gamma_ohm": g[idx],
                 "tau_lo_s": self.tau_s[edges[:-1]],
                 "tau_hi_s": self.tau_s[edges[1:]],
+                "in_band": in_band,
+                "flag": flags,
             }
         )
+
+    def _band_flags(self, tau: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """Whether each tau lies in the measured range (widened by the margin), and why
+        not."""
+        t_fast, t_slow = self.tau_measured_s
+        k = 10.0**BAND_MARGIN_DECADES
+        fast, slow = tau < t_fast / k, tau > t_slow * k
+        flags = []
+        for t, is_fast, is_slow in zip(tau, fast, slow, strict=True):
+            if is_fast:
+                flags.append(
+                    f"faster than the highest measured frequency: tau {t:.2g} s < "
+                    f"1/(2 pi f_max) = {t_fast:.2g} s, position extrapolated"
+                )
+            elif is_slow:
+                flags.append(
+                    f"slower than the lowest measured frequency: tau {t:.2g} s > "
+                    f"1/(2 pi f_min) = {t_slow:.2g} s, position extrapolated"
+                )
+            else:
+                flags.append("")
+        return ~(fast | slow), flags
 
     def interval(self, tau_lo_s: float, tau_hi_s: float) -> dict[str, float]:
         """Resistance and time constant of gamma between two time constants.
@@ -275,6 +355,8 @@ class DrtResult:
             "r_pol_err_ohm": self.r_pol_err_ohm,
             "lambda": self.lam,
             "lambda_method": self.lam_method,
+            "lambda_choice": self.lambda_choice,
+            "tau_measured_s": list(self.tau_measured_s),
             "rms_residual": float(
                 np.sqrt(np.mean(self.residuals_real**2 + self.residuals_imag**2) / 2)
             ),

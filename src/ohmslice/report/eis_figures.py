@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory
 
 from ..errors import InputError
 from ..schema import Spectrum
@@ -34,7 +35,10 @@ DRT_FIT = {"color": "tab:blue", "lw": 1.0, "ls": "--"}
 def _label(fit: Any) -> str:
     circuit = getattr(fit, "circuit", None)
     text = getattr(circuit, "text", None)
-    return f"fit {text}" if text else "fit"
+    label = f"fit {text}" if text else "fit"
+    if getattr(fit, "success", True) is False:  # judged not usable (FitResult.reasons)
+        label += " (not usable)"
+    return label
 
 
 def _fine(freq: np.ndarray) -> np.ndarray:
@@ -75,28 +79,54 @@ def _bode(ax_mod: Axes, ax_ph: Axes, spectrum: Spectrum, fit: Any, drt: DrtResul
     ax_ph.set_xlabel("frequency [Hz]")
 
 
+_LAMBDA_HOW = {"gcv": "GCV", "lcurve": "L-curve", "fixed": "fixed"}
+
+
 def _drt_axes(ax: Axes, drt: DrtResult, prominence: float) -> None:
     tau, g, ge = drt.tau_s, drt.gamma_ohm, drt.gamma_err_ohm
+    # the time constants the data do not reach, shaded: peaks there are extrapolated
+    t_fast, t_slow = drt.tau_measured_s
+    lo, hi = float(tau.min()), float(tau.max())
+    band = blended_transform_factory(ax.transData, ax.transAxes)
+    for a, b, text in ((min(lo, t_fast), t_fast, "above\nf_max"), (t_slow, max(hi, t_slow),
+                                                                  "below\nf_min")):  # fmt: skip
+        if b > a:
+            ax.axvspan(a, b, color="0.88", zorder=0, lw=0)
+            ax.text(np.sqrt(a * b), 0.98, text, transform=band, ha="center", va="top",
+                    fontsize=6.5, color="0.4")  # fmt: skip
     ax.semilogx(tau, g, color="tab:blue", lw=1.5, label="gamma")
     if np.any(ge > 0):
         ax.fill_between(tau, np.clip(g - 2 * ge, 0, None), g + 2 * ge, color="tab:blue", alpha=0.2)
     peaks = drt.peaks(prominence=prominence)
     for i, pk in enumerate(peaks.itertuples(), start=1):
-        ax.plot(pk.tau_s, pk.gamma_ohm, "v", color="tab:red", ms=6)
+        measured = bool(pk.in_band)
+        ax.plot(
+            pk.tau_s,
+            pk.gamma_ohm,
+            "v",
+            color="tab:red" if measured else "0.45",
+            mfc="tab:red" if measured else "none",
+            ms=6,
+        )
         ax.annotate(
-            f"{i}: {pk.r_ohm:.3g} Ohm\n{pk.tau_s:.2g} s",
+            f"{i}: {pk.r_ohm:.3g} Ohm\n{pk.tau_s:.2g} s" + ("" if measured else "\n(not measured)"),
             (pk.tau_s, pk.gamma_ohm),
             textcoords="offset points",
             xytext=(0, 6),
             ha="center",
             fontsize=7,
+            color="k" if measured else "0.35",
         )
         for edge in (pk.tau_lo_s, pk.tau_hi_s):
             ax.axvline(edge, color="0.8", lw=0.6, zorder=0)
-    ax.set_xlabel("tau [s]")
+    ax.set_xlim(lo, hi)
+    ax.set_xlabel("tau [s]  (shaded: outside 1/(2 pi f) of the data)")
     ax.set_ylabel("gamma [Ohm]")
-    ax.set_ylim(bottom=0)
-    ax.set_title(f"DRT (lambda = {drt.lam:.2g}, {drt.lam_method})")
+    ax.set_ylim(bottom=0, top=1.25 * max(float(np.max(g + 2 * ge)), 1e-300))
+    how = _LAMBDA_HOW.get(drt.lam_method, drt.lam_method)
+    if drt.lam_method != "fixed" and drt.settings.get("lambda_at_bound"):
+        how += " at the end of its range"
+    ax.set_title(f"DRT (lambda = {drt.lam:.2g}, {how})")
 
 
 def plot_spectrum(
@@ -115,10 +145,13 @@ def plot_spectrum(
     spectrum
         The measured spectrum (points).
     fit
-        A circuit fit drawn over the data (needs ``predict(freq_hz)``), or None.
+        A circuit fit drawn over the data (needs ``predict(freq_hz)``), or None; a fit
+        judged not usable (``success`` False) is labelled so in the legend.
     drt
         A DRT result: its reconstruction is drawn over the data and gamma(tau) with a
-        2-sigma bootstrap band and numbered peaks in a fourth panel.
+        2-sigma bootstrap band and numbered peaks in a fourth panel, where the time
+        constants outside the measured range are shaded and peaks there are drawn hollow
+        and marked "not measured"; its title gives lambda and how it was chosen.
     path
         Where to write the figure (.png, .pdf, .svg), or None.
     prominence
@@ -157,7 +190,10 @@ def plot_spectrum(
 
 
 def plot_drt(drt: DrtResult, path: str | Path | None = None, *, prominence: float = 0.02) -> Figure:
-    """gamma(tau) alone, with its bootstrap band and numbered peaks."""
+    """gamma(tau) alone, with its bootstrap band and numbered peaks; the time constants
+    outside the measured range (1/(2 pi f_max) .. 1/(2 pi f_min)) are shaded and peaks
+    there drawn hollow and marked "not measured"; the title gives lambda and how it was
+    chosen."""
     fig = Figure(figsize=(6, 4), layout="constrained")
     _drt_axes(fig.add_subplot(), drt, prominence)
     if path is not None:
