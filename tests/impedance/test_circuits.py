@@ -109,6 +109,7 @@ CLOSED_FORMS = {
     "Wsph": lambda s, r, t: (
         r * np.tanh(np.sqrt(s * t)) / (np.sqrt(s * t) - np.tanh(np.sqrt(s * t)))
     ),
+    "Wa": lambda s, r, t, n: r / np.tanh((s * t) ** (n / 2)) / (s * t) ** (n / 2),
     "G": lambda s, r, t: r / np.sqrt(1 + s * t),
     "K": lambda s, r, t: r / (1 + s * t),
     "La": lambda s, ind, a: (ind * s) ** a,

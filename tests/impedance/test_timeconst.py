@@ -123,3 +123,21 @@ def test_real_measured_spectrum(shared_data):
     assert np.all(np.isfinite(tc.table["r_fit_ohm"]))
     assert np.all(np.isfinite(tc.table["r_drt_ohm"]))
     assert tc.table["tau_fit_s"].is_monotonic_increasing
+
+
+def test_table_contract_for_the_decomposition():
+    """The columns the method reads: shape per process, status, bounds; JSON-ready."""
+    import json
+
+    tc = time_constants(synth(DEFAULT_CIRCUIT, WO_TRUE, rel=0.002))
+    t = tc.table
+    for col in ("shape", "tau_char_s", "band", "status", "status_reason"):
+        assert col in t.columns
+    assert list(t["shape"]) == ["zarc", "zarc", tc.diffusion_shape]
+    assert tc.diffusion_shape == "wo"  # the data are Wo's, the candidates say so
+    assert set(t["status"]) == {"measured"} and t[["tau_lower_s", "tau_upper_s"]].isna().all().all()
+    out = json.loads(json.dumps(tc.to_dict()))
+    assert out["diffusion_shape"] == "wo" and out["fit_accepted"] is True
+    assert [c["shape"] for c in out["diffusion_candidates"]] == ["wo", "ws", "wsph", "wa"]
+    assert out["processes"][2]["status"] == "measured"
+    assert "status" in repr(tc) and tc.shape_note in repr(tc)

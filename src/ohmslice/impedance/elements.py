@@ -11,6 +11,11 @@ Names, parameter order and units follow impedance.py (``R``, ``C``, ``L``, ``CPE
 
 * ``Zarc`` (alias ``RQ``): R || CPE as one element, parameters (R, Q, n);
 * ``Wsph``: solid-state diffusion into a sphere, R tanh(x) / (x - tanh(x)), x = sqrt(s tau);
+* ``Wa``: anomalous finite-space diffusion (Bisquert and Compte, J. Electroanal. Chem. 499
+  (2001) 112), R coth(x) / x with x = (s tau)^(n/2), parameters (R, tau, n): a reflective
+  (``Wo``-like) element whose high-frequency line has the slope n/2 instead of 1/2 and
+  whose low-frequency branch is a CPE R / (s tau)^n instead of a capacitor; n = 1 is
+  ``Wo``;
 * ``TLM``: transmission line of a porous electrode with a blocked electronic rail,
   parameters (R_ion, R_ct, Q, n).
 
@@ -169,6 +174,16 @@ def _wsph(s: np.ndarray, r: float, tau: float) -> tuple[np.ndarray, list[np.ndar
     return r * g, [g, r * w / (m * m * tau)]
 
 
+def _wa(s: np.ndarray, r: float, tau: float, n: float) -> tuple[np.ndarray, list[np.ndarray]]:
+    # Z = R G(u), G = coth(x)/x, u = x^2 = (s tau)^n; dG/dtau = G'(u) n u / tau,
+    # dG/dn = G'(u) u log(s tau), and w = u G'(u)
+    log_st = np.log(s * tau)
+    u = np.exp(n * log_st)
+    x = np.exp(0.5 * n * log_st)
+    g, w = _coth_over_x_parts(x, u)
+    return r * g, [g, r * w * n / tau, r * w * log_st]
+
+
 def _gerischer(s: np.ndarray, r: float, tau: float) -> tuple[np.ndarray, list[np.ndarray]]:
     d = 1.0 + s * tau
     base = 1.0 / np.sqrt(d)
@@ -271,6 +286,15 @@ ELEMENTS: dict[str, Element] = {
             (10.0, 10.0),
             "Z = R tanh(x) / (x - tanh(x)), x = sqrt(s tau)  (spherical diffusion)",
             _wsph,
+        ),
+        Element(
+            "Wa",
+            ("R", "tau", "n"),
+            ("Ohm", "s", ""),
+            (_POS, _POS, _EXP),
+            (10.0, 10.0, 0.9),
+            "Z = R coth(x) / x, x = (s tau)^(n/2)  (anomalous finite-space diffusion; n = 1: Wo)",
+            _wa,
         ),
         Element(
             "G",

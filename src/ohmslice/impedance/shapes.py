@@ -1,0 +1,563 @@
+"""The shape of the diffusion process, chosen by the evidence of the spectrum.
+
+The low-frequency end of a cathode spectrum is a diffusion process, but which one decides
+its time constant: fitted with the wrong element, a transmissive diffusion comes out
+with a time constant ~3x off, and the decomposition built on it with it. The candidates
+(unit resistance, x = sqrt(s tau); impedance.py names where impedance.py has them):
+
+=========  =========  =============================================  ======================
+shape      element    Z / R                                          low-frequency end
+=========  =========  =============================================  ======================
+``wo``     ``Wo``     coth(x) / x        (finite space, reflective)  capacitor tau/R, + R/3
+``ws``     ``Ws``     tanh(x) / x        (finite length, transmissive) resistor R
+``wsph``   ``Wsph``   tanh(x) / (x - tanh(x))   (sphere, reflective) capacitor tau/(3R), + R/5
+``wa``     ``Wa``     coth(y) / y, y = (s tau)^(n/2)  (anomalous)    CPE R/(s tau)^n, + R/3
+=========  =========  =============================================  ======================
+
+``wa`` is the CPE-type anomalous diffusion of Bisquert and Compte (2001): a ``Wo`` whose
+high-frequency line has the slope n/2 instead of 1/2 (45 n degrees) and whose
+low-frequency branch is a CPE instead of a capacitor; n = 1 is ``Wo``.
+
+:func:`choose_shape` fits the same circuit with each candidate in place of its diffusion
+element, on the same data with the same weighting, and compares them by Akaike's
+information criterion,
+
+    AIC = m ln(chi2 / m) + 2 k,    m = 2N (real and imaginary parts), k free parameters,
+
+the fit's chi2 being the weighted sum of squares (Gaussian errors of one common
+variance in the weighted residuals, as the modulus weighting assumes). AIC rather than
+BIC because the question is which shape describes (and predicts) the response best, not
+which is "true"; rather than AICc because with m >= 40 values and k <= 12 the small-sample
+correction changes the differences between candidates by well under one unit. The
+differences Delta = AIC - AIC_min and the Akaike weights exp(-Delta/2) (normalised)
+are reported for every candidate. chi2 / m is floored at 1e-12 (an rms misfit of 1e-6
+of |Z|, the optimiser's precision): noise-free fits are equally exact.
+
+Decision (``margin``, default :data:`MARGIN` = 4):
+
+* the candidate with the lowest AIC among the fits that succeeded is chosen;
+* ``wa`` is nested in ``wo`` (n = 1): it is chosen over ``wo`` only when its AIC is
+  lower by at least ``margin`` -- otherwise its exponent is not supported by the data
+  and ``wo`` (the simpler) is kept;
+* when another candidate (not the nested ``wa`` of a chosen ``wo``; but one whose fit
+  was judged unusable counts -- a parameter run off beyond the band while the data are
+  described as well is evidence of the data, not against the shape) lies within
+  ``margin`` of the chosen one, the data do not decide the shape: the choice is reported
+  as *not determined* ("shape not determined by the data: ws and wo within 1.3") and the
+  alternatives' fits are kept (:attr:`ShapeChoice.fits`) for intervals that cover the
+  choice of shape. Delta < 4 is where Burnham and Anderson's rules of thumb stop calling
+  the weaker model "considerably less supported".
+
+The fits (same data, weighting, bounds and fixed values for every candidate):
+
+1. the *first* candidate is fitted from the spectrum itself (DRT peaks, restarts) by the
+   caller -- :func:`~ohmslice.impedance.timeconst.time_constants` takes the shape the
+   low-frequency end suggests (``ws`` where -Z'' has turned down towards f_min, else the
+   circuit's own element);
+2. every other candidate starts from it (``wa`` from ``wo``, which it generalises): the
+   shared parameters copied, its diffusion element given the same Warburg coefficient
+   (the high-frequency line R/tau^(n/2)), the same slowest relaxation mode
+   (:func:`slowest_mode`) and, for ``wa``, the exponent of the data's low-frequency end
+   (:func:`low_frequency_exponent`); at most :data:`NFEV_PER_PARAM` evaluations per
+   parameter, no restarts -- the right shape converges from there in a few, a wrong one
+   is not worth more (if the first fit's diffusion element vanished, the next candidate
+   is fitted from the spectrum instead);
+3. if the best candidate's fit is not accepted (``FitResult.success``), it is refitted
+   with an ordinary fit's restarts; while none is accepted (and ``rescue``), the
+   candidates are fitted from the spectrum itself in turn until one is;
+4. the candidates within 10 of the best's AIC (and ``wo``/``wa``, nested) that did not
+   start from the best are refitted from it, so that no shape loses for a poor start.
+
+The step responses the decomposition needs for each shape are named by
+:func:`step_kind` ('wo', 'ws', 'wsph' as in :mod:`ohmslice.method.boundaries`; 'wa'
+for the anomalous element: the unit step of 3 (coth(y)/y - 1/y^2), y = (s tau)^(n/2),
+its CPE branch R/(s tau)^n set apart as the capacitor of ``wo`` is, DC resistance R/3).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..schema import Spectrum
+    from .circuits import Circuit
+    from .fit import FitResult
+
+__all__ = [
+    "CANDIDATES",
+    "DIFFUSION_KINDS",
+    "MARGIN",
+    "SHAPE_ELEMENTS",
+    "ShapeChoice",
+    "aic",
+    "choose_shape",
+    "diffusion_elements",
+    "low_frequency_exponent",
+    "quiet_fit",
+    "slowest_mode",
+    "start_from",
+    "step_kind",
+    "with_element",
+]
+
+#: shape name -> element type
+SHAPE_ELEMENTS = {"wo": "Wo", "ws": "Ws", "wsph": "Wsph", "wa": "Wa"}
+#: the candidates tried by default, in this order
+CANDIDATES = ("wo", "ws", "wsph", "wa")
+#: element types that are a diffusion process (W: semi-infinite, no time constant)
+DIFFUSION_KINDS = frozenset({"W", "Wo", "Ws", "Wsph", "Wa"})
+#: AIC difference below which two shapes are not told apart by the data
+MARGIN = 4.0
+#: chi2 / m below which fits count as exact (rms misfit 1e-6 of |Z|)
+CHI2_FLOOR = 1e-12
+#: evaluations per parameter allowed to a candidate started from another's fit: the
+#: right shape converges in ~1-5 per parameter from there; a wrong one can crawl for
+#: thousands along a valley that does not lower its criterion to the others'
+NFEV_PER_PARAM = 4
+#: x1^2 of the sphere's slowest mode, x1 = 4.4934 the first root of tan x = x
+_SPHERE_MODE = 20.1907
+
+# element type -> step-response kind of the decomposition (method/boundaries.py SHAPES)
+_STEP = {
+    "C": "zarc",
+    "CPE": "zarc",
+    "Zarc": "zarc",
+    "RQ": "zarc",
+    "K": "zarc",
+    "Wo": "wo",
+    "Ws": "ws",
+    "Wsph": "wsph",
+    "Wa": "wa",
+    "G": "gerischer",
+    "TLM": "tlm",
+    "W": "w",
+}
+
+
+def step_kind(kind: str) -> str:
+    """Step-response kind of a process of element type ``kind`` ('zarc' for R||C, R||CPE,
+    Zarc, K; 'wo', 'ws', 'wsph', 'wa' for the diffusion elements; 'gerischer', 'tlm')."""
+    return _STEP.get(kind, "zarc")
+
+
+def slowest_mode(kind: str, tau: Any, n: Any = 1.0) -> np.ndarray:
+    """Time constant [s] of a process's slowest relaxation mode: where its arc or its
+    diffusion knee lies on the time axis, and where the DRT shows its longest peak.
+
+    tau for R||C, R||CPE, Zarc, K, G and TLM; 4 tau / pi^2 for ``Ws`` (its DRT peaks
+    2R/((k-1/2)^2 pi^2) at tau/((k-1/2)^2 pi^2)); tau / pi^2 for ``Wo`` (peaks
+    2R/(k^2 pi^2) at tau/(k^2 pi^2), beside a capacitor tau/R); tau / 20.19 for ``Wsph``
+    (x1^2 = 20.19, x1 the first root of tan x = x); tau / pi^(2/n) for ``Wa`` (where
+    |y| = pi).
+    """
+    tau = np.asarray(tau, dtype=float)
+    n = np.asarray(n, dtype=float)
+    if kind == "Ws":
+        return tau * 4.0 / np.pi**2
+    if kind == "Wo":
+        return tau / np.pi**2
+    if kind == "Wsph":
+        return tau / _SPHERE_MODE
+    if kind == "Wa":
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            return tau / np.pi ** (2.0 / np.where(n > 0, n, np.nan))
+    return tau * 1.0
+
+
+def diffusion_elements(circuit: Circuit) -> list[str]:
+    """Names of the circuit's diffusion elements (types in :data:`DIFFUSION_KINDS`)."""
+    return [name for name, kind in circuit.elements if kind in DIFFUSION_KINDS]
+
+
+def with_element(circuit: Circuit, name: str, kind: str) -> tuple[Circuit, str]:
+    """The circuit with element ``name`` replaced by one of type ``kind``, and its name.
+
+    The new element keeps the old one's index (``Wo1`` -> ``Ws1``); where that name is
+    taken, the first free index is used.
+    """
+    from .circuits import Circuit as _Circuit
+
+    circuit.element_params(name)  # raises for an unknown element
+    suffix = re.sub(r"^[A-Za-z]+", "", name)
+    taken = {n for n, _ in circuit.elements if n != name}
+    new = f"{kind}{suffix}"
+    k = 1
+    while new in taken:
+        new, k = f"{kind}{k}", k + 1
+    text = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", new, circuit.text)
+    return _Circuit(text), new
+
+
+def low_frequency_exponent(spectrum: Spectrum) -> float:
+    """-d ln(-Z'') / d ln f over the five lowest frequencies: 1 for a capacitive end, n
+    for a CPE-type (anomalous) end, < 0 for a resistive one; NaN where -Z'' <= 0."""
+    freq = spectrum.freq
+    k = np.argsort(freq)[:5]
+    mz = -spectrum.z.imag[k]
+    if k.size < 3 or np.any(mz <= 0):
+        return np.nan
+    x, y = np.log(freq[k]), np.log(mz)
+    x = x - x.mean()
+    den = float(np.dot(x, x))
+    return float(-np.dot(x, y - y.mean()) / den) if den > 0 else np.nan
+
+
+def start_from(
+    ref: FitResult, old: str, circ: Circuit, new: str, n_lf: float = np.nan
+) -> dict[str, float]:
+    """Starting values of ``circ`` from the fit ``ref``: shared parameters copied, the new
+    diffusion element given the old one's Warburg coefficient and slowest mode (and, for
+    ``Wa``, the exponent of the data's low-frequency end ``n_lf`` where it is one)."""
+    p = {name: ref.params.get(name, np.nan) for name in circ.param_names}
+    old_kind = next(k for n, k in ref.circuit.elements if n == old)
+    new_kind = next(k for n, k in circ.elements if n == new)
+    q = ref.values[ref.circuit.element_params(old)]
+    typical = circ.typical[circ.element_params(new)]
+    if old_kind == "W":  # semi-infinite: Aw = R / sqrt(2 tau) at the lowest frequency
+        f_min = float(ref.spectrum.freq.min())
+        tau_old, r_old, n_old = 1.0 / (2 * np.pi * f_min), 0.0, 1.0
+        r_old = q[0] * np.sqrt(2.0 * tau_old)
+    else:
+        r_old, tau_old = float(q[0]), float(q[1])
+        n_old = float(q[2]) if old_kind == "Wa" else 1.0
+    n_new = 1.0
+    if new_kind == "Wa":
+        n_new = n_old if old_kind == "Wa" else 0.95
+        if old_kind != "Wa" and np.isfinite(n_lf) and 0.3 < n_lf < 0.95:
+            n_new = float(n_lf)
+    mode = float(slowest_mode(old_kind, tau_old, n_old))
+    tau_new = mode / float(slowest_mode(new_kind, 1.0, n_new))
+    # the same high-frequency line: R / tau^(n/2) kept
+    r_new = r_old * tau_new ** (n_new / 2) / tau_old ** (n_old / 2)
+    vals = [r_new, tau_new, n_new][: len(typical)]
+    if not np.all(np.isfinite(vals)) or min(vals[:2]) <= 0:
+        vals = list(typical)
+    sl = circ.element_params(new)
+    for name, v in zip(circ.param_names[sl], vals, strict=True):
+        p[name] = float(v)
+    for i, name in enumerate(circ.param_names):  # anything not in ref: typical
+        if not np.isfinite(p[name]):
+            p[name] = float(circ.typical[i])
+    return p
+
+
+def _vanishes(fit: FitResult, element: str) -> bool:
+    """Whether the fit's diffusion element has vanished (below 1e-3 of |Z| at f_min)."""
+    from .circuits import Circuit as _Circuit
+
+    kind = dict(fit.circuit.elements)[element]
+    q = fit.values[fit.circuit.element_params(element)]
+    f0 = float(fit.spectrum.freq.min())
+    with np.errstate(all="ignore"):
+        z_el = _Circuit(f"{kind}1").z(np.array([f0]), q)[0]
+        z = np.abs(fit.spectrum.z[np.argmin(fit.spectrum.freq)])
+    return not bool(np.isfinite(z_el) and abs(z_el) >= 1e-3 * z)
+
+
+def aic(chi2: float, n_obs: int, k: int) -> float:
+    """Akaike's criterion m ln(chi2/m) + 2k for a weighted least-squares fit of m values.
+
+    chi2 is floored at m 1e-12 (an rms misfit of 1e-6 |Z|, the optimiser's precision):
+    below it two fits are equally exact, and only their number of parameters counts.
+    """
+    if not np.isfinite(chi2):
+        return np.inf
+    return float(n_obs * np.log(max(chi2 / n_obs, CHI2_FLOOR)) + 2 * k)
+
+
+@dataclass
+class ShapeChoice:
+    """The diffusion shape chosen among candidates, with the evidence.
+
+    Attributes
+    ----------
+    shape : str
+        The chosen shape ('wo', 'ws', 'wsph', 'wa').
+    determined : bool
+        False when another candidate lies within ``margin`` of the chosen one.
+    message : str
+        One sentence: what was chosen and by how much, or that the data do not decide.
+    table : DataFrame
+        One row per candidate: ``shape``, ``element``, ``circuit``, ``n_free``,
+        ``chi2``, ``aic``, ``delta_aic`` (to the lowest), ``weight`` (Akaike weight
+        among the successful fits), ``success``, ``chosen``, ``alternative`` (within the
+        margin: kept as an alternative), ``note``.
+    fits : dict
+        shape -> :class:`~ohmslice.impedance.fit.FitResult` of every candidate fitted.
+    element : dict
+        shape -> the diffusion element's name in that candidate's circuit.
+    margin : float
+    """
+
+    shape: str
+    determined: bool
+    message: str
+    table: pd.DataFrame
+    fits: dict[str, FitResult] = field(default_factory=dict)
+    element: dict[str, str] = field(default_factory=dict)
+    margin: float = MARGIN
+
+    @property
+    def fit(self) -> FitResult:
+        """The chosen candidate's fit."""
+        return self.fits[self.shape]
+
+    @property
+    def alternatives(self) -> list[str]:
+        """Shapes the data do not tell apart from the chosen one (within the margin)."""
+        return [str(s) for s in self.table.loc[self.table["alternative"], "shape"]]
+
+
+def quiet_fit(*args: Any, **kwargs: Any) -> FitResult:
+    """:func:`~ohmslice.impedance.fit.fit_circuit` with NumPy's floating-point warnings
+    off: candidates and profiles are fitted from starts where a wrong shape may run
+    into overflow on its way; the result is judged on its own."""
+    from .fit import fit_circuit
+
+    with np.errstate(all="ignore"):
+        return fit_circuit(*args, **kwargs)
+
+
+def _ok(fit: FitResult) -> bool:
+    return bool(getattr(fit, "success", True)) and bool(np.isfinite(fit.chi2))
+
+
+def choose_shape(
+    spectrum: Spectrum,
+    circuit: Circuit,
+    element: str,
+    *,
+    shapes: tuple[str, ...] = CANDIDATES,
+    reference: FitResult | None = None,
+    fit_options: dict[str, Any] | None = None,
+    margin: float = MARGIN,
+    restarts: int = 0,
+    rescue: bool = True,
+) -> ShapeChoice:
+    """Fit ``circuit`` with each candidate shape in place of ``element``; choose by AIC.
+
+    Parameters
+    ----------
+    spectrum
+        The data (the same for every candidate).
+    circuit, element
+        The circuit and the name of its diffusion element to be replaced.
+    shapes
+        Candidate shapes (default :data:`CANDIDATES`).
+    reference
+        A fit of ``circuit`` itself; fitted here (with ``fit_options``) when not given.
+        Every other candidate starts from it.
+    fit_options
+        Keyword arguments of :func:`~ohmslice.impedance.fit.fit_circuit` for every
+        candidate (weighting, bounds, fixed...); ``initial`` and ``peaks`` only for the
+        reference.
+    margin
+        AIC difference below which two shapes are not told apart (module docstring).
+    restarts
+        Restarts allowed to each candidate started from the reference (default none:
+        they start next to their optimum; a wrong shape's poor fit is not worth more).
+    rescue
+        While no candidate's fit is accepted, fit the others from the spectrum itself
+        (with restarts) until one is: worth it on data a circuit can describe, wasted on
+        data none can (False).
+
+    Returns
+    -------
+    ShapeChoice
+
+    Raises
+    ------
+    InputError
+        An unknown shape, a margin <= 0, ``element`` not a diffusion element of
+        ``circuit``; whatever :func:`fit_circuit` refuses for the reference.
+    """
+    unknown = [s for s in shapes if s not in SHAPE_ELEMENTS]
+    if unknown or not shapes:
+        raise InputError(
+            f"diffusion shapes {list(shapes)}; expected some of {list(SHAPE_ELEMENTS)}"
+        )
+    if not (np.isfinite(margin) and margin > 0):
+        raise InputError(f"margin={margin}; expected an AIC difference > 0")
+    kind = dict(circuit.elements).get(element)
+    if kind not in DIFFUSION_KINDS:
+        raise InputError(f"'{element}' is not a diffusion element of '{circuit.text}'")
+    fopts = dict(fit_options or {})
+    if reference is None:
+        reference = quiet_fit(spectrum, circuit, **fopts)
+    cand_opts = {k: v for k, v in fopts.items() if k not in ("initial", "peaks")}
+    cand_opts.setdefault("restarts", restarts)
+    fixed = cand_opts.get("fixed")
+    n_obs = 2 * len(spectrum)
+    n_distinct = int(np.unique(spectrum.freq).size)
+
+    fits: dict[str, FitResult] = {}
+    names: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    started: dict[str, str] = {}  # shape -> the shape whose fit it started from
+    circuits: dict[str, Circuit] = {}
+    n_lf = low_frequency_exponent(spectrum)
+    own = next((s for s in shapes if SHAPE_ELEMENTS[s] == kind), None)
+    if own is not None:
+        fits[own], names[own], started[own] = reference, element, own
+        circuits[own] = circuit
+    fresh = own is None or _vanishes(reference, element)
+    anchor = own  # the fit the others start from
+    full_done: set[str] = set()  # candidates given an ordinary fit's restarts and budget
+
+    def fit_from(shape: str, base: str | None, full: bool = False) -> None:
+        """Fit candidate ``shape`` from the spectrum itself (``base`` None: DRT peaks and
+        restarts), or from the fit of ``base`` (a few evaluations; ``full``: with the
+        restarts and evaluations of an ordinary fit)."""
+        circ = circuits[shape]
+        opts = {k: v for k, v in (fopts if base is None or full else cand_opts).items()}
+        opts.pop("initial", None)
+        if base is not None:
+            opts.pop("peaks", None)
+        if isinstance(fixed, dict):  # fixed values of the replaced element do not carry
+            opts["fixed"] = {k: v for k, v in fixed.items() if k in circ.param_names}
+        if base is not None and not full:
+            opts.setdefault("max_nfev", NFEV_PER_PARAM * (circ.n_params + 1))
+        else:
+            full_done.add(shape)
+        try:
+            if base is None:
+                res = quiet_fit(spectrum, circ, **opts)
+            else:
+                start = start_from(fits[base], names[base], circ, names[shape], n_lf)
+                res = quiet_fit(spectrum, circ, initial=start, **opts)
+        except InputError as exc:
+            notes.setdefault(shape, f"not fitted: {exc.message}")
+            return
+        except np.linalg.LinAlgError:  # the fit ran into non-finite values (a fit bug)
+            notes.setdefault(shape, "not fitted: the fit ran into non-finite values")
+            return
+        old = fits.get(shape)
+        if old is None or (_ok(res), -res.chi2) > (_ok(old), -old.chi2):  # accepted first
+            fits[shape], started[shape] = res, base or shape
+            notes.pop(shape, None)
+
+    for shape in shapes:
+        if shape in fits:
+            continue
+        circuits[shape], names[shape] = with_element(circuit, element, SHAPE_ELEMENTS[shape])
+        n_fixed = len(fixed) if fixed is not None and not isinstance(fixed, str) else 0
+        if circuits[shape].n_params - n_fixed + 1 > n_distinct:
+            notes[shape] = f"not fitted: {n_distinct} distinct frequencies are too few"
+            continue
+        if fresh:  # no usable start yet: the first other candidate from the spectrum
+            fresh = False
+            fit_from(shape, None)
+            if shape in fits:
+                anchor = shape
+            continue
+        # from the first fit (wa, which generalises wo, from wo's)
+        base = "wo" if shape == "wa" and "wo" in fits else anchor
+        fit_from(shape, base if base in fits else min(fits, key=lambda s: fits[s].chi2))
+    # the best candidate, if its fit is not accepted, gets an ordinary fit's restarts;
+    # while none is accepted, the others are fitted from the spectrum itself, until one
+    # is; then the candidates close to the best (and wo/wa, nested) get a start from it
+    if fits:
+        crit = {s: aic(f.chi2, n_obs, f.n_free) for s, f in fits.items()}
+        good = [s for s in fits if _ok(fits[s])] or list(fits)
+        best = min(good, key=crit.get)
+        if not _ok(fits[best]):
+            fit_from(best, best, full=True)
+        order = [s for s in [own, *shapes] if s is not None and s in circuits]
+        for shape in dict.fromkeys(order) if rescue else ():
+            if any(_ok(f) for f in fits.values()):
+                break
+            if shape not in full_done:  # not yet given an ordinary fit's budget
+                fit_from(shape, None)
+        crit = {s: aic(f.chi2, n_obs, f.n_free) for s, f in fits.items()}
+        good = [s for s in fits if _ok(fits[s])] or list(fits)
+        best = min(good, key=crit.get)
+        nested = {"wa": "wo", "wo": "wa"}.get(best)
+        for shape in list(fits):
+            near = crit[shape] - crit[best] < 10 or shape == nested
+            if shape != best and started[shape] != best and near:
+                fit_from(shape, best)
+
+    shape_list = list(shapes)
+    got = [fits.get(s) for s in shape_list]
+    chi2 = np.array([f.chi2 if f is not None else np.nan for f in got])
+    n_free = np.array([f.n_free if f is not None else np.nan for f in got])
+    aics = np.array(
+        [aic(f.chi2, n_obs, f.n_free) if f is not None else np.nan for f in got], dtype=float
+    )
+    note = [notes.get(s, "") for s in shape_list]
+    finite = np.isfinite(aics)
+    if not finite.any():
+        raise InputError("no candidate diffusion shape could be fitted to the spectrum")
+    ok = np.array([f is not None and _ok(f) for f in got]) & finite
+    pool = ok if ok.any() else finite
+    w = np.where(finite, np.exp(-0.5 * (aics - np.min(aics[finite]))), 0.0)
+    best = int(np.argmin(np.where(pool, aics, np.inf)))
+    shape = shape_list[best]
+    by = {s: i for i, s in enumerate(shape_list)}
+    if shape == "wa" and "wo" in by and pool[by["wo"]]:
+        gain = aics[by["wo"]] - aics[best]
+        if gain < margin:
+            n_wa = fits["wa"].params.get(f"{names['wa']}_2", np.nan)
+            note[by["wa"]] = (
+                f"the anomalous exponent n = {n_wa:.3g} is not supported over wo "
+                f"(AIC lower by {gain:.2g} < {margin:g})"
+            )
+            shape, best = "wo", by["wo"]
+    delta = aics - aics[best]
+    idx = np.arange(len(shape_list))
+    # evidence is the data's: a candidate whose fit was judged unusable (a parameter run
+    # off where the data end) but describes the data as well is an alternative too
+    alt = finite & (delta < margin) & (idx != best)
+    nested = np.zeros(len(shape_list), dtype=bool)
+    if shape == "wo" and "wa" in by:
+        nested[by["wa"]] = True  # wa within the margin is wo itself
+    alt &= ~nested
+    if not ok.any():
+        note[best] = "; ".join(filter(None, [note[best], "no candidate fit succeeded"]))
+    determined = not alt.any()
+    if determined:
+        others = np.where(finite & (idx != best) & ~nested, delta, np.inf)
+        message = f"diffusion shape {shape}"
+        if np.isfinite(others).any():
+            runner = int(np.argmin(others))
+            message += f": AIC lower by {others[runner]:.3g} than the next ({shape_list[runner]})"
+    else:
+        rivals = ", ".join(
+            f"{shape_list[i]} (Delta AIC {delta[i]:.2g})" for i in np.flatnonzero(alt)
+        )
+        message = (
+            f"shape not determined by the data: {shape} chosen, {rivals} within "
+            f"{margin:g}; the alternatives are kept"
+        )
+    table = pd.DataFrame(
+        {
+            "shape": shape_list,
+            "element": [names.get(s, "") for s in shape_list],
+            "circuit": [f.circuit.text if f is not None else "" for f in got],
+            "n_free": n_free,
+            "chi2": chi2,
+            "aic": aics,
+            "delta_aic": aics - np.min(aics[finite]),
+            "weight": w / w.sum(),
+            "success": ok,
+            "chosen": idx == best,
+            "alternative": alt,
+            "note": note,
+        }
+    )
+    return ShapeChoice(
+        shape=shape,
+        determined=determined,
+        message=message,
+        table=table,
+        fits=fits,
+        element=names,
+        margin=float(margin),
+    )
