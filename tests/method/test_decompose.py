@@ -287,6 +287,40 @@ def test_tau_table_from_time_constant_tables_and_consistency(cells):
     assert np.all(np.isfinite(cons.r2_ratio_err))
 
 
+def test_tau_table_leaves_out_what_the_spectrum_did_not_determine():
+    def table(status, shape3="ws", reason=""):
+        return pd.DataFrame(
+            {
+                "process": ["contact", "charge_transfer", "diffusion"],
+                "element": ["R1", "CPE2", "Ws3"],
+                "r_fit_ohm": [5.0, 20.0, 80.0],
+                "r_fit_err_ohm": [0.1, 0.1, 1.0],
+                "tau_fit_s": [1e-6, 1e-3, 300.0],
+                "tau_fit_err_s": [1e-8, 1e-5, 10.0],
+                "n": [1.0, 0.85, np.nan],
+                "shape": ["zarc", "zarc", shape3],
+                "status": ["measured", "measured", status],
+                "status_reason": ["", "", reason],
+            }
+        )
+
+    tcs = {
+        0.0: table("undetermined", reason="tau beyond the lowest frequency"),
+        50.0: table("measured"),
+        80.0: table("measured", shape3="wa"),
+        90.0: table("bounded", shape3="wo"),
+    }
+    with pytest.warns(UserWarning) as caught:
+        taus = tau_table(tcs)
+    text = " ".join(str(w.message) for w in caught)
+    assert "SOC 0 %: not determined (tau beyond the lowest frequency)" in text
+    assert "SOC 80 %: diffusion shape 'wa'" in text
+    assert list(taus.soc_pct) == [50.0, 90.0]
+    assert list(taus.shape3) == ["ws", "wo"]
+    with pytest.raises(InputError, match="no spectrum gives three usable"):
+        tau_table({0.0: tcs[0.0]})
+
+
 def test_bad_input(cells):
     g = cells["S_SE"]["gitt"]
     taus = cells["S_SE"]["taus"]

@@ -123,3 +123,19 @@ def test_a_bad_file_is_named_with_the_study_file_and_its_key(tiny_study, tmp_pat
         run_study(study, n_boot=5)
     msg = str(err.value)
     assert msg.startswith(f"{d / 'study.toml'}: cell[1].gitt: {gitt}: "), msg
+
+
+def test_spectra_that_determine_no_time_constants_are_not_used(tiny_study):
+    import warnings
+
+    from ohmslice.study.file import load_study
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = run_study(load_study(tiny_study), n_boot=5)
+    # the tiny study's S_SE spectra are refused by the fit's judgement (its circuit lacks
+    # the chemical capacitance): the pulses' own DRT gives the time constants instead
+    cell = res.cells["S_SE"]
+    assert "pulses' own DRT" in cell.tau_source and "not determined" in cell.tau_source
+    assert any("not determined" in n for n in cell.notes)
+    assert cell.consistency is None and cell.model is not None

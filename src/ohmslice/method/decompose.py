@@ -67,7 +67,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisInputError, InputError, MissingColumnError
-from .boundaries import RULES, boundary_times, unit_step
+from .boundaries import RULES, SHAPES, boundary_times, unit_step
 from .columns import COMMON_COLUMNS
 from .pulsefit import fit_pulses
 
@@ -110,23 +110,43 @@ def tau_table(eis_by_soc: Mapping[float, Any]) -> pd.DataFrame:
     finite-space or spherical diffusion element's resistance is given as its DC part
     (:data:`DC_FRACTION`), which is what a pulse sees beside the OCV shift.
 
+    Where the time constants say how far each value is determined (a ``status`` column:
+    measured, bounded, undetermined; see :mod:`ohmslice.impedance.timeconst`), a SOC whose
+    three processes are not all measured or bounded is left out with a warning naming the
+    reason, and so is one whose diffusion shape has no step response here; the step
+    response of each process comes from the table's ``shape`` column where it has one.
+
     Raises
     ------
     AnalysisInputError
-        A spectrum with fewer than three processes.
+        A spectrum with fewer than three processes; no SOC left with three usable ones.
     """
-    rows = []
+    rows, skipped = [], []
     for soc, tc in sorted(eis_by_soc.items()):
         tab = getattr(tc, "table", tc)
-        if len(tab) < 3:
+        if "status" in tab.columns:
+            tab = tab[tab["status"] != "undetermined"]
+            if len(tab) < 3:
+                full = getattr(tc, "table", tc)
+                why = [w for w in full.get("status_reason", []) if isinstance(w, str) and w]
+                skipped.append(f"SOC {soc:g} %: not determined ({why[0] if why else 'no reason'})")
+                continue
+        elif len(tab) < 3:
             raise AnalysisInputError(
                 f"the spectrum at SOC {soc} % has {len(tab)} processes; the decomposition "
                 "needs three (contact, charge transfer, diffusion)"
             )
         tab = tab.sort_values("tau_fit_s").iloc[-3:] if len(tab) > 3 else tab
+        shapes = [
+            r.shape if isinstance(getattr(r, "shape", None), str) and r.shape else _shape_of(r.element)
+            for r in tab.itertuples()
+        ]
+        shapes = ["zarc" if k < 2 and sh not in SHAPES else sh for k, sh in enumerate(shapes)]
+        if shapes[2] not in SHAPES:
+            skipped.append(f"SOC {soc:g} %: diffusion shape '{shapes[2]}' has no step response here")
+            continue
         row: dict[str, Any] = {"soc_pct": float(soc)}
-        for k, r in enumerate(tab.itertuples(), start=1):
-            shape = _shape_of(r.element)
+        for k, (r, shape) in enumerate(zip(tab.itertuples(), shapes, strict=True), start=1):
             dc = DC_FRACTION.get(shape, 1.0)
             row[f"tau{k}_s"] = float(r.tau_fit_s)
             row[f"tau{k}_err_s"] = float(r.tau_fit_err_s)
@@ -135,6 +155,12 @@ def tau_table(eis_by_soc: Mapping[float, Any]) -> pd.DataFrame:
             row[f"r{k}_ohm_err"] = dc * float(r.r_fit_err_ohm)
             row[f"shape{k}"] = shape
         rows.append(row)
+    for text in skipped:
+        warnings.warn(f"time constants at {text}; that SOC is left out", stacklevel=2)
+    if not rows:
+        raise AnalysisInputError(
+            "no spectrum gives three usable time constants: " + "; ".join(skipped)
+        )
     return pd.DataFrame(rows)
 
 

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import AnalysisInputError, InputError
 
 __all__ = ["CellResult", "StudyResult", "run_study", "MIN_USABLE_SHARE", "MAX_GAP_PCT"]
 
@@ -148,14 +148,25 @@ def _cell(spec: Any, settings: dict[str, Any], step: Callable[[str], None]) -> C
             )
         step(f"{spec.name}: DRT of every pulse")
         out.dc_drt = gitt_drt(out.gitt)
+        eis_taus, why_not = None, "no symmetric-cell spectrum"
         if out.time_constants:
-            out.taus = tau_table(out.time_constants)
+            try:
+                with warnings.catch_warnings(record=True) as left_out:
+                    warnings.simplefilter("always")
+                    eis_taus = tau_table(out.time_constants)
+                out.notes += [str(w.message) for w in left_out]
+            except AnalysisInputError as exc:  # no spectrum determined all three
+                why_not = str(exc)
+        if eis_taus is not None:
+            out.taus = eis_taus
             out.tau_source = "symmetric-cell EIS at " + ", ".join(
-                f"{s:g} %" for s in sorted(out.time_constants)
+                f"{s:g} %" for s in eis_taus["soc_pct"]
             )
         else:
             out.taus = dc_tau_table(out.dc_drt)
-            out.tau_source = "the pulses' own DRT (no symmetric-cell spectrum)"
+            out.tau_source = f"the pulses' own DRT ({why_not})"
+            if out.time_constants:
+                out.notes.append(f"time constants from the pulses' own DRT: {why_not}")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             step(f"{spec.name}: decomposition (windows)")
@@ -165,7 +176,7 @@ def _cell(spec: Any, settings: dict[str, Any], step: Callable[[str], None]) -> C
             step(f"{spec.name}: decomposition (model)")
             out.model = decompose(out.gitt, out.taus, method="model")
         out.notes += [str(w.message) for w in caught]
-        if out.time_constants:
+        if eis_taus is not None:
             out.consistency = gitt_eis_consistency(out.model, out.taus)
     files = [*spec.rate.charge, *spec.rate.discharge]
     if files:
