@@ -293,7 +293,7 @@ def _study_toml(cells: dict[str, CellModel], files: dict[str, dict[str, Any]]) -
         ]
     lines += [
         "[analysis]",
-        'circuit = "R0-p(R1,C1)-Zarc2-Ws3"',
+        'circuit = "R0-p(R1,C1)-Zarc2-Ws3-C4"',
         "symmetric_separator_layers = 2",
         "",
     ]
