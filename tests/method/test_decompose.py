@@ -318,7 +318,8 @@ def test_tau_table_leaves_out_what_the_spectrum_did_not_determine():
     assert list(taus.soc_pct) == [50.0, 90.0]
     assert list(taus.shape3) == ["ws", "wo"]
     with pytest.raises(InputError, match="no spectrum gives three usable"):
-        tau_table({0.0: tcs[0.0]})
+        with pytest.warns(UserWarning, match="SOC 0 %"):
+            tau_table({0.0: tcs[0.0]})
 
 
 def test_bad_input(cells):
