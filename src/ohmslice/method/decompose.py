@@ -261,7 +261,6 @@ def noise_ohm(gitt: Any) -> np.ndarray:
     return np.where(np.isfinite(sig), sig, 0.0)
 
 
-_sigma_ohm = noise_ohm
 
 
 # ---------------------------------------------------------------- windows ----
@@ -269,6 +268,7 @@ def _windows(
     gitt: Any,
     tp: dict[str, np.ndarray],
     *,
+    sigma: np.ndarray,
     boundary: str,
     fraction: float,
     max_leak: float,
@@ -325,7 +325,6 @@ def _windows(
     r_at = grid[np.arange(n)[:, None], inv.reshape(times.shape)]
     r_total = p["r_total_ohm"].to_numpy(float)
     cur = np.abs(p["current_A"].to_numpy(float))
-    sigma = _sigma_ohm(gitt)
     se_before = _col(p, "ocv_before_se_V") / cur
     se_after = _col(p, "ocv_after_se_V") / cur
     # the OCV change of the pulse's charge, from the OCVs before and after; it grows
@@ -408,8 +407,6 @@ def _windows(
             "r_ocv_ohm_err": np.where(has_ocv, r_ocv_err, np.nan),
             "r12_ohm": r12,
             "r12_ohm_err": r12_err,
-            "r_total_ohm": r_total,
-            "r_total_ohm_err": np.hypot(sigma, np.nan_to_num(se_before)),
             "r3_dc_ohm": np.nan,
             "r3_dc_ohm_err": np.nan,
             "r3_developed_share": np.nan,
@@ -510,10 +507,12 @@ def decompose(
     soc_mid = _soc_mid(p)
     tp = _interp_taus(taus, soc_mid)
     settings: dict[str, Any] = {"method": method, "tau_soc_pct": taus["soc_pct"].tolist()}
+    sigma = noise_ohm(gitt)  # voltage noise of each pulse over I [Ohm]
     if method == "windows":
         table, notes = _windows(
             gitt,
             tp,
+            sigma=sigma,
             boundary=boundary,
             fraction=fraction,
             max_leak=max_leak,
@@ -524,7 +523,7 @@ def decompose(
         table, notes = fit_pulses(
             gitt,
             tp,
-            sigma=noise_ohm(gitt),
+            sigma=sigma,
             refine_taus=refine_taus,
             tau_factor=tau_factor,
             bins_per_decade=bins_per_decade,
@@ -544,7 +543,7 @@ def decompose(
             f"{int(tp['extrapolated'].sum())} pulses lie outside the SOC range of the "
             "spectra; their time constants are those of the nearest spectrum"
         )
-    table = _finish(table, p, soc_mid, method, gitt)
+    table = _finish(table, p, soc_mid, method, gitt, sigma)
     settings["soc_reference"] = table.attrs.get("soc_reference", "")
     settings["soc_basis"] = table.attrs.get("soc_basis", "")
     return Decomposition(table=table, method=method, settings=settings, notes=notes)
@@ -560,11 +559,20 @@ def _soc_mid(p: pd.DataFrame) -> np.ndarray:
 
 
 def _finish(
-    table: pd.DataFrame, p: pd.DataFrame, soc_mid: np.ndarray, method: str, gitt: Any
+    table: pd.DataFrame,
+    p: pd.DataFrame,
+    soc_mid: np.ndarray,
+    method: str,
+    gitt: Any,
+    sigma: np.ndarray,
 ) -> pd.DataFrame:
-    """The columns both methods share (SOC, closure, the paper's R3), in the order of
-    :data:`ohmslice.method.columns.COLUMNS`, and the SOC scale in ``attrs``."""
+    """The columns both methods share (SOC, the measured total and its error from the
+    voltage noise ``sigma`` [Ohm] and the OCV before, closure, the paper's R3), in the
+    order of :data:`ohmslice.method.columns.COLUMNS`, and the SOC scale in ``attrs``."""
     t = table.copy()
+    se_before = _col(p, "ocv_before_se_V") / np.abs(p["current_A"].to_numpy(float))
+    t["r_total_ohm"] = p["r_total_ohm"].to_numpy(float)
+    t["r_total_ohm_err"] = np.hypot(sigma, np.nan_to_num(se_before))
     t["soc_pct"] = soc_mid
     t["soc_start_pct"] = p["soc_start_pct"].to_numpy(float)
     t["soc_end_pct"] = _col(p, "soc_end_pct")

@@ -239,10 +239,6 @@ def fit_pulses(
     expected = sigma * np.sqrt(np.sum(ww / nn, axis=1) / nbin)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(expected > 0, rms / expected, np.nan)
-    r_total = p["r_total_ohm"].to_numpy(float)
-    se_before = (
-        p["ocv_before_se_V"].to_numpy(float) if "ocv_before_se_V" in p.columns else np.zeros(n)
-    ) / np.abs(p["current_A"].to_numpy(float))
     table = pd.DataFrame(
         {
             "pulse": p["pulse"].to_numpy(),
@@ -256,8 +252,6 @@ def fit_pulses(
             "r_ocv_ohm_err": r_ocv_err,
             "r12_ohm": r12,
             "r12_ohm_err": r12_err,
-            "r_total_ohm": r_total,
-            "r_total_ohm_err": np.hypot(sigma, np.nan_to_num(se_before)),
             "r3_dc_ohm": r3_dc,
             "r3_dc_ohm_err": r3_dc_err,
             "r3_developed_share": a3_end,
