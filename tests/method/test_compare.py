@@ -121,3 +121,44 @@ def test_same_curves_give_no_crossover(rng):
     assert cmp.crossovers.empty
     assert not cmp.ranges.significant.any()
     assert "no significant difference" in cmp.notes[0]
+
+
+def _curved(cross_at: float, step: float = 1.0) -> dict[str, pd.DataFrame]:
+    """Noise-free cells whose log-ratio is strongly curved at the crossover (a tanh step
+    like the reference study's): a kernel average would move the crossover."""
+    soc = np.arange(0.5, 100.0, step)
+    # ln(L/S) = -0.5 tanh((soc - c0) / 3) + 0.2: zero where the tanh is 0.4, off its
+    # centre, so the log-ratio is curved there
+    c0 = cross_at - 3.0 * np.arctanh(0.4)
+    m = np.exp(-0.5 * np.tanh((soc - c0) / 3.0) + 0.2)
+    base = 20 + 0.004 * (soc - 50) ** 2
+    out = {}
+    for name, r in (("S_SE", base), ("L_SE", base * m)):
+        out[name] = pd.DataFrame(
+            {
+                "soc_pct": soc,
+                "soc_start_pct": soc + step / 2,
+                "soc_end_pct": soc - step / 2,
+                "r3_ohm": r,
+                "r3_ohm_err": 1e-6 * r,
+            }
+        )
+    return out
+
+
+@pytest.mark.parametrize("cross_at", [18.0, 18.3, 55.7])
+def test_smoothing_does_not_move_a_noise_free_crossover(cross_at):
+    cmp = compare(_curved(cross_at), components=("r3",), n_boot=50)
+    row = cmp.crossovers.iloc[0]
+    assert abs(row.soc_pct - cross_at) < 0.1
+
+
+def test_interval_holds_the_pulses_soc_resolution():
+    """Noise-free values still locate a crossover only to within half a pulse's SOC span
+    on each side (1 % pulses: +-0.5 %)."""
+    cmp = compare(_curved(30.0), components=("r3",), n_boot=50)
+    row = cmp.crossovers.iloc[0]
+    assert row.ci_low_pct == pytest.approx(row.soc_pct - 0.5, abs=0.02)
+    assert row.ci_high_pct == pytest.approx(row.soc_pct + 0.5, abs=0.02)
+    wide = compare(_curved(30.0, step=2.0), components=("r3",), n_boot=50).crossovers.iloc[0]
+    assert wide.ci_high_pct - wide.ci_low_pct == pytest.approx(2.0, abs=0.05)

@@ -138,10 +138,10 @@ def test_model_columns_against_truth(cells, name):
 def test_windows_columns_against_truth(cells, name):
     c = cells[name]
     t, tr = c["windows"].table, c["truth"]
-    # where the cell's resistance changes little within the pulse (the windows read R2
-    # early in the pulse, so a change of R2 during it lands in R3)
-    sel = (t.usable & (tr.chunks <= 2) & (t.soc_pct > 5)).to_numpy()
-    assert sel.sum() >= 60
+    # also where the resistance changes within the pulse (L_SE at 15-25 % SOC): R1 + R2
+    # is read from the relaxation after the pulse, so R2 is the pulse end's
+    sel = (t.usable & (t.soc_pct > 5)).to_numpy()
+    assert sel.sum() >= 90
     for part in PARTS:
         rel = np.abs(_rel(t, tr, part)[sel])
         assert np.median(rel) < 0.01 and rel.max() < 0.035, (part, np.median(rel), rel.max())

@@ -44,8 +44,10 @@ def true_crossovers(truth: dict, result: Any) -> dict[str, list[float]]:
     charge (x_full) or a given / nominal capacity. Each cell's true curves are put on its
     own scale, SOC(x) = 100 - 100 (x_full - x) C_acc / C_ref, and their crossings found
     there: like for like with the crossovers the comparison reports. Keys ``r1``, ``r2``,
-    ``r12``, ``r3``, ``r_total`` (R1 + R2 + R3 of the electrode; the series parts are the
-    same in both cells).
+    ``r12``, ``r3``, ``r_total``: what a GITT pulse develops by its end (the columns'
+    meaning; ``r_total`` = R1 + R2 + R3 + r_ocv of the electrode, the series parts being
+    the same in both cells); from a truth.json without the developed values, the DC
+    R1, R2, R3.
     """
     import numpy as np
 
@@ -65,9 +67,13 @@ def true_crossovers(truth: dict, result: Any) -> dict[str, list[float]]:
             basis, (g.capacity_Ah / c_acc) if g is not None else x_full
         )
         soc = 100.0 - 100.0 * (x_full - x) / ref_x
-        r = {k: np.asarray(par[f"{k}_ohm"], dtype=float) for k in ("r1", "r2", "r3")}
+        if "r3_developed_ohm" in par:  # what the columns mean: developed by the pulse end
+            r = {k: np.asarray(par[f"{k}_developed_ohm"], dtype=float)
+                 for k in ("r1", "r2", "r3", "r_total")}  # fmt: skip
+        else:
+            r = {k: np.asarray(par[f"{k}_ohm"], dtype=float) for k in ("r1", "r2", "r3")}
+            r["r_total"] = r["r1"] + r["r2"] + r["r3"]
         r["r12"] = r["r1"] + r["r2"]
-        r["r_total"] = r["r1"] + r["r2"] + r["r3"]
         curves[name] = {k: np.interp(grid, soc, v, left=np.nan, right=np.nan) for k, v in r.items()}
     out: dict[str, list[float]] = {}
     if len(names) != 2:

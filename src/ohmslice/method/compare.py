@@ -22,16 +22,24 @@ Method, per component and pair of cells (a, b):
 
 1. Both curves are interpolated (linearly in SOC) on a common grid spanning the SOC
    range both cells cover, with ``grid_step_pct`` spacing.
-2. The log-ratio d(SOC) = ln(R_a / R_b) is smoothed by a Gaussian kernel of width
-   ``smooth_pct`` (pulse-to-pulse noise must not create crossings).
+2. The log-ratio d(SOC) = ln(R_a / R_b) is smoothed by a local quadratic regression
+   with a Gaussian kernel of width ``smooth_pct`` (pulse-to-pulse noise must not create
+   crossings; a quadratic, unlike a kernel average, does not move a crossover).
 3. A crossover is a sign change of the smoothed d whose sign then holds for at least
-   ``min_span_pct`` on both sides; its SOC is interpolated linearly between grid points.
+   ``min_span_pct`` on both sides; its SOC is where the *unsmoothed* d changes sign
+   within ``smooth_pct`` of it (linear between grid points; the median where noise makes
+   several), so the smoothing, which decides whether the curves cross, does not move
+   where.
 4. Confidence: a parametric bootstrap (``n_boot`` replicas): every pulse's value is
    redrawn from a normal distribution with its standard error (where ``_err`` columns
    are absent, the scatter of the curve around its smoothed version serves as the error),
-   and steps 1-3 are repeated; each nominal crossover gets the 2.5-97.5 % percentile of
-   the nearest replica crossover within ``match_window_pct``, and the fraction of replicas
-   in which it was found.
+   and steps 1-3 are repeated. Each nominal crossover gets the 2.5-97.5 % percentile of
+   the nearest replica crossover within ``match_window_pct``, widened by half a pulse's
+   SOC span on each side, and the fraction of replicas in which it was found. The
+   widening is the SOC resolution of the pulses: a pulse's value belongs to its whole
+   span (the total read at the pulse end leans to its end, a component fitted over pulse
+   and rest to its middle; where the resistance changes steeply within a pulse the two
+   differ by up to half the span), so no crossover is located better than that.
 
 Between crossovers the SOC ranges say which cell is lower and by how much (median of
 1 - R_lower/R_higher over the range), and a plain-language note states it. A range
@@ -83,8 +91,8 @@ class Comparison:
     ----------
     crossovers
         One row per crossover: ``component``, ``cell_a``, ``cell_b``, ``soc_pct``,
-        ``ci_low_pct``, ``ci_high_pct`` (95 % bootstrap interval), ``found_fraction``
-        (share of bootstrap replicas showing it), ``lower_above`` (the cell lower on the
+        ``ci_low_pct``, ``ci_high_pct`` (95 % interval: the bootstrap's, widened by the
+        pulses' SOC resolution), ``found_fraction`` (share of bootstrap replicas showing it), ``lower_above`` (the cell lower on the
         high-SOC side), ``soc_reference`` (the cells' SOC scale: ``"discharge"``, ...;
         ``"mixed (...)"`` where they differ).
     ranges
@@ -105,14 +113,24 @@ class Comparison:
 
 
 def _smooth(y: np.ndarray, step: float, width: float) -> np.ndarray:
-    """Gaussian smoothing of each row of ``y`` (edge-corrected: weights renormalised)."""
+    """Local quadratic regression of each row of ``y`` (values on a grid of spacing
+    ``step``) with a Gaussian kernel of standard deviation ``width``.
+
+    A local *quadratic* fit follows straight and curved stretches (its bias is of the
+    order of width^4 times the fourth derivative), so a crossover of smooth curves stays
+    where it is; a kernel average would move it by about width^2 d2 / (2 d1) (d1, d2 the
+    first and second derivatives of the log-ratio)."""
     if width <= 0:
         return y
     n = y.shape[-1]
     x = np.arange(n) * step
-    k = np.exp(-0.5 * ((x[:, None] - x[None, :]) / width) ** 2)
-    k /= k.sum(axis=1, keepdims=True)
-    return y @ k.T
+    d = (x[None, :] - x[:, None]) / width  # d[i, j]: offset of point j from point i
+    k = np.exp(-0.5 * d**2)
+    m = np.stack([(k * d**p).sum(axis=1) for p in range(5)], axis=-1)
+    gram = np.stack([m[:, 0:3], m[:, 1:4], m[:, 2:5]], axis=1)
+    c = np.linalg.solve(gram, np.broadcast_to(np.eye(3)[0], (n, 3))[..., None])[..., 0]
+    s = k * (c[:, 0:1] + c[:, 1:2] * d + c[:, 2:3] * d**2)
+    return y @ s.T
 
 
 def find_crossovers(
@@ -346,18 +364,33 @@ def _compare_pair(
     grid = np.arange(lo, hi + 1e-9, grid_step_pct)
     wa, wb = _interp_matrix(grid, sa), _interp_matrix(grid, sb)
 
-    def log_ratio(va: np.ndarray, vb: np.ndarray) -> np.ndarray:
-        return _smooth(np.log(va @ wa.T) - np.log(vb @ wb.T), grid_step_pct, smooth_pct)
+    def raw_ratio(va: np.ndarray, vb: np.ndarray) -> np.ndarray:
+        return np.log(va @ wa.T) - np.log(vb @ wb.T)
 
-    d0 = log_ratio(ra[None, :], rb[None, :])[0]
-    x0, sign0 = find_crossovers(grid, d0, min_span_pct)
+    def log_ratio(va: np.ndarray, vb: np.ndarray) -> np.ndarray:
+        return _smooth(raw_ratio(va, vb), grid_step_pct, smooth_pct)
+
+    def crossings(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        smooth = _smooth(raw[None, :], grid_step_pct, smooth_pct)[0]
+        xs, signs = find_crossovers(grid, smooth, min_span_pct)
+        return _on_raw(xs, grid, raw, smooth_pct), signs
+
+    raw0 = raw_ratio(ra[None, :], rb[None, :])[0]
+    d0 = _smooth(raw0[None, :], grid_step_pct, smooth_pct)[0]
+    x0, sign0 = crossings(raw0)
 
     ea = ea if ea is not None else _scatter(sa, ra, grid_step_pct, smooth_pct)
     eb = eb if eb is not None else _scatter(sb, rb, grid_step_pct, smooth_pct)
     va = np.clip(ra + rng.standard_normal((n_boot, ra.size)) * ea, 1e-12 * ra, None)
     vb = np.clip(rb + rng.standard_normal((n_boot, rb.size)) * eb, 1e-12 * rb, None)
     dboot = log_ratio(va, vb)
-    reps = [find_crossovers(grid, row, min_span_pct)[0] for row in dboot]
+    raws = raw_ratio(va, vb)
+    reps = [
+        _on_raw(find_crossovers(grid, row, min_span_pct)[0], grid, raw, smooth_pct)
+        for row, raw in zip(dboot, raws, strict=True)
+    ]
+    # where in its SOC span a pulse's value belongs is not known: +- half a span
+    half = 0.5 * max(_pulse_width(dfa), _pulse_width(dfb))
     curve_a, curve_b = wa @ ra, wb @ rb
 
     def range_stats(lo_e: float, hi_e: float) -> tuple[bool, bool, float]:
@@ -385,7 +418,11 @@ def _compare_pair(
     for x, sg in zip(x0, sign0, strict=True):
         near = np.array([r[np.argmin(np.abs(r - x))] for r in reps if r.size])
         near = near[np.abs(near - x) <= match_window_pct] if near.size else near
-        ci = np.percentile(near, [2.5, 97.5]) if near.size >= 10 else (np.nan, np.nan)
+        ci = (
+            np.percentile(near, [2.5, 97.5]) + [-half, half]
+            if near.size >= 10
+            else (np.nan, np.nan)
+        )
         crosses.append(
             {
                 "component": comp,
@@ -420,6 +457,38 @@ def _compare_pair(
             }
         )
     return crosses, ranges
+
+
+def _on_raw(xs: np.ndarray, grid: np.ndarray, raw: np.ndarray, window: float) -> np.ndarray:
+    """Each crossover ``xs`` of the smoothed log-ratio moved to where the unsmoothed one
+    (``raw`` on ``grid``) changes sign within +-``window`` of it (the median of such
+    sign changes where noise makes several): smoothing decides *whether* the curves
+    cross, the data *where*, so a curved log-ratio does not move it."""
+    if xs.size == 0:
+        return xs
+    idx = np.flatnonzero(np.diff(np.sign(raw)) != 0)
+    if idx.size == 0:
+        return xs
+    x0, x1, y0, y1 = grid[idx], grid[idx + 1], raw[idx], raw[idx + 1]
+    zeros = x0 + (x1 - x0) * y0 / (y0 - y1)
+    out = xs.copy()
+    for k, x in enumerate(xs):
+        near = zeros[np.abs(zeros - x) <= window]
+        if near.size:
+            out[k] = float(np.median(near))
+    return out
+
+
+def _pulse_width(df: pd.DataFrame) -> float:
+    """Median SOC span [%] of one pulse of a table (``soc_start_pct`` to ``soc_end_pct``;
+    else the median spacing of ``soc_pct``): how finely its values resolve SOC."""
+    df = getattr(df, "table", df)
+    if {"soc_start_pct", "soc_end_pct"} <= set(df.columns):
+        span = np.abs(df["soc_start_pct"].to_numpy(float) - df["soc_end_pct"].to_numpy(float))
+    else:
+        span = np.abs(np.diff(np.sort(df[SOC].to_numpy(float))))
+    span = span[np.isfinite(span)]
+    return float(np.median(span)) if span.size else 0.0
 
 
 def _scatter(soc: np.ndarray, r: np.ndarray, step: float, width: float) -> np.ndarray:

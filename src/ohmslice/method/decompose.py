@@ -138,12 +138,16 @@ def tau_table(eis_by_soc: Mapping[float, Any]) -> pd.DataFrame:
             )
         tab = tab.sort_values("tau_fit_s").iloc[-3:] if len(tab) > 3 else tab
         shapes = [
-            r.shape if isinstance(getattr(r, "shape", None), str) and r.shape else _shape_of(r.element)
+            r.shape
+            if isinstance(getattr(r, "shape", None), str) and r.shape
+            else _shape_of(r.element)
             for r in tab.itertuples()
         ]
         shapes = ["zarc" if k < 2 and sh not in SHAPES else sh for k, sh in enumerate(shapes)]
         if shapes[2] not in SHAPES:
-            skipped.append(f"SOC {soc:g} %: diffusion shape '{shapes[2]}' has no step response here")
+            skipped.append(
+                f"SOC {soc:g} %: diffusion shape '{shapes[2]}' has no step response here"
+            )
             continue
         row: dict[str, Any] = {"soc_pct": float(soc)}
         for k, (r, shape) in enumerate(zip(tab.itertuples(), shapes, strict=True), start=1):
@@ -261,9 +265,27 @@ def noise_ohm(gitt: Any) -> np.ndarray:
     return np.where(np.isfinite(sig), sig, 0.0)
 
 
-
-
 # ---------------------------------------------------------------- windows ----
+def _relaxation_drop(gitt: Any, tau_s: np.ndarray) -> np.ndarray:
+    """R(T) - R(T + tau) of every pulse [Ohm]: how much of the pulse-end resistance the
+    rest after it gives back within ``tau_s`` [s] (per pulse; log-time interpolation
+    between rest samples). NaN where the rest has no sample at or before ``tau`` or the
+    pulse no rest."""
+    p = gitt.pulses
+    out = np.full(len(p), np.nan)
+    r_end = p["r_total_ohm"].to_numpy(float)
+    dur = p["duration_s"].to_numpy(float)
+    for k, (t, r) in enumerate(gitt.traces()):
+        after = t > dur[k]
+        if not after.any():
+            continue
+        tr, rr = t[after] - dur[k], r[after]
+        if tau_s[k] < tr[0] or tau_s[k] > tr[-1]:
+            continue
+        out[k] = r_end[k] - np.interp(np.log(tau_s[k]), np.log(tr), rr)
+    return out
+
+
 def _windows(
     gitt: Any,
     tp: dict[str, np.ndarray],
@@ -349,6 +371,11 @@ def _windows(
     r1 = (r_t1 - a2 * r_t2) / (1 - a2)
     a3 = np.where(fix2, leak3, 0.0)
     r12 = np.where(fix2, (r_t1 - a3 * r_end_leak) / (1 - a3), r_t2)
+    # R1 + R2 as developed at the pulse end: the drop of the relaxation within t2 after
+    # it (a resistance that changes within the pulse is read where the pulse ends)
+    drop = _relaxation_drop(gitt, t2_used)
+    at_end = ~fix2 & ~none & np.isfinite(drop) & has_ocv
+    r12 = np.where(at_end, drop, r12)
     r2 = r12 - r1
     r3 = r_end - r12
     r1_err = np.sqrt(sigma**2 + b1**2 + (tau_rel_err * a2 * r2) ** 2) / (1 - a2)

@@ -290,7 +290,7 @@ class CellModel:
 
     @property
     def capacity_C(self) -> float:
-        """Nominal capacity [C]."""
+        """Accessible capacity [C] (what the OCV table spans)."""
         return self.capacity_Ah * 3600.0
 
     def to_cell_voltage(self, v_vs_li: float) -> float:
@@ -328,17 +328,27 @@ class CellModel:
     def r_counter_ohm(self) -> float:
         return self.r_counter_ohm_cm2 / self.area_cm2
 
-    def electrode_chain(self, soc_pct: float) -> rc.RCChain:
-        """RC expansion of one cathode's impedance (no chemical capacitance) at ``soc_pct``."""
+    def process_chains(self, soc_pct: float) -> dict[str, rc.RCChain]:
+        """RC expansions of one cathode's processes at ``soc_pct``: ``contact``, ``ct``
+        (charge transfer) and ``diffusion`` (without its storage: the OCV carries it).
+        The number of elements of each does not depend on the SOC."""
         p = self.parameters_ohm(soc_pct)
-        contact = rc.RCChain(0.0, np.array([p["r1"]]), np.array([p["tau1"]]))
         if p["r_ion"] > 0:
             ct = rc.tlm_rc(p["r_ion"], p["r2"], p["tau2"], p["n2"])
         else:
             ct = rc.zarc_rc(p["r2"], p["tau2"], p["n2"])
         diff = rc.warburg_rc(p["r3"], p["tau3"], self.electrode.diffusion)
-        diff.capacitance_F = np.inf  # the OCV carries the Wo element's storage
-        return rc.merge(contact, ct, diff)
+        diff.capacitance_F = np.inf
+        return {
+            "contact": rc.RCChain(0.0, np.array([p["r1"]]), np.array([p["tau1"]])),
+            "ct": ct,
+            "diffusion": diff,
+        }
+
+    def electrode_chain(self, soc_pct: float) -> rc.RCChain:
+        """RC expansion of one cathode's impedance (no chemical capacitance) at ``soc_pct``:
+        the :meth:`process_chains` in series (contact, charge transfer, diffusion)."""
+        return rc.merge(*self.process_chains(soc_pct).values())
 
     def half_cell_chain(self, soc_pct: float) -> rc.RCChain:
         """RC expansion of the half cell: separator + cathode + counter electrode."""

@@ -46,7 +46,12 @@ truth.json
 ----------
 * ``cells.<name>``: model constants (area, capacity, separator and counter electrode)
   and ``parameters``: the per-electrode R1, R2, R3 [Ohm and Ohm cm^2], tau1, tau2, n2,
-  tau3 on a 0.5 % SOC grid (SOC = 100 x, x the model's state of charge).
+  tau3 on a 0.5 % SOC grid (SOC = 100 x, x the model's state of charge), and what a
+  pulse of ``developed_at_s`` (the GITT's, 72 s) develops by its end, the meaning of the
+  decomposition's columns (:mod:`ohmslice.method.columns`): ``r1_developed_ohm``,
+  ``r2_developed_ohm``, ``r3_developed_ohm`` (the diffusion element's step response at
+  the pulse end, not its DC resistance), ``r_ocv_developed_ohm`` (the OCV change of the
+  pulse's charge over I) and ``r_total_developed_ohm`` (their sum).
 * ``cells.<name>.pulses``: one row per GITT pulse. ``soc_start_pct`` / ``soc_end_pct``
   are coulomb-counted SOCs in % of the last full charge (100 % at the end of CC-CV, as
   an analysis counts them), ``soc_pct`` the SOC at which the simulator evaluated the
@@ -54,7 +59,8 @@ truth.json
   a few chunks, ``chunks`` > 1). True resistances at that SOC, per electrode:
   ``r1_ohm`` (contact R1), ``r2_ohm`` (charge transfer R2), ``r3_ohm`` (diffusion: the
   Ws DC resistance R3, the Wo's R3/3), and the cell's series parts ``r_sep_ohm`` and
-  ``r_counter_ohm``. ``window`` is what a time-window split of the noise-free pulse sees:
+  ``r_counter_ohm``; ``developed``: the same keys as the developed columns of
+  ``parameters`` for this pulse's duration. ``window`` is what a time-window split of the noise-free pulse sees:
   R(t) = (V(t) - V_rest) / I at t12 = max(100 us, sqrt(tau1 tau2)), t23 =
   sqrt(tau2 tau_d) (tau_d = 4 tau3 / pi^2, the slowest diffusion mode) and the pulse
   end, split into ``r1_ohm`` = R(t12) (separator, counter electrode, contact and the
@@ -62,7 +68,8 @@ truth.json
   (diffusion developed by the pulse end, plus the OCV drift of the 1 % SOC step).
 * ``crossover_soc_pct``: SOCs where L_SE - S_SE changes sign for R2, R3 and the
   electrode total R1 + R2 + R3 (model SOC) and per cell in coulombic SOC of its GITT;
-  ``window_crossover_soc_pct`` the same from the window split of the pulses.
+  ``developed`` (model SOC) the crossovers of the developed R2, R3, r_ocv and total, and
+  ``window_split`` those of the window split of the pulses.
 * ``rate``: capacity [mAh, % of nominal] per cell, direction and C-rate, and the
   capacity where the two 2C discharge curves cross.
 """
@@ -94,6 +101,7 @@ __all__ = ["reference_cells", "write_reference_study", "RATES", "EIS_SOCS"]
 RATES = (0.1, 0.5, 1.0, 2.0)
 EIS_SOCS = (50.0, 0.0)
 EIS_FREQ = np.logspace(6, -2, 81)  # 1 MHz -> 10 mHz, 10 per decade
+PULSE_S = 72.0  # the GITT's pulse (0.5C, 1 % SOC)
 
 L_SE_R2 = (np.log(1 / 0.7), 22.0)  # (k, crossover SOC %)
 L_SE_R3 = (0.5, 18.0)
@@ -165,7 +173,47 @@ def _param_table(cell: CellModel) -> dict[str, list[float]]:
         "tau2_s": p["tau_ct_s"].tolist(),
         "n2": p["n_ct"].tolist(),
         "tau3_s": p["tau_diff_s"].tolist(),
+        "developed_at_s": PULSE_S,
+        **{f"{k}_developed_ohm": v for k, v in _developed(cell, soc, PULSE_S).items()},
     }
+
+
+def _developed(cell: CellModel, soc: np.ndarray, duration_s: float) -> dict[str, list[float]]:
+    """Per-electrode R1, R2, R3 developed by the end of a current step of ``duration_s``
+    [s] from rest with the parameters of each SOC of ``soc`` [%] (each process's step
+    response at t = T), r_ocv = dOCV/dx T / Q (the small-step OCV change per ampere) and
+    their total ``r_total``; keys ``{r1,r2,r3,r_ocv,r_total}`` (lists, Ohm)."""
+    out: dict[str, list[float]] = {k: [] for k in ("r1", "r2", "r3", "r_ocv", "r_total")}
+    t = np.asarray(float(duration_s))
+    for x in soc:
+        ch = cell.process_chains(float(x))
+        r = [float(ch[k].step_response(t)) for k in ("contact", "ct", "diffusion")]
+        r.append(float(cell.ocv.slope(float(x) / 100.0)) * float(t) / cell.capacity_C)
+        for key, v in zip(out, [*r, sum(r)], strict=True):
+            out[key].append(v)
+    return out
+
+
+def _simulated_split(cell: CellModel, res: SimResult, step: int, i: float) -> dict[str, float]:
+    """What a pulse (CC step ``step`` of ``res`` at current ``i`` [A]) developed by its end,
+    per process, from the simulator's own element voltages: ``r1_ohm`` (contact),
+    ``r2_ohm`` (charge transfer), ``r3_ohm`` (diffusion), ``r_ocv_ohm`` (OCV change of the
+    pulse's charge) and ``r_total_ohm`` (their sum: the noise-free (V_end - V_before) / I
+    without separator and counter electrode). Parameters that change within the pulse
+    are in (the last chunk's give the instantaneous parts)."""
+    st0 = res.start_states[step]
+    st1 = res.start_states[step + 1] if step + 1 < len(res.start_states) else res.state
+    x_last = res.plans[step][-1][2] if step < len(res.plans) and res.plans[step] else st1.x
+    chains = cell.process_chains(100.0 * x_last)
+    dv = (st1.v - st0.v)[1:]  # element 0 is the counter electrode
+    out, k = {}, 0
+    for key, name in (("contact", "r1_ohm"), ("ct", "r2_ohm"), ("diffusion", "r3_ohm")):
+        m = len(chains[key])
+        out[name] = float(dv[k : k + m].sum() / i + chains[key].r0)
+        k += m
+    out["r_ocv_ohm"] = float((cell.ocv(st1.x) - cell.ocv(st0.x)) / i)
+    out["r_total_ohm"] = sum(out.values())
+    return out
 
 
 def _pulse_truth(cell: CellModel, res: SimResult, x_full: float) -> list[dict[str, Any]]:
@@ -206,6 +254,7 @@ def _pulse_truth(cell: CellModel, res: SimResult, x_full: float) -> list[dict[st
             "r_sep_ohm": cell.r_sep_ohm,
             "r_counter_ohm": cell.r_counter_ohm,
             "r_total_ohm": cell.r_sep_ohm + cell.r_counter_ohm + p["r1"] + p["r2"] + r3_eff,
+            "developed": _simulated_split(cell, res, int(row["step"]), i),
         }
         if duration > t23:
             v = res.step_voltage(int(row["step"]), np.array([t12, t23, duration]))
@@ -224,7 +273,12 @@ def _pulse_truth(cell: CellModel, res: SimResult, x_full: float) -> list[dict[st
 
 
 def _gitt(cell: CellModel, noise: NoiseModel, rng: np.random.Generator, n_pulses: int | None):
-    prog = [Rest(600.0), *cc_cv_charge(cell), Rest(3600.0), gitt(cell, n_pulses=n_pulses)]
+    prog = [
+        Rest(600.0),
+        *cc_cv_charge(cell),
+        Rest(3600.0),
+        gitt(cell, pulse_s=PULSE_S, n_pulses=n_pulses),
+    ]
     res = simulate(cell, prog, soc0=0.0, noise=noise, seed=rng, technique="GITT")
     st = res.steps
     x_full = float(st[st["label"] == "CV charge"]["x_end"].iloc[0])
@@ -453,19 +507,22 @@ def _crossovers(cells: dict[str, CellModel], truth: dict[str, Any]) -> dict[str,
     s, ll = truth["cells"]["S_SE"], truth["cells"]["L_SE"]
     ps, pl = s["parameters"], ll["parameters"]
     soc = np.asarray(ps["soc_pct"])
-    out: dict[str, Any] = {"model_soc": {}, "coulombic_soc": {}, "window_split": {}}
+    out: dict[str, Any] = {"model_soc": {}, "coulombic_soc": {}, "developed": {},
+                           "window_split": {}}  # fmt: skip
+    fine = np.linspace(0, 100, 20001)  # fine grid for the roots
     for key in ("r2", "r3", "total"):
         if key == "total":
             d = sum(np.asarray(pl[f"r{j}_ohm"]) - np.asarray(ps[f"r{j}_ohm"]) for j in (1, 2, 3))
         else:
             d = np.asarray(pl[f"{key}_ohm"]) - np.asarray(ps[f"{key}_ohm"])
-        # fine grid for the roots
-        fine = np.linspace(0, 100, 20001)
         xs = _crossings(fine, np.interp(fine, soc, d))
         out["model_soc"][key] = xs
         out["coulombic_soc"][key] = {
             name: [x / truth["cells"][name]["x_full_charge"] for x in xs] for name in cells
         }
+    for key in ("r2", "r3", "r_ocv", "r_total"):
+        d = np.asarray(pl[f"{key}_developed_ohm"]) - np.asarray(ps[f"{key}_developed_ohm"])
+        out["developed"][key] = _crossings(fine, np.interp(fine, soc, d))
     # window split: per-pulse values interpolated on a common SOC axis
     grid = np.linspace(5, 95, 901)
     for key in ("r1", "r2", "r3", "r_total"):
