@@ -17,8 +17,12 @@ halfway through the pulse, on the GITT's scale (table ``attrs``).
     ``"balanced"`` where the EIS resistances are known, else ``"fraction"``). The OCV
     change r_ocv = (OCV_after - OCV_before) / I grows with the charge passed, so
     R'(t) = R(t) - r_ocv t / T is the overpotential; then R1 = R'(t1), R2 = R'(t2) -
-    R'(t1), R3 = R'(T) - R'(t2), T the pulse end (closure 0 by construction). R1 includes
-    the cell's series parts (separator, counter electrode) as in the seed. Where t1
+    R'(t1), R3 = R'(T) - R'(t2), T the pulse end (closure 0 by construction). Where the
+    rest after the pulse is sampled at t2 after its end, R1 + R2 is read there instead,
+    as the relaxation's drop R(T) - R(T + t2): the value at the pulse end, so a
+    resistance that changes within the pulse (a steep stretch of SOC) is not carried into
+    R3. R1 includes the cell's series parts (separator, counter electrode) as in the
+    seed. Where t1
     falls before the first sample after the step, R1 is read at the first sample if the
     charge-transfer process has developed by less than ``max_leak`` of its resistance
     there (per the EIS model), flagged; otherwise R1 and R2 cannot be told apart: both
