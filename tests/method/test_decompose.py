@@ -307,6 +307,7 @@ def test_tau_table_leaves_out_what_the_spectrum_did_not_determine():
     tcs = {
         0.0: table("undetermined", reason="tau beyond the lowest frequency"),
         50.0: table("measured"),
+        70.0: table("measured", shape3="gerischer"),
         80.0: table("measured", shape3="wa"),
         90.0: table("bounded", shape3="wo"),
     }
@@ -314,9 +315,11 @@ def test_tau_table_leaves_out_what_the_spectrum_did_not_determine():
         taus = tau_table(tcs)
     text = " ".join(str(w.message) for w in caught)
     assert "SOC 0 %: not determined (tau beyond the lowest frequency)" in text
-    assert "SOC 80 %: diffusion shape 'wa'" in text
-    assert list(taus.soc_pct) == [50.0, 90.0]
-    assert list(taus.shape3) == ["ws", "wo"]
+    assert "SOC 70 %: diffusion shape 'gerischer'" in text
+    assert list(taus.soc_pct) == [50.0, 80.0, 90.0]
+    assert list(taus.shape3) == ["ws", "wa", "wo"]
+    r3 = dict(zip(taus.soc_pct, taus.r3_ohm, strict=True))
+    assert r3[80.0] == pytest.approx(r3[50.0] / 3)  # anomalous diffusion: DC share R/3
     with pytest.raises(InputError, match="no spectrum gives three usable"):
         with pytest.warns(UserWarning, match="SOC 0 %"):
             tau_table({0.0: tcs[0.0]})

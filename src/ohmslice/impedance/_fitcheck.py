@@ -26,7 +26,10 @@ Convergence and values
   These are only looked for when some parameter has a relative error above 100 % or an
   infinite one: a fit whose every parameter is determined has no degenerate element;
 * a standard error is infinite or NaN (the data do not determine that parameter: the
-  circuit has more parameters than the spectrum resolves).
+  circuit has more parameters than the spectrum resolves);
+* no covariance can be computed at the optimum: a parameter or the model's derivatives
+  are not finite there, or the Jacobian is numerically singular (its SVD does not
+  converge) -- a fit that ran into a degenerate corner of its parameters.
 
 Misfit, measured against what a Kramers-Kronig-consistent model reaches on the same data
 (:func:`~ohmslice.impedance.kk.kk_reference`, the lin-KK model with a series C; its
@@ -102,7 +105,7 @@ REL_ERR_NOTE = 1.0
 #: share of the misfit a frequency band must hold to be named
 BAND_SHARE = 1 / 3
 
-_DIFFUSION = ("W", "Wo", "Ws", "Wsph")
+_DIFFUSION = ("W", "Wo", "Ws", "Wsph", "Wa")
 _INDUCTIVE = ("L", "La")
 
 
@@ -159,6 +162,8 @@ def error_scale(meta: dict[str, Any] | None, z: np.ndarray) -> np.ndarray:
 
 def _judge(res: FitResult, converged: bool, bounds, f: np.ndarray, z: np.ndarray) -> None:
     circ = res.circuit
+    # set by build_result where the covariance could not be computed (a failed fit)
+    cov_failure = str((res.diagnostics or {}).get("covariance_failure", ""))
     zm = res._z_fit
     n, k = f.size, res.n_free
     scale = error_scale(res.spectrum.meta, z)
@@ -269,7 +274,12 @@ def _judge(res: FitResult, converged: bool, bounds, f: np.ndarray, z: np.ndarray
         nm for nm, e, fr in zip(circ.param_names, errors, free, strict=True)
         if fr and not np.isfinite(e) and nm not in flagged
     ]  # fmt: skip
-    if undetermined:
+    if cov_failure:
+        reasons.append(
+            f"no standard errors: {cov_failure}; the fit ran into a degenerate corner of "
+            "its parameters: give starting values or a simpler circuit"
+        )
+    elif undetermined:
         reasons.append(
             f"{_names(undetermined)} not determined by the data (infinite standard "
             "error): the circuit has more parameters than the spectrum resolves; remove "
@@ -311,6 +321,7 @@ def _judge(res: FitResult, converged: bool, bounds, f: np.ndarray, z: np.ndarray
         "band_points": {b: int(m.sum()) for b, m in bands.items()},
         "converged": bool(converged),
         "worst_point_freq_Hz": None if far is None else float(f[far["index"]]),
+        "covariance_failure": cov_failure,
     }
 
 
@@ -394,7 +405,7 @@ def _where(circ, f, z, excess, bands, shares) -> list[str]:
         elif band == "low":
             diff = [nm for nm, kd in names.items() if kd in _DIFFUSION]
             if diff:
-                other = ", ".join(d for d in ("Ws", "Wo", "Wsph") if d != names[diff[0]])
+                other = ", ".join(d for d in ("Ws", "Wo", "Wsph", "Wa") if d != names[diff[0]])
                 out.append(
                     f"the low-frequency branch below {fmt_hz(fb)} ({share}) is not "
                     f"described by {diff[0]}: try another diffusion shape ({other}) or a "
@@ -403,7 +414,7 @@ def _where(circ, f, z, excess, bands, shares) -> list[str]:
             else:
                 out.append(
                     f"the low-frequency branch below {fmt_hz(fb)} ({share}) is not "
-                    "described: try a diffusion element (Ws, Wo, Wsph) or a CPE in series"
+                    "described: try a diffusion element (Ws, Wo, Wsph, Wa) or a CPE in series"
                 )
         else:
             hint = (
@@ -434,7 +445,7 @@ def _missing(circ, f, z, bands, said: list[str]) -> list[str]:
             out.append(
                 f"the data's low-frequency end rises (-Z'' grows towards {fmt_hz(float(f.min()))}) "
                 "like a diffusion or blocking branch, and the circuit has no element for it: "
-                "add a diffusion element (Ws, Wo, Wsph) or a CPE in series"
+                "add a diffusion element (Ws, Wo, Wsph, Wa) or a CPE in series"
             )
     if not inductive and bands.get("inductive") is not None and bands["inductive"].sum() >= 2:
         if not any("inductive tail" in t for t in said):

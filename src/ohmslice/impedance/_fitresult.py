@@ -9,13 +9,16 @@ the judgement of the fit (``success``, ``reasons``; see
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..schema import Spectrum
 from .circuits import Circuit
+
+if TYPE_CHECKING:
+    from .shapes import ShapeChoice
 
 __all__ = ["FitResult", "FitSeries", "build_result"]
 
@@ -80,7 +83,15 @@ class FitResult:
         The numbers behind the judgement: ``kk_ratio`` (residual_rms / max(kk_residual,
         0.2 %)), ``kk_m``, ``band_shares`` (share of the misfit beyond the KK model's in
         the ``inductive``, ``low``, ``middle``, ``high`` bands), ``band_points``,
-        ``converged``, ``worst_point_freq_Hz``.
+        ``converged``, ``worst_point_freq_Hz``; ``covariance_failure`` (why no
+        covariance could be computed at the optimum, '' when it was).
+    shape_choice : ShapeChoice or None
+        With ``fit_circuit(..., diffusion="auto")``: how the diffusion shape was chosen
+        (:class:`~ohmslice.impedance.shapes.ShapeChoice`): ``shape``, ``table`` (every
+        candidate's ``chi2``, ``aic``, ``delta_aic``, Akaike ``weight``, ``success``,
+        ``chosen``, ``alternative``), ``margin`` (the AIC difference below which shapes are
+        not told apart), ``lead`` (the chosen one's AIC below the next candidate's),
+        ``determined``, ``message`` and every candidate's fit (``fits``). None otherwise.
     """
 
     circuit: Circuit
@@ -106,6 +117,7 @@ class FitResult:
     kk_residual: float = float("nan")
     durbin_watson: float = float("nan")
     diagnostics: dict[str, Any] = field(default_factory=dict, repr=False)
+    shape_choice: ShapeChoice | None = field(default=None, repr=False)
 
     @property
     def values(self) -> np.ndarray:
@@ -204,6 +216,7 @@ class FitResult:
             "durbin_watson": _finite_or_none(self.durbin_watson),
             "diagnostics": _json_ready(self.diagnostics),
             "message": self.message,
+            "diffusion_shape": _shape_dict(self.shape_choice),
         }
 
     def __repr__(self) -> str:
@@ -216,7 +229,29 @@ class FitResult:
             lines.append(f"  {n:>10} = {self.params[n]:.6g} +/- {self.errors[n]:.2g} {u}{fx}")
         lines += [f"  not usable: {r}" for r in self.reasons]
         lines += [f"  note: {r}" for r in self.notes]
+        if self.shape_choice is not None:
+            head, *rows = self.shape_choice.summary()
+            lines.append(f"  {head} (margin {self.shape_choice.margin:g})")
+            lines += [f"    {r}" for r in rows]
         return "\n".join(lines)
+
+
+def _shape_dict(choice: ShapeChoice | None) -> dict[str, Any] | None:
+    """The diffusion-shape choice, JSON-ready: shape, determined, message, margin, lead
+    and one record per candidate (shape, element, n_free, chi2, aic, delta_aic, weight,
+    success, chosen, alternative, note)."""
+    if choice is None:
+        return None
+    cols = ["shape", "element", "n_free", "chi2", "aic", "delta_aic", "weight", "success",
+            "chosen", "alternative", "note"]  # fmt: skip
+    return {
+        "shape": choice.shape,
+        "determined": bool(choice.determined),
+        "message": choice.message,
+        "margin": float(choice.margin),
+        "lead": _finite_or_none(choice.lead),
+        "candidates": _json_ready(choice.table[cols].to_dict(orient="records")),
+    }
 
 
 def _finite_or_none(v: float) -> float | None:
@@ -270,16 +305,30 @@ def _result_unchecked(spec, circ, problem, best, message, fix, weighting, n_rest
         np.where(cn > 0, 1.0 / np.where(cn > 0, cn, 1.0), 1.0),
     )
     js = jw * scale
-    _, sv, vt = np.linalg.svd(js, full_matrices=False)
-    ok = sv > sv[0] * 1e-12 if sv[0] > 0 else np.zeros_like(sv, dtype=bool)
-    inv = (vt[ok].T / sv[ok] ** 2) @ vt[ok]
-    cov = chi2_red * inv * np.outer(scale, scale)
-    err_free = np.sqrt(np.clip(np.diag(cov), 0, None))
-    if not ok.all():
-        # directions the data do not determine: parameters loading on them are unknown
-        null = vt[~ok]
-        undetermined = np.any(np.abs(null) > 1e-3, axis=0)
-        err_free[undetermined] = np.inf
+    failure = _covariance_failure(p, js)
+    if not failure:
+        try:
+            _, sv, vt = np.linalg.svd(js, full_matrices=False)
+        except np.linalg.LinAlgError:  # LAPACK did not converge (values near overflow)
+            failure = (
+                "the Jacobian at the optimum is numerically singular (its singular value "
+                "decomposition did not converge)"
+            )
+    if failure:
+        # no covariance: every free parameter is undetermined, and the fit says why
+        k_free = len(free)
+        cov = np.full((k_free, k_free), np.nan)
+        err_free = np.full(k_free, np.inf)
+    else:
+        ok = sv > sv[0] * 1e-12 if sv[0] > 0 else np.zeros_like(sv, dtype=bool)
+        inv = (vt[ok].T / sv[ok] ** 2) @ vt[ok]
+        cov = chi2_red * inv * np.outer(scale, scale)
+        err_free = np.sqrt(np.clip(np.diag(cov), 0, None))
+        if not ok.all():
+            # directions the data do not determine: parameters loading on them are unknown
+            null = vt[~ok]
+            undetermined = np.any(np.abs(null) > 1e-3, axis=0)
+            err_free[undetermined] = np.inf
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / np.outer(err_free, err_free)
     names_free = [circ.param_names[i] for i in free]
@@ -290,9 +339,11 @@ def _result_unchecked(spec, circ, problem, best, message, fix, weighting, n_rest
     aic = n_obs * np.log(chi2 / n_obs) + 2 * k if chi2 > 0 else -np.inf
     bic = n_obs * np.log(chi2 / n_obs) + k * np.log(n_obs) if chi2 > 0 else -np.inf
     success = bool(best.status > 0 and np.all(np.isfinite(err_free)))
-    if not np.all(np.isfinite(err_free)):
+    if failure:
+        message = f"{message}; no covariance: {failure}"
+    elif not np.all(np.isfinite(err_free)):
         message = f"{message}; some parameters are not determined by the data"
-    return FitResult(
+    out = FitResult(
         circuit=circ,
         spectrum=spec,
         params=params,
@@ -311,6 +362,23 @@ def _result_unchecked(spec, circ, problem, best, message, fix, weighting, n_rest
         nfev=int(nfev),
         _z_fit=zm,
     )
+    if failure:
+        out.diagnostics = {"covariance_failure": failure}
+    return out
+
+
+def _covariance_failure(p: np.ndarray, js: np.ndarray) -> str:
+    """Why the covariance cannot be computed at parameters ``p`` with the scaled weighted
+    Jacobian ``js`` ('' when it can): a parameter that is not a finite number, or
+    derivatives of the model that are not (an element evaluated at overflow)."""
+    if not np.all(np.isfinite(p)):
+        return "the optimum holds parameters that are not finite numbers"
+    if not np.all(np.isfinite(js)):
+        return (
+            "the model's derivatives are not finite at the optimum (an element evaluated "
+            "beyond the range of floating-point numbers)"
+        )
+    return ""
 
 
 # --- series of spectra ------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 The circuit is split into roles: series resistors (the high-frequency intercept), arcs
 (``p(R..., C/CPE)``, ``Zarc``/``RQ``, ``K``, ``G``, ``TLM``; written from high to low
-frequency, as usual), diffusion elements (``W``, ``Wo``, ``Ws``, ``Wsph``, at the low
-frequency end), inductors and series (blocking) capacitors. Each arc gets a peak of
+frequency, as usual), diffusion elements (``W``, ``Wo``, ``Ws``, ``Wsph``, ``Wa``, at the
+low frequency end), inductors and series (blocking) capacitors. Each arc gets a peak of
 -Z'' (frequency -> tau, height -> R, scaled so the arcs add up to the real-axis span of
 the data) or, when given, a ``(tau_s, r_ohm)`` pair from the DRT. :func:`split_starts`
 gives the further starts a poor fit is retried from: its largest arc split in two.
@@ -25,7 +25,15 @@ if TYPE_CHECKING:
 
 N0 = 0.85  # starting CPE exponent
 ARC_KINDS = frozenset({"Zarc", "RQ", "K", "G", "TLM"})
-DIFF_KINDS = frozenset({"W", "Wo", "Ws", "Wsph"})
+DIFF_KINDS = frozenset({"W", "Wo", "Ws", "Wsph", "Wa"})
+#: share of its reading a diffusion element starts with in the second start (the
+#: diffusion may lie below the measured band)
+DIFF_SMALL = 1e-2
+#: ... and its time constant this many times longer than the first start's
+DIFF_SLOW = 1e2
+#: starting exponent of an anomalous diffusion element (``Wa``) whose spectrum does not
+#: show a CPE-type low-frequency end
+WA_N0 = 0.9
 
 
 def _roles(circuit: Circuit):
@@ -143,7 +151,13 @@ def initial_guesses(
     They differ in which processes of the spectrum are given to the circuit's arcs:
     every choice of ``n_arcs`` among the five largest RC-ladder processes, plus an arc
     just above the highest measured frequency (a contact arc outside the window), ordered
-    by the resistance they cover. The fit tries them when its first start ends poorly.
+    by the resistance they cover. A circuit with a diffusion element gets, second, a
+    start that reads the whole spectrum as arcs (the largest RC-ladder processes at any
+    tau, scaled to the real-axis span of the data) and puts the diffusion below the band
+    (its resistance, ``Aw`` of ``W``, cut to :data:`DIFF_SMALL` of its reading, its time
+    constant :data:`DIFF_SLOW` times longer): where the spectrum stops above the
+    diffusion, the low-frequency -Z'' the first start gives the diffusion belongs to the
+    last arc. The fit tries them when its first start ends poorly.
     """
     f, z = spectrum.freq, spectrum.z
     zr, zi = z.real, -z.imag
@@ -178,6 +192,8 @@ def initial_guesses(
             base[i : i + 2] = zi_lo * w_lo * tau, tau
         elif k == "Wsph":
             base[i : i + 2] = zi_lo * w_lo * tau / 3.0, tau
+        elif k == "Wa":
+            base[i : i + 3] = _wa_start(spectrum, w_lo, zi_lo, tau)
         else:  # Ws: resistive at low frequency
             base[i : i + 2] = max(float(zr[0]) - r_hf - r_arcs, 0.1 * r_arcs), 1.0 / w_lo
     for leaf in blocking:
@@ -214,29 +230,62 @@ def initial_guesses(
         sets.append([])
 
     lo, hi = circuit.bounds
-    out = []
-    for found in sets[:max_candidates]:
-        p = base.copy()
+    lo_t, hi_t = 1.0 / w.max(), 1.0 / w.min()
+
+    def build(found: list[tuple[float, float]], p: np.ndarray, r_total: float, scaled: bool):
+        """The start with arcs at ``found`` (tau, R), their R scaled to ``r_total``."""
+        p = p.copy()
         taus = [t for t, _ in found][:n_arcs]
         heights = [r for _, r in found][:n_arcs]
         # missing arcs: first one just above the window (a contact arc the data only
         # touch), then in the largest gaps in log tau; small resistance
-        lo_t, hi_t = 1.0 / w.max(), 1.0 / w.min()
         if len(taus) < n_arcs and not any(t < 10 * lo_t for t in taus):
             taus.insert(0, 0.5 * lo_t)
-            heights.insert(0, 0.05 * r_arcs)
+            heights.insert(0, 0.05 * r_total)
         while len(taus) < n_arcs:
             grid = np.log([lo_t, *taus, hi_t])
             gaps = np.diff(grid)
             j = int(np.argmax(gaps))
             taus.insert(j, float(np.exp(grid[j] + gaps[j] / 2)))
-            heights.insert(j, 0.1 * r_arcs)
-        if n_arcs and (peaks is None or found is not sets[0]):
+            heights.insert(j, 0.1 * r_total)
+        if n_arcs and scaled:
             total = sum(heights)
-            heights = [h * r_arcs / total for h in heights] if total > 0 else heights
+            heights = [h * r_total / total for h in heights] if total > 0 else heights
         _place_arcs(p, arcs, taus, heights)
-        out.append(np.clip(p, np.where(np.isfinite(lo), lo, -np.inf), hi))
-    return out
+        return np.clip(p, np.where(np.isfinite(lo), lo, -np.inf), hi)
+
+    out = [
+        build(found, base, r_arcs, peaks is None or found is not sets[0])
+        for found in sets[:max_candidates]
+    ]
+    if diffusion and max_candidates > 1:
+        # the spectrum read as arcs only, the diffusion below the band: small, slow
+        p = base.copy()
+        for leaf in diffusion:
+            p[leaf.start] *= DIFF_SMALL
+            if leaf.element.kind != "W":
+                p[leaf.start + 1] *= DIFF_SLOW
+        r_all = max(float(zr[0]) - r_hf, 1e-3 * scale)
+        found = []
+        if n_arcs:
+            pool = _ladder_peaks(w, z, np.inf, n_arcs)
+            found = sorted(pool) if pool else []
+        out.insert(1, build(found, p, r_all, True))
+    return out[:max_candidates]
+
+
+def _wa_start(spectrum: Spectrum, w_lo: float, zi_lo: float, tau: float) -> tuple[float, ...]:
+    """(R [Ohm], tau [s], n) of an anomalous diffusion element ``Wa`` whose CPE branch
+    R / (s tau)^n gives the -Z'' measured at the lowest frequency w_lo [rad/s]:
+    -Z'' = R sin(n pi/2) / (w_lo tau)^n. n is the data's low-frequency exponent
+    -d ln(-Z'') / d ln f where it is that of a CPE (0.3 .. 1; a Warburg line gives n/2,
+    the knee is then outside the data and n stays unknown), else :data:`WA_N0`."""
+    from .shapes import low_frequency_exponent
+
+    n_lf = low_frequency_exponent(spectrum)
+    n = float(min(n_lf, 0.99)) if np.isfinite(n_lf) and 0.3 <= n_lf else WA_N0
+    r = zi_lo * (w_lo * tau) ** n / np.sin(0.5 * np.pi * n)
+    return r, tau, n
 
 
 def _place_arcs(p: np.ndarray, arcs, taus: list[float], heights: list[float]) -> None:

@@ -53,7 +53,7 @@ class _Proc:
 
 def _processes(circuit: Circuit) -> list[_Proc]:
     """The circuit's processes, found as :meth:`Circuit.time_constants` finds them (same
-    labels), plus ``Wa`` elements."""
+    labels)."""
     from .circuits import _Leaf
 
     out: list[_Proc] = []

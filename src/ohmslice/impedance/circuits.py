@@ -352,6 +352,8 @@ class Circuit:
         * ``Zarc``/``RQ``: tau = (R Q)^(1/n);
         * ``K``, ``G``: tau, r = R;
         * ``Wo``, ``Ws``, ``Wsph``: tau (= L^2/D for the diffusion length L), r = R;
+        * ``Wa`` (anomalous diffusion, R coth(y)/y with y = (s tau)^(n/2)): tau, r = R,
+          n = its exponent (n = 1 is ``Wo``);
         * ``TLM``: two rows, charge transfer tau = (R_ct Q)^(1/n) with r = R_ct, and ionic
           tau = (R_ion Q)^(1/n) with r = R_ion / 3 (the ionic resistance seen by a
           blocking porous electrode).
@@ -390,6 +392,8 @@ class Circuit:
                     add(node.name, q[0], (q[0] * q[1]) ** (1 / q[2]), q[2])
                 elif kind in ("K", "G", "Wo", "Ws", "Wsph"):
                     add(node.name, q[0], q[1])
+                elif kind == "Wa":
+                    add(node.name, q[0], q[1], q[2])
                 elif kind == "TLM":
                     add(f"{node.name}:ct", q[1], (q[1] * q[2]) ** (1 / q[3]), q[3])
                     add(f"{node.name}:ion", q[0] / 3.0, (q[0] * q[2]) ** (1 / q[3]), q[3])

@@ -309,6 +309,8 @@ def fit_circuit(
     seed: int = 0,
     max_nfev: int | None = None,
     peaks: Sequence[tuple[float, float]] | str | None = None,
+    diffusion: str | None = None,
+    shape_margin: float | None = None,
 ) -> FitResult:
     """Fit an equivalent circuit to an impedance spectrum.
 
@@ -350,6 +352,19 @@ def fit_circuit(
         or ``"drt"`` to take them from the peaks of :func:`ohmslice.impedance.drt.drt`
         (default: a quick RC-ladder estimate; either way the other readings of the
         spectrum remain as restarts).
+    diffusion
+        ``None`` (default): the circuit as given. ``"auto"``: the circuit's one diffusion
+        element (``W``, ``Wo``, ``Ws``, ``Wsph``, ``Wa``) is replaced by each candidate
+        shape -- reflective ``Wo``, transmissive ``Ws``, spherical ``Wsph``, anomalous
+        ``Wa`` -- each fitted to the same data with the same weighting, and the one with
+        the lowest Akaike criterion kept (:func:`ohmslice.impedance.shapes.select_shape`,
+        the same choice :func:`~ohmslice.impedance.timeconst.time_constants` makes);
+        ``"wo"``, ``"ws"``, ``"wsph"``, ``"wa"``: the diffusion element replaced by that
+        shape's. Starting values (``initial``) are those of the circuit as given, the
+        other candidates start from its fit.
+    shape_margin
+        With ``diffusion="auto"``: the AIC difference below which two shapes are not told
+        apart (default :data:`~ohmslice.impedance.shapes.MARGIN`, 4).
 
     Returns
     -------
@@ -361,8 +376,14 @@ def fit_circuit(
         leaves residuals well above those of a Kramers-Kronig-consistent model of the
         same data (3x, or 2x when they are systematic; always above 5 % of |Z|) has
         ``success=False`` and says why in ``reasons``, naming the frequency band the
-        misfit lies in and what to try. The judgement adds ~0.3 ms to a fit of 100
-        points (one QR factorisation for the KK model, cached per spectrum).
+        misfit lies in and what to try; so has a fit whose covariance cannot be computed
+        (a non-finite optimum, derivatives that overflow, a singular Jacobian) -- it is
+        returned, not raised. The judgement adds ~0.3 ms to a fit of 100 points (one QR
+        factorisation for the KK model, cached per spectrum). With ``diffusion="auto"``
+        the chosen candidate's fit, its circuit carrying the chosen element (``Ws1`` in
+        place of ``Wo1``), and in :attr:`FitResult.shape_choice` every candidate's AIC,
+        the difference to the chosen one, the margin and the decision in words (printed
+        with the result).
 
     Raises
     ------
@@ -376,7 +397,9 @@ def fit_circuit(
     InputError
         Non-finite data, an initial guess of the wrong length or with unknown names,
         unknown fixed/bound names, an unknown weighting, initial values outside the
-        bounds that cannot be moved inside.
+        bounds that cannot be moved inside; an unknown ``diffusion``, or ``"auto"`` (or a
+        shape) for a circuit without exactly one diffusion element; ``shape_margin`` <= 0
+        or given without ``diffusion="auto"``.
 
     Notes
     -----
@@ -387,12 +410,26 @@ def fit_circuit(
     circ = circuit if isinstance(circuit, Circuit) else Circuit(circuit)
     if weighting not in WEIGHTINGS:
         raise InputError(f"weighting '{weighting}' is not one of {WEIGHTINGS}")
+    element = None
+    if diffusion is not None:
+        from .shapes import resolve_diffusion
+
+        mode, element, circ = resolve_diffusion(diffusion, circ)
+        element = element if mode == "auto" else None
+    if shape_margin is not None and element is None:
+        raise InputError("shape_margin is only used with diffusion='auto'")
     fix = _checked_fixed(circ, fixed)
     spec = _checked_for_fit(spec, circ, circ.n_params - len(fix))
     freq, z = spec.freq, spec.z
     peaks = _drt_peaks(spec) if isinstance(peaks, str) and peaks == "drt" else peaks
     if isinstance(peaks, str):
         raise InputError(f"peaks='{peaks}': expected 'drt' or a list of (tau_s, r_ohm)")
+    if element is not None:
+        opts = {
+            "initial": initial, "fixed": fixed, "weighting": weighting, "bounds": bounds,
+            "restarts": restarts, "seed": seed, "max_nfev": max_nfev, "peaks": peaks,
+        }  # fmt: skip
+        return _fit_shapes(spec, circ, element, opts, shape_margin)
     lo, hi = _resolve_bounds(circ, bounds)
     err_scale = error_scale(spec.meta, z)  # |Z|, or the cell's |Z|/2 for one electrode
     sig_r, sig_i = _sigma(z, weighting, err_scale)  # > 0: checked_spectrum refuses Z = 0
@@ -432,16 +469,20 @@ def fit_circuit(
     dof = max(n_obs - len(free), 1)
 
     def poor(res) -> int:
-        """2: poor (not converged, or a relative rms misfit above 2 %): every kind of
-        restart; 1: above 3 times the KK level only (a local minimum with merged arcs,
-        or a circuit that does not fit): the split starts only; 0: good."""
+        """2: poor (not converged, a relative rms misfit above 2 %, or a model that is
+        not finite at the optimum): every kind of restart; 1: above 3 times the KK level
+        only (a local minimum with merged arcs, or a circuit that does not fit): the
+        split starts only; 0: good. Floating-point warnings are off: a start that ran
+        into overflow is poor, not an error."""
         if res is None or res.status <= 0:
             return 2
-        zm = circ._z(problem.s, problem.params(res.x)[0])
-        if float(np.sqrt(np.mean(np.abs(zm - z) ** 2 / np.abs(z) ** 2))) > POOR_FIT_RMS:
-            return 2
-        sq = np.abs(zm - z) ** 2 / err_scale**2
-        return int(float(np.sqrt(np.sum(sq) / dof)) > KK_FACTOR * kk_level)
+        with np.errstate(all="ignore"):
+            zm = circ._z(problem.s, problem.params(res.x)[0])
+            rel = float(np.sqrt(np.mean(np.abs(zm - z) ** 2 / np.abs(z) ** 2)))
+            if not rel <= POOR_FIT_RMS:  # NaN (a non-finite model) is poor too
+                return 2
+            sq = np.abs(zm - z) ** 2 / err_scale**2
+            return int(not float(np.sqrt(np.sum(sq) / dof)) <= KK_FACTOR * kk_level)
 
     x_base = x0 if best is None else best.x
     cap = max_nfev or 20 * (len(free) + 1)
@@ -504,6 +545,31 @@ def fit_circuit(
     return res
 
 
+def _fit_shapes(
+    spec: Spectrum, circ: Circuit, element: str, opts: dict[str, Any], margin: float | None
+) -> FitResult:
+    """``fit_circuit(..., diffusion="auto")``: the chosen candidate's fit, with the choice
+    attached (:attr:`FitResult.shape_choice`). Where no candidate's fit is accepted, the
+    others are refitted from the spectrum itself (``rescue``) unless the data scatter
+    around a Kramers-Kronig-consistent model by more than MAX_RMS (5 %): no circuit
+    describes those."""
+    from ._fitcheck import MAX_RMS
+    from .shapes import MARGIN, select_shape
+
+    if margin is not None and not (np.isfinite(margin) and margin > 0):
+        raise InputError(f"shape_margin={margin}; expected an AIC difference > 0")
+    ref = reference_of_arrays(spec.freq, spec.z, error_scale(spec.meta, spec.z))
+    describable = ref is None or ref.residual <= MAX_RMS
+    fopts = {k: v for k, v in opts.items() if v is not None}
+    choice = select_shape(
+        spec, circ, element, fopts, margin=MARGIN if margin is None else float(margin),
+        rescue=describable,
+    )  # fmt: skip
+    res = choice.fit
+    res.shape_choice = choice
+    return res
+
+
 def fit_many(
     spectra: Iterable[Spectrum | tuple[np.ndarray, np.ndarray]],
     circuit: Circuit | str,
@@ -517,7 +583,8 @@ def fit_many(
     Each fit starts from the previous fit's parameters (warm start); if that fit is
     poor, it is redone from the automatic initial guess and the better of the two kept.
     ``initial`` (optional) starts the first fit; other keyword arguments go to
-    :func:`fit_circuit`. ``progress(i, result)`` is called after each fit. Every spectrum
+    :func:`fit_circuit` (with ``diffusion="auto"`` each spectrum gets its shape chosen,
+    starting from the circuit of the previous usable fit). ``progress(i, result)`` is called after each fit. Every spectrum
     is checked (as by :func:`fit_circuit`) before the first fit starts; an error names
     the spectrum by its index (``spectrum 3: ...``).
 
@@ -553,7 +620,8 @@ def fit_many(
             raise type(exc)(f"spectrum {i}: {exc.message}", path=exc.path) from None
         out.append(res)
         if res.success:
-            start = res.params
+            # (diffusion="auto": the next spectrum starts from the shape chosen here)
+            circ, start = res.circuit, res.params
         if progress is not None:
             progress(i, res)
     return out

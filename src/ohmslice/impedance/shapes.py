@@ -20,7 +20,10 @@ low-frequency branch is a CPE instead of a capacitor; n = 1 is ``Wo``.
 
 :func:`choose_shape` fits the same circuit with each candidate in place of its diffusion
 element, on the same data with the same weighting, and compares them by Akaike's
-information criterion,
+information criterion (:func:`select_shape` runs it as both
+:func:`~ohmslice.impedance.timeconst.time_constants` and
+``fit_circuit(..., diffusion="auto")`` do: the first candidate fitted from the spectrum,
+the others from it),
 
     AIC = m ln(chi2 / m) + 2 k,    m = 2N (real and imaginary parts), k free parameters,
 
@@ -83,7 +86,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import AnalysisInputError, InputError
 
 if TYPE_CHECKING:
     from ..schema import Spectrum
@@ -99,6 +102,11 @@ __all__ = [
     "aic",
     "choose_shape",
     "diffusion_elements",
+    "first_candidate",
+    "resolve_diffusion",
+    "robust_fit",
+    "select_shape",
+    "turned_down",
     "low_frequency_exponent",
     "quiet_fit",
     "slowest_mode",
@@ -121,6 +129,10 @@ CHI2_FLOOR = 1e-12
 #: right shape converges in ~1-5 per parameter from there; a wrong one can crawl for
 #: thousands along a valley that does not lower its criterion to the others'
 NFEV_PER_PARAM = 4
+#: restarts and evaluations per parameter of the first candidate fitted (an ordinary fit:
+#: 10 restarts, unlimited evaluations for the first start)
+FIRST_RESTARTS = 2
+FIRST_NFEV_PER_PARAM = 30
 #: x1^2 of the sphere's slowest mode, x1 = 4.4934 the first root of tan x = x
 _SPHERE_MODE = 20.1907
 
@@ -294,6 +306,11 @@ class ShapeChoice:
     element : dict
         shape -> the diffusion element's name in that candidate's circuit.
     margin : float
+        The AIC difference below which two shapes are not told apart.
+    lead : float
+        By how much the chosen shape's AIC is lower than the next candidate's (the
+        nested ``wa`` of a chosen ``wo`` left aside); negative when the data do not
+        decide and a simpler shape was kept, NaN without another candidate fitted.
     """
 
     shape: str
@@ -303,6 +320,24 @@ class ShapeChoice:
     fits: dict[str, FitResult] = field(default_factory=dict)
     element: dict[str, str] = field(default_factory=dict)
     margin: float = MARGIN
+    lead: float = float("nan")
+
+    def summary(self) -> list[str]:
+        """Lines for a printed summary: the decision, then one line per candidate with
+        its AIC, its difference to the chosen one's and the Akaike weight."""
+        lines = [self.message]
+        aic_chosen = float(self.table.loc[self.table["chosen"], "aic"].iloc[0])
+        for row in self.table.itertuples():
+            mark = "chosen" if row.chosen else ("alternative" if row.alternative else "")
+            if not np.isfinite(row.aic):
+                lines.append(f"{row.shape:>5}: {row.note or 'not fitted'}")
+                continue
+            fail = "" if row.success else ", fit not usable"
+            lines.append(
+                f"{row.shape:>5}: AIC {row.aic:.6g}, {row.aic - aic_chosen:+.3g} to the chosen, "
+                f"weight {row.weight:.2g}{fail}" + (f" ({mark})" if mark else "")
+            )
+        return lines
 
     @property
     def fit(self) -> FitResult:
@@ -422,6 +457,8 @@ def choose_shape(
             opts.pop("peaks", None)
         if isinstance(fixed, dict):  # fixed values of the replaced element do not carry
             opts["fixed"] = {k: v for k, v in fixed.items() if k in circ.param_names}
+        if isinstance(opts.get("bounds"), dict):  # nor do its bounds
+            opts["bounds"] = {k: v for k, v in opts["bounds"].items() if k in circ.param_names}
         if base is not None and not full:
             opts.setdefault("max_nfev", NFEV_PER_PARAM * (circ.n_params + 1))
         else:
@@ -522,8 +559,9 @@ def choose_shape(
     if not ok.any():
         note[best] = "; ".join(filter(None, [note[best], "no candidate fit succeeded"]))
     determined = not alt.any()
+    others = np.where(finite & (idx != best) & ~nested, delta, np.inf)
+    lead = float(np.min(others)) if np.isfinite(others).any() else float("nan")
     if determined:
-        others = np.where(finite & (idx != best) & ~nested, delta, np.inf)
         message = f"diffusion shape {shape}"
         if np.isfinite(others).any():
             runner = int(np.argmin(others))
@@ -560,4 +598,155 @@ def choose_shape(
         fits=fits,
         element=names,
         margin=float(margin),
+        lead=lead,
     )
+
+
+# --- the choice as the analyses run it --------------------------------------------------------
+def resolve_diffusion(mode: str, circuit: Circuit) -> tuple[str, str | None, Circuit]:
+    """What ``diffusion=mode`` asks of ``circuit``: ``(mode, element, circuit)``.
+
+    ``"auto"``: choose among the candidate shapes for the circuit's one diffusion element
+    (returned as ``element``); ``"circuit"``: the circuit as given (``element`` None); a
+    shape (``"wo"``, ``"ws"``, ``"wsph"``, ``"wa"``): the circuit with its diffusion element
+    replaced by that shape's, returned as mode ``"circuit"`` with the new element's name.
+
+    Raises
+    ------
+    InputError
+        An unknown mode; "auto" or a shape for a circuit without exactly one diffusion
+        element.
+    """
+    allowed = ("auto", "circuit", *SHAPE_ELEMENTS)
+    if mode not in allowed:
+        raise InputError(f"diffusion='{mode}'; expected one of {', '.join(allowed)}")
+    if mode == "circuit":
+        return mode, None, circuit
+    found = diffusion_elements(circuit)
+    if len(found) != 1:
+        what = "none" if not found else f"{len(found)} ({', '.join(found)})"
+        raise InputError(
+            f"choosing the diffusion shape needs a circuit with one diffusion element "
+            f"({', '.join(sorted(DIFFUSION_KINDS))}); '{circuit.text}' has {what}"
+        )
+    if mode == "auto":
+        return mode, found[0], circuit
+    new, name = with_element(circuit, found[0], SHAPE_ELEMENTS[mode])
+    return "circuit", name, new
+
+
+def robust_fit(spectrum: Spectrum, circuit: Circuit, opts: dict[str, Any]) -> FitResult:
+    """:func:`quiet_fit` with ``opts``; where it runs into non-finite values (LinAlgError)
+    from the given peaks' start, again from its own reading of the spectrum.
+
+    Raises
+    ------
+    AnalysisInputError
+        Both attempts ran into non-finite values.
+    """
+    try:
+        return quiet_fit(spectrum, circuit, **opts)
+    except np.linalg.LinAlgError:
+        pass
+    if "peaks" in opts:
+        try:
+            return quiet_fit(spectrum, circuit, **{k: v for k, v in opts.items() if k != "peaks"})
+        except np.linalg.LinAlgError:
+            pass
+    raise AnalysisInputError(
+        f"the fit of '{circuit.text}' ran into non-finite values; give starting values "
+        "(initial) or another circuit",
+        path=spectrum.source,
+    )
+
+
+def turned_down(spectrum: Spectrum) -> bool:
+    """Whether -Z'' has turned down towards f_min within the lowest decade (a maximum
+    above f_min): a transmissive end, or one that closes before a series capacitor,
+    rather than a blocking Warburg-to-capacitor rise."""
+    freq = spectrum.freq
+    low = freq <= 10 * freq.min()
+    if np.count_nonzero(low) < 3:
+        return False
+    mz = -spectrum.z.imag[low][np.argsort(freq[low])]
+    return bool(mz[0] < 0.99 * mz.max())
+
+
+def first_candidate(
+    spectrum: Spectrum, circuit: Circuit, element: str, fit_options: dict[str, Any]
+) -> tuple[FitResult, Circuit, str]:
+    """The first diffusion candidate, fitted from the spectrum itself: ``(fit, circuit,
+    element)``.
+
+    With starting values (``fit_options["initial"]``) that is the circuit as given, fitted
+    as asked. Without, the shape the low-frequency end suggests (``ws`` where -Z'' has
+    turned down towards f_min, else the circuit's own element) is fitted with few restarts
+    (:data:`FIRST_RESTARTS`) and evaluations (:data:`FIRST_NFEV_PER_PARAM` per
+    parameter) -- a wrong first shape is poor whatever its start, the chosen one gets an
+    ordinary fit's restarts if it needs them (:func:`choose_shape`); the next shape
+    where a fit cannot even start.
+
+    Raises
+    ------
+    AnalysisInputError
+        No candidate's fit could start.
+    """
+    kind = dict(circuit.elements)[element]
+    if fit_options.get("initial") is not None:  # starting values: of the circuit as given
+        return robust_fit(spectrum, circuit, fit_options), circuit, element
+    own = next((s for s, k in SHAPE_ELEMENTS.items() if k == kind), "wo")  # W: wo first
+    order = ["ws", own] if turned_down(spectrum) else [own, "ws"]
+    order = list(dict.fromkeys([*order, *CANDIDATES]))
+    first = {**fit_options, "restarts": min(fit_options.get("restarts", 10), FIRST_RESTARTS)}
+    first.setdefault("max_nfev", FIRST_NFEV_PER_PARAM * (circuit.n_params + 1))
+    for k, shape in enumerate(order):
+        c, name = (
+            (circuit, element)
+            if SHAPE_ELEMENTS[shape] == kind
+            else with_element(circuit, element, SHAPE_ELEMENTS[shape])
+        )
+        try:
+            return robust_fit(spectrum, c, first), c, name
+        except AnalysisInputError:
+            if k == len(order) - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def select_shape(
+    spectrum: Spectrum,
+    circuit: Circuit,
+    element: str,
+    fit_options: dict[str, Any] | None = None,
+    *,
+    margin: float = MARGIN,
+    rescue: bool = True,
+) -> ShapeChoice:
+    """The diffusion shape of ``circuit``'s element ``element`` chosen by the data, as
+    :func:`~ohmslice.impedance.timeconst.time_constants` and
+    :func:`~ohmslice.impedance.fit.fit_circuit` (``diffusion="auto"``) choose it: the
+    first candidate fitted from the spectrum (:func:`first_candidate`), every other
+    candidate from it, the best by AIC (:func:`choose_shape`, every candidate of
+    :data:`CANDIDATES`).
+
+    ``fit_options``: keyword arguments of ``fit_circuit`` (``initial`` and ``peaks`` for
+    the first candidate only); ``margin``: the AIC difference below which shapes are not
+    told apart; ``rescue``: while no candidate's fit is accepted, fit the others from the
+    spectrum itself (worth it on data a circuit can describe).
+
+    Raises
+    ------
+    InputError
+        ``element`` not a diffusion element of ``circuit``, a margin <= 0, options the fit
+        refuses.
+    AnalysisInputError
+        No candidate's fit could start.
+    """
+    if dict(circuit.elements).get(element) not in DIFFUSION_KINDS:
+        raise InputError(f"'{element}' is not a diffusion element of '{circuit.text}'")
+    fopts = dict(fit_options or {})
+    fit, circ, name = first_candidate(spectrum, circuit, element, fopts)
+    return choose_shape(
+        spectrum, circ, name, shapes=CANDIDATES, reference=fit, fit_options=fopts,
+        margin=margin, rescue=rescue,
+    )  # fmt: skip

@@ -123,7 +123,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import AnalysisInputError, InputError
+from ..errors import InputError
 from ..schema import Spectrum
 from ._identify import (
     CONTACT_MIN_HZ,
@@ -135,16 +135,13 @@ from ._identify import (
     judge_processes,
 )
 from .shapes import (
-    CANDIDATES,
-    DIFFUSION_KINDS,
     MARGIN,
-    SHAPE_ELEMENTS,
-    choose_shape,
     diffusion_elements,
     low_frequency_exponent,
-    quiet_fit,
+    resolve_diffusion,
+    robust_fit,
+    select_shape,
     step_kind,
-    with_element,
 )
 
 if TYPE_CHECKING:
@@ -164,10 +161,6 @@ __all__ = [
 
 #: contact, charge transfer, diffusion (three processes), impedance.py syntax
 DEFAULT_CIRCUIT = "R0-p(R1,CPE1)-p(R2,CPE2)-Wo1"
-#: restarts and evaluations per parameter of the first candidate fitted (an ordinary fit:
-#: 10 restarts, unlimited evaluations for the first start)
-FIRST_RESTARTS = 2
-FIRST_NFEV_PER_PARAM = 30
 #: bootstrap resamples of the DRT read beside the fit (its errors are a check here; the
 #: DRT's own default, 30, triples the time of the whole analysis)
 DRT_BOOT = 10
@@ -393,25 +386,6 @@ def _blocking(fit: FitResult, spectrum: Spectrum) -> bool:
     return bool(-z.imag[0] > 0 and -z.imag[1] > 5 * -z.imag[0])
 
 
-def _fit(spectrum: Spectrum, circ: Circuit, opts: dict[str, Any]) -> FitResult:
-    """fit_circuit; where it runs into non-finite values from the DRT peaks' start, again
-    from its own reading of the spectrum."""
-    try:
-        return quiet_fit(spectrum, circ, **opts)
-    except np.linalg.LinAlgError:
-        pass
-    if "peaks" in opts:
-        try:
-            return quiet_fit(spectrum, circ, **{k: v for k, v in opts.items() if k != "peaks"})
-        except np.linalg.LinAlgError:
-            pass
-    raise AnalysisInputError(
-        f"the fit of '{circ.text}' ran into non-finite values; give starting values "
-        "(initial) or another circuit",
-        path=spectrum.source,
-    )
-
-
 def _model_spectrum(spectrum: Spectrum, z_model: np.ndarray) -> Spectrum:
     """The fitted model's impedance at the spectrum's frequencies, as a Spectrum: the
     data table rebuilt without re-validating it (finite, sorted, as the fit's)."""
@@ -421,46 +395,6 @@ def _model_spectrum(spectrum: Spectrum, z_model: np.ndarray) -> Spectrum:
     out.meta = dict(spectrum.meta)
     out.data = pd.DataFrame({FREQ: spectrum.freq, Z_REAL: z_model.real, Z_IMAG: z_model.imag})
     return out
-
-
-def _turned_down(spectrum: Spectrum) -> bool:
-    """Whether -Z'' has turned down towards f_min within the lowest decade (a maximum
-    above f_min): a transmissive end, or one that closes before a series capacitor,
-    rather than a blocking Warburg-to-capacitor rise."""
-    freq = spectrum.freq
-    low = freq <= 10 * freq.min()
-    if np.count_nonzero(low) < 3:
-        return False
-    mz = -spectrum.z.imag[low][np.argsort(freq[low])]
-    return bool(mz[0] < 0.99 * mz.max())
-
-
-def _first_fit(
-    spectrum: Spectrum, circ: Circuit, element: str, fopts: dict[str, Any]
-) -> tuple[FitResult, Circuit, str]:
-    """The first diffusion candidate, fitted from the spectrum itself: the shape its
-    low-frequency end suggests (``ws`` where -Z'' has turned down towards f_min, else the
-    circuit's own element), with few restarts and evaluations -- a wrong first shape is
-    poor whatever its start, the chosen one gets an ordinary fit's restarts if it needs
-    them (:func:`choose_shape`); the next shape where a fit cannot even start."""
-    kind = dict(circ.elements)[element]
-    own = next((s for s, k in SHAPE_ELEMENTS.items() if k == kind), "wo")  # W: wo first
-    order = ["ws", own] if _turned_down(spectrum) else [own, "ws"]
-    order = list(dict.fromkeys([*order, *CANDIDATES]))
-    first = {**fopts, "restarts": min(fopts.get("restarts", 10), FIRST_RESTARTS)}
-    first.setdefault("max_nfev", FIRST_NFEV_PER_PARAM * (circ.n_params + 1))
-    for k, shape in enumerate(order):
-        c, name = (
-            (circ, element)
-            if SHAPE_ELEMENTS[shape] == kind
-            else with_element(circ, element, SHAPE_ELEMENTS[shape])
-        )
-        try:
-            return _fit(spectrum, c, first), c, name
-        except AnalysisInputError:
-            if k == len(order) - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _drt_columns(d, d_model, peaks, j, tau_factor: float, r_tol: float) -> dict[str, Any]:
@@ -503,27 +437,6 @@ def _drt_columns(d, d_model, peaks, j, tau_factor: float, r_tol: float) -> dict[
         "agree": agree,
         "note": notes,
     }
-
-
-def _diffusion_setup(diffusion: str | None, circuit: Any, circ: Circuit):
-    """(mode, element name, circuit): mode 'auto' (candidates), 'circuit' (as given)."""
-    mode = diffusion if diffusion is not None else ("auto" if circuit is None else "circuit")
-    allowed = ("auto", "circuit", *SHAPE_ELEMENTS)
-    if mode not in allowed:
-        raise InputError(f"diffusion='{mode}'; expected one of {', '.join(allowed)}")
-    if mode == "circuit":
-        return mode, None, circ
-    found = diffusion_elements(circ)
-    if len(found) != 1:
-        what = "none" if not found else f"{len(found)} ({', '.join(found)})"
-        raise InputError(
-            f"choosing the diffusion shape needs a circuit with one diffusion element "
-            f"({', '.join(sorted(DIFFUSION_KINDS))}); '{circ.text}' has {what}"
-        )
-    if mode == "auto":
-        return mode, found[0], circ
-    new, name = with_element(circ, found[0], SHAPE_ELEMENTS[mode])
-    return "circuit", name, new
 
 
 # --- the analysis -------------------------------------------------------------------------
@@ -620,7 +533,9 @@ def time_constants(
         if isinstance(circuit, Circuit)
         else Circuit(DEFAULT_CIRCUIT if circuit is None else circuit)
     )
-    mode, element, circ = _diffusion_setup(diffusion, circuit, circ)
+    mode, element, circ = resolve_diffusion(
+        diffusion if diffusion is not None else ("auto" if circuit is None else "circuit"), circ
+    )
     fopts = dict(fit_options or {})
     # refuse a spectrum the fit or the DRT cannot use before computing either
     n_free = circ.n_params - len(_checked_fixed(circ, fopts.get("fixed")))
@@ -647,16 +562,14 @@ def time_constants(
         fopts["peaks"] = list(zip(peaks0["tau_s"], peaks0["r_ohm"], strict=True))
     choice = None
     if mode == "auto":
-        fit, circ, element = _first_fit(spectrum, circ, element, fopts)
         # rescue fits only where the DRT (a flexible, Kramers-Kronig model) describes the data
         describable = _rms(spectrum.z, d0.z_fit) <= 2 * max_misfit
-        choice = choose_shape(
-            spectrum, circ, element, shapes=CANDIDATES, reference=fit, fit_options=fopts,
-            margin=shape_margin, rescue=describable,
-        )  # fmt: skip
+        choice = select_shape(
+            spectrum, circ, element, fopts, margin=shape_margin, rescue=describable
+        )
         fit = choice.fit
     else:
-        fit = _fit(spectrum, circ, fopts)
+        fit = robust_fit(spectrum, circ, fopts)
 
     # a fit refused for parameters the data do not determine (infinite errors): hold them
     # at their fitted values and judge the other processes from that fit

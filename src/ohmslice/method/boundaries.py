@@ -14,7 +14,7 @@ Mittag-Leffler function) reaches 95 % of R at 3 tau for n = 1 but only ~85 % at 
     t_k is where the part of processes <= k still missing equals the part of processes
     > k already present: sum_{j<=k} (1 - a_j(t)) R_j = sum_{j>k} a_j(t) R_j, with a_j the
     unit step responses of each process's element (R||CPE with its n; the diffusion
-    element). The leaks cancel, so R(t_k) equals the sum of R_j, j <= k, for a response
+    element: Ws, Wo, Wsph, or the anomalous Wa with its n). The leaks cancel, so R(t_k) equals the sum of R_j, j <= k, for a response
     made of exactly these processes; it needs the resistances only as ratios.
 ``"fraction"``
     t_k is where process k has reached ``fraction`` (default 0.95) of its resistance,
@@ -33,12 +33,37 @@ import numpy as np
 from ..errors import InputError
 from ..impedance.timedomain import DEFAULT_NODES, invert_laplace
 
-__all__ = ["RULES", "unit_step", "boundary_times"]
+__all__ = ["DC_FRACTION", "RULES", "SHAPES", "unit_step", "boundary_times"]
 
 RULES = ("balanced", "fraction", "geometric")
 
 #: Shapes of the unit step responses a_j(t) (a -> 1 as t -> infinity).
-SHAPES = ("zarc", "ws", "wo", "wsph")
+SHAPES = ("zarc", "ws", "wo", "wsph", "wa")
+
+#: DC resistance of each shape's element as a share of its R parameter, once the
+#: capacitive (charge-storage) branch is set apart: the unit step of a shape is scaled by
+#: the inverse of this. R||CPE, Ws: R; Wo: R coth(x)/x - R/x^2 -> R/3; Wsph:
+#: R tanh(x)/(x - tanh(x)) - 3R/x^2 -> R/5; Wa: R coth(y)/y - R/y^2 -> R/3 (as x -> 0).
+DC_FRACTION = {"zarc": 1.0, "ws": 1.0, "wo": 1 / 3, "wsph": 1 / 5, "wa": 1 / 3}
+
+
+#: |u| below which the power series of coth(y)/y - 1/u replaces the expression, which
+#: cancels there (Talbot nodes of t >> tau); the next term, 2 u^4 / 93555, is below 3e-13
+_SMALL_U = 1e-2
+
+
+def _finite_space(y: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """3 (coth(y)/y - 1/u) with u = y^2, complex, elementwise: the finite-space diffusion
+    impedance per unit R without its capacitive branch 1/u, scaled to 1 at u -> 0.
+
+    1/(y tanh y) - 1/u = 1/3 - u/45 + 2u^2/945 - u^3/4725 + ... is used for |u| <
+    :data:`_SMALL_U`, where the closed form loses digits to cancellation.
+    """
+    series = 1.0 / 3.0 - u / 45.0 + 2.0 * u**2 / 945.0 - u**3 / 4725.0
+    small = np.abs(u) < _SMALL_U
+    safe_y = np.where(small, 1.0, y)  # the closed form only where it is used
+    closed = 1.0 / (safe_y * np.tanh(safe_y)) - 1.0 / np.where(small, 1.0, u)
+    return 3.0 * np.where(small, series, closed)
 
 
 def _unit_z(shape: str, tau: np.ndarray, n: np.ndarray):
@@ -55,8 +80,8 @@ def _unit_z(shape: str, tau: np.ndarray, n: np.ndarray):
     if shape == "wo":  # finite space, capacitive part removed, scaled to unit DC resistance
 
         def z(s):
-            x = np.sqrt(s * tau)
-            return 3.0 * (1.0 / (x * np.tanh(x)) - 1.0 / x**2)
+            u = s * tau
+            return _finite_space(np.sqrt(u), u)
 
         return z
     if shape == "wsph":  # sphere, capacitive part removed, scaled to unit DC resistance
@@ -64,6 +89,14 @@ def _unit_z(shape: str, tau: np.ndarray, n: np.ndarray):
         def z(s):
             x = np.sqrt(s * tau)
             return 5.0 * (np.tanh(x) / (x - np.tanh(x)) - 3.0 / x**2)
+
+        return z
+    if shape == "wa":  # anomalous finite space, CPE branch removed, unit DC resistance
+
+        def z(s):
+            # y = (s tau)^(n/2), u = y^2 = (s tau)^n on the principal branch (|arg s| < pi)
+            log_st = np.log(s * tau)
+            return _finite_space(np.exp(0.5 * n * log_st), np.exp(n * log_st))
 
         return z
     raise InputError(f"unknown process shape '{shape}'; expected one of {SHAPES}")
@@ -86,12 +119,15 @@ def unit_step(
     tau
         Time constants [s], shape (n_proc,).
     n
-        CPE exponents (for ``shape="zarc"``), scalar or (n_proc,).
+        CPE exponents (for ``shape="zarc"`` and ``"wa"``), scalar or (n_proc,), in (0, 1].
     shape
         ``"zarc"`` (R||CPE, Mittag-Leffler response), ``"ws"`` (finite-length
-        diffusion), ``"wo"`` (finite-space diffusion) or ``"wsph"`` (spherical
-        diffusion), the last two without their capacitive part, scaled to unit DC
-        resistance.
+        diffusion), ``"wo"`` (finite-space diffusion), ``"wsph"`` (spherical
+        diffusion) or ``"wa"`` (anomalous finite-space diffusion, the element ``Wa``:
+        R coth(y)/y with y = (s tau)^(n/2), exponent ``n``), the last three without their
+        capacitive (``wa``: CPE, R/(s tau)^n) branch, scaled to unit DC resistance (the
+        element's DC resistance is :data:`DC_FRACTION` of its R). ``wa`` with n = 1 is
+        ``wo``; for n < 1 it approaches 1 slowly, as 1 - (t/tau)^-n / (15 Gamma(1 - n)).
     m
         Talbot nodes (:mod:`ohmslice.impedance.timedomain`); 20 gives ~1e-6, 32 ~1e-10.
 

@@ -71,7 +71,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisInputError, InputError, MissingColumnError
-from .boundaries import RULES, SHAPES, boundary_times, unit_step
+from .boundaries import DC_FRACTION, RULES, SHAPES, boundary_times, unit_step
 from .columns import COMMON_COLUMNS
 from .pulsefit import fit_pulses
 
@@ -86,11 +86,8 @@ ELEMENT_SHAPES = {
     "Ws": "ws",
     "Wo": "wo",
     "Wsph": "wsph",
+    "Wa": "wa",
 }
-
-#: DC resistance of a diffusion element as a share of its R parameter once the capacitive
-#: (charge-storage) part is set apart: finite space R/3, sphere R/5
-DC_FRACTION = {"wo": 1 / 3, "wsph": 1 / 5}
 
 COMPONENTS = ("r1", "r2", "r3")
 
