@@ -205,3 +205,39 @@ def test_separator_closing_the_data_lines(write, header_sep):
     rec = read(write("closed.csv", text))
     assert list(rec.data.columns) == ["time_s", "voltage_V", "current_A"]
     np.testing.assert_allclose(rec.voltage, [3.0, 3.1])
+
+
+def test_space_aligned_columns_with_units(write):
+    text = (
+        "Time (s)   Voltage (V)   Current (mA)\n"
+        "   0.0      3.7000        0.000\n"
+        "  10.0      3.7100        1.500\n"
+        " 100.0      3.7200       -1.500\n"
+    )
+    rec = read(write("aligned.txt", text))
+    assert rec.meta["columns"] == {
+        "time_s": "Time (s)", "voltage_V": "Voltage (V)", "current_A": "Current (mA)",
+    }  # fmt: skip
+    np.testing.assert_allclose(rec.time, [0, 10, 100])
+    np.testing.assert_allclose(rec.current, [0, 1.5e-3, -1.5e-3])
+
+
+def test_space_separated_spectrum_with_decimal_comma(write):
+    text = "f Z' Z''\n1000,0 10,5 -1,25\n100,0 12,5 -3,5\n10,0 20,0 -8,0\n"
+    s = read(write("space.csv", text))
+    np.testing.assert_allclose(s.freq, [10, 100, 1000])
+    np.testing.assert_allclose(s.z, [20 - 8j, 12.5 - 3.5j, 10.5 - 1.25j])
+
+
+def test_space_separated_cut_last_row(write, recwarn):
+    text = "f Z' Z''\n1000 10.5 -1.25\n100 12.5 -3.5\n10 20.0 -8.0\n1 30.0"
+    s = read(write("cut.csv", text))
+    assert len(s) == 3
+    assert any("1 row dropped" in str(w.message) for w in recwarn)
+
+
+def test_space_separated_header_with_a_two_word_name_is_refused(write):
+    """'Test Time' cannot be told from two column names: nothing is guessed."""
+    text = "Test Time Voltage Current\n0 3.7 0\n1 3.7 0.1\n2 3.7 0.1\n"
+    with pytest.raises(FileFormatError, match="words.txt"):
+        read(write("words.txt", text))

@@ -82,7 +82,7 @@ def test_explicit_format(write):
     p = write("gcpl.dat", mpt_bytes(GCPL_COLUMNS, gcpl_rows()))
     assert read(p, format="biologic-mpt").meta["format"] == "biologic-mpt"
     with pytest.raises(InputError) as exc:
-        read(p, format="gamry-dta")
+        read(p, format="no-such-format")
     assert "biologic-mpr" in str(exc.value) and "gcpl.dat" in str(exc.value)
     with pytest.raises(FileFormatError) as exc:
         read(p, format="biologic-mpr")
@@ -135,7 +135,7 @@ def test_own_programming_errors_are_not_hidden(write, monkeypatch):
     """Only third-party parser calls are wrapped: a bug in ohmslice's own code surfaces."""
     import ohmslice.io.biologic_mpt as mpt
 
-    def broken(raw, path, columns=None):
+    def broken(raw, path, columns=None, **kwargs):
         return raw["no such column"]
 
     monkeypatch.setattr(mpt._biologic, "canonical", broken)
@@ -169,10 +169,11 @@ def test_galvani_other_errors_are_wrapped(write, monkeypatch, error):
 
 
 def test_real_unknown_column_id(write):
-    """A data module listing a column ID galvani does not know (synthetic header)."""
+    """A data module listing a column ID nobody knows (synthetic header): 10490 is above
+    255 and its low byte (250) is no known column either, so it cannot be folded."""
     pytest.importorskip("galvani")
     # module header v1: shortname S10, longname S25, length u4, version u4, date S8
-    data_body = np.array([2], "<u4").tobytes() + bytes([2]) + np.array([4, 9999], "<u2").tobytes()
+    data_body = np.array([2], "<u4").tobytes() + bytes([2]) + np.array([4, 10490], "<u2").tobytes()
     data_body = data_body.ljust(405, b"\x00") + bytes(24)
     set_body = bytes([0x04]) + bytes(100)
 
@@ -183,7 +184,7 @@ def test_real_unknown_column_id(write):
     blob = MPR_MAGIC + module(b"VMP Set", set_body, 0) + module(b"VMP data", data_body, 2)
     with pytest.raises(UnknownColumnError) as exc:
         read(write("future.mpr", blob))
-    assert "future.mpr" in str(exc.value) and "9999" in str(exc.value)
+    assert "future.mpr" in str(exc.value) and "10490" in str(exc.value)
 
 
 def test_truncated_mpr_signature(write):

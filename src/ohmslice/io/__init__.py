@@ -7,14 +7,21 @@
 :func:`read` looks at the first bytes of the file, not only at its name, and hands it to
 the reader that recognises the content; the suffix only breaks ties. Built-in formats:
 
-==================  =============================================  =====================
-format              what                                           suffixes
-==================  =============================================  =====================
-``biologic-mpr``    BioLogic EC-Lab binary (via galvani)           ``.mpr``
-``biologic-mpt``    BioLogic EC-Lab text export                    ``.mpt``
-``table``           CSV / TSV / Parquet with recognisable columns  ``.csv .tsv .txt .dat
-                                                                   .parquet .pq``
-==================  =============================================  =====================
+===================  ============================================  ===================
+format               what                                          suffixes
+===================  ============================================  ===================
+``biologic-mpr``     BioLogic EC-Lab binary (via galvani)          ``.mpr``
+``biologic-mpt``     BioLogic EC-Lab text export                   ``.mpt``
+``gamry-dta``        Gamry Framework data (ZCURVE, CURVE tables)   ``.DTA``
+``zplot``            Scribner ZPlot / ZView, Z60W, ZPlotW          ``.z .txt``
+``versastudio-par``  AMETEK / PAR VersaStudio                      ``.par``
+``parstat-text``     Parstat text export                           ``.txt``
+``powersuite-text``  PowerSuite impedance text export              ``.txt``
+``chi-text``         CH Instruments text export                    ``.txt``
+``autolab-nova``     Metrohm Autolab NOVA impedance export         ``.txt``
+``table``            CSV / TSV / Parquet, columns recognised       ``.csv .tsv .txt
+                                                                   .dat .parquet .pq``
+===================  ============================================  ===================
 
 A file holding both impedance sweeps and time-series rows (an EC-Lab Modulo Bat sequence,
 looped PEIS) gives a list ``[recording, spectrum_0, spectrum_1, ...]``: one Recording with

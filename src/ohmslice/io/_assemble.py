@@ -359,6 +359,7 @@ def assemble(
     step_technique: Mapping[int, str] | None = None,
     hint: str = HINT,
     pending: Sequence[Pending] = (),
+    impedance_only: bool = False,
 ) -> ReadResult:
     """Build the Recording and/or Spectrum objects from a table in canonical columns.
 
@@ -379,6 +380,11 @@ def assemble(
         Appended to the missing-column message (e.g. how to name columns by hand).
     pending
         Warnings the reader found (a truncated file), issued with the ones found here.
+    impedance_only
+        The table is an impedance table whatever its other columns hold (a Gamry
+        ZCURVE with its ``Time``, ``Vdc`` and ``Idc`` columns): every row is meant as an
+        impedance point, and time, voltage and current become each spectrum's
+        ``time_s``, ``dc_V`` and ``dc_A`` instead of a Recording.
 
     Warns
     -----
@@ -406,6 +412,8 @@ def assemble(
     src = meta.get("source")
     has_z = all(c in frame for c in (FREQ, Z_REAL, Z_IMAG))
     has_dc = all(c in frame for c in (TIME, VOLTAGE, CURRENT))
+    if impedance_only and has_z:
+        has_dc = False
     if not (has_z or has_dc):
         got = {k: v for k, v in meta.get("columns", {}).items()}
         raise MissingColumnError(

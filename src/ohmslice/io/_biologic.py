@@ -25,6 +25,9 @@ current or voltage. EC-Lab's current sign already follows ohmslice's convention
 Where the binary file has no current column (GCPL files often hold only ``dq/mA.h``),
 the current is the mean current over each sample interval, I_k = dq_k / (t_k − t_{k−1}),
 which is how EC-Lab computes the ``<I>/mA`` of its own text export (0 where dq = 0).
+An open-circuit file (technique OCV) has no current column at all: its current is 0 in
+every row (``canonical(..., open_circuit=True)``); other files without current raise
+:class:`~ohmslice.errors.MissingColumnError` as before.
 """
 
 from __future__ import annotations
@@ -128,6 +131,8 @@ def canonical(
     raw: pd.DataFrame,
     path: Any,
     columns: Mapping[str, str] | None = None,
+    *,
+    open_circuit: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
     """Map an EC-Lab table (text or binary column names) to canonical columns in SI units.
 
@@ -140,6 +145,9 @@ def canonical(
     columns
         Optional ``{canonical name: EC-Lab column}`` overriding the automatic choice
         (e.g. ``{"voltage_V": "Ece/V"}``); the unit is read from the column name.
+    open_circuit
+        The file is an open-circuit technique (OCV): without a current column (EC-Lab
+        writes none for OCV) the current is 0 in every row, said in the notes.
 
     Returns
     -------
@@ -190,6 +198,10 @@ def canonical(
             out[CURRENT] = mean_current_mA(out[TIME], _column(raw, dq)) * 1e-3
             used[CURRENT] = f"{dq} / Δt"
             notes.append(f"current_A is the mean current over each interval from '{dq}'")
+    if CURRENT not in out and TIME in out and open_circuit:
+        out[CURRENT] = np.zeros(len(raw))
+        used[CURRENT] = "none (open circuit): 0"
+        notes.append("current_A is 0: an open-circuit (OCV) file has no current column")
     if CYCLE not in out and "half cycle" in raw:
         out[CYCLE] = np.floor_divide(_column(raw, "half cycle"), 2)
         used[CYCLE] = "half cycle // 2"

@@ -7,9 +7,20 @@ array with EC-Lab's column names; the columns are then mapped to canonical colum
 the text export (:mod:`ohmslice.io._biologic`), so an ``.mpr`` and the ``.mpt`` exported
 from it give the same rows and values (to the float32 precision of the binary columns).
 
-galvani is asked to refuse unknown column IDs rather than guess their binary type; such a
-file raises :class:`~ohmslice.errors.UnknownColumnError` naming the column ID. A file cut
-short raises :class:`~ohmslice.errors.TruncatedFileError`.
+Column IDs above 255: recent EC-Lab versions write IDs such as 880 and 883 whose meaning
+is that of their low byte (ID % 256: 880 is 112, ``Energy we/W.h``; 883 is 115,
+``Energy ce charge/W.h``), as yadg's ``.mpr`` reader has established. galvani's column
+table is wrapped (:class:`ColumnTable`, installed on first use): an ID galvani knows keeps
+galvani's meaning; an ID above 255 it does not know is read as ID % 256; IDs below 256
+that yadg knows and galvani does not (:data:`SUPPLEMENT`) are added. Each ID read this way
+is named in ``meta["notes"]``.
+
+galvani is asked to refuse column IDs that are still unknown rather than guess their
+binary type; such a file raises :class:`~ohmslice.errors.UnknownColumnError` naming the
+column ID. A file cut short raises :class:`~ohmslice.errors.TruncatedFileError`.
+
+An OCV file (technique ``OCV``) has no current column: its Recording has current 0,
+said in ``meta["notes"]``, and keeps its technique.
 
 The technique is taken from the first byte of the settings module (``0x04`` GCPL,
 ``0x1D`` PEIS, ``0x7F`` Modulo Bat, ...); the start time from the log module.
@@ -36,6 +47,110 @@ MAGIC = b"BIO-LOGIC MODULAR FILE\x1a"
 _UNKNOWN_ID = re.compile(r"Column ID (\d+)(?: after column (.+?))? is unknown")
 
 
+#: EC-Lab column IDs below 256 that galvani's table lacks, as yadg's ``.mpr`` reader maps
+#: them (yadg 6.2+, ``extractors/eclab/mpr_columns.py``): ID -> (EC-Lab column name, dtype).
+SUPPLEMENT: dict[int, tuple[str, str]] = {
+    15: ("Phase(Z1)/deg", "<f4"),
+    45: ("|Z1|/Ohm", "<f4"),
+    46: ("|Z2|/Ohm", "<f4"),
+    105: ("-Im(Z1)/Ohm", "<f4"),
+    106: ("-Im(Z2)/Ohm", "<f4"),
+    110: ("Energy ce/W.h", "<f8"),
+    112: ("Energy we/W.h", "<f8"),
+    115: ("Energy ce charge/W.h", "<f8"),
+    116: ("Energy ce discharge/W.h", "<f8"),
+    135: ("<E1>/V", "<f4"),
+    136: ("<E2>/V", "<f4"),
+    166: ("Phase(Zstack)/deg", "<f4"),
+    167: ("|Zstack|/Ohm", "<f4"),
+    175: ("|Zwe-ce|/Ohm", "<f4"),
+    176: ("Re(Zwe-ce)/Ohm", "<f4"),
+    177: ("-Im(Zwe-ce)/Ohm", "<f4"),
+    185: ("<Ece>/V", "<f4"),
+    206: ("Temperature/°C", "<f4"),
+    215: ("<Ece>/V", "<f4"),
+    219: ("THD Ece/%", "<f4"),
+    222: ("NSD Ece/%", "<f4"),
+    225: ("NSR Ece/%", "<f4"),
+    243: ("|Ece h3|/V", "<f4"),
+    244: ("|Ece h4|/V", "<f4"),
+    245: ("|Ece h5|/V", "<f4"),
+    246: ("|Ece h6|/V", "<f4"),
+    247: ("|Ece h7|/V", "<f4"),
+    248: ("Rac/Ohm", "<f4"),
+}
+
+
+class ColumnTable(dict):
+    """galvani's ``VMPdata_colID_dtype_map`` (column ID -> (name, dtype)), widened.
+
+    Holds galvani's entries and :data:`SUPPLEMENT`'s (galvani's win); a lookup of an ID
+    above 255 that neither holds is answered with the entry of ID % 256, if there is one
+    (how EC-Lab numbers columns; flag IDs are never folded). ``galvani_ids`` are the IDs
+    galvani knew itself.
+    """
+
+    def __init__(self, galvani_map: Mapping[int, tuple[str, str]]) -> None:
+        super().__init__(galvani_map)
+        self.galvani_ids = frozenset(int(k) for k in galvani_map)
+        for key, value in SUPPLEMENT.items():
+            self.setdefault(key, value)
+
+    def resolve(self, key: Any) -> int | None:
+        """The ID whose entry describes column ``key``, or None if none does."""
+        k = int(key)
+        if dict.__contains__(self, k):
+            return k
+        if k > 255 and dict.__contains__(self, k % 256):
+            return k % 256
+        return None
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            return self.resolve(key) is not None
+        except (TypeError, ValueError):
+            return False
+
+    def __getitem__(self, key: Any) -> tuple[str, str]:
+        k = self.resolve(key)
+        if k is None:
+            raise KeyError(key)
+        return dict.__getitem__(self, k)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+
+def column_table() -> ColumnTable:
+    """galvani's column table, wrapped in a :class:`ColumnTable` (installed in
+    ``galvani.BioLogic`` the first time; galvani looks the table up at each call)."""
+    from galvani import BioLogic
+
+    table = BioLogic.VMPdata_colID_dtype_map
+    if not isinstance(table, ColumnTable):
+        table = ColumnTable(table)
+        BioLogic.VMPdata_colID_dtype_map = table
+    return table
+
+
+def folded_ids(ids: Any) -> list[str]:
+    """Notes for the column IDs of a file that galvani does not know itself and that were
+    read by :class:`ColumnTable` (from :data:`SUPPLEMENT` or as ID % 256)."""
+    from galvani.BioLogic import VMPdata_colID_flag_map
+
+    table = column_table()
+    notes = []
+    for raw in ids:
+        k = int(raw)
+        if k in table.galvani_ids or k in VMPdata_colID_flag_map or k not in table:
+            continue
+        target = table.resolve(k)
+        name = table[k][0]
+        how = f"as ID {target} ({k} % 256)" if target != k else "from yadg's column table"
+        notes.append(f"column ID {k} read {how}: '{name}'")
+    return notes
+
+
 def sniff(head: bytes) -> int:
     """YES if the file starts with the BioLogic modular-file magic (or a prefix of it)."""
     if head.startswith(MAGIC) or (len(head) < len(MAGIC) and MAGIC.startswith(head)):
@@ -47,6 +162,7 @@ def _open(path: Path) -> Any:
     """galvani's MPRfile for ``path``, its errors turned into ohmslice errors."""
     from galvani.BioLogic import MPR_MAGIC, MPRfile
 
+    column_table()
     data = path.read_bytes()
     if len(data) < len(MPR_MAGIC) and MPR_MAGIC.startswith(data):
         raise TruncatedFileError(
@@ -129,7 +245,8 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     if getattr(mpr, "loop_index", None) is not None:
         settings["loop_index"] = [int(i) for i in mpr.loop_index]
     settings["modules"] = [m["shortname"].decode("latin-1").strip() for m in mpr.modules]
-    frame, used, notes = _biologic.canonical(raw, path, columns)
+    frame, used, notes = _biologic.canonical(raw, path, columns, open_circuit=technique == "OCV")
+    notes = folded_ids(getattr(mpr, "cols", ())) + notes
     meta = {
         "source": str(path),
         "format": NAME,

@@ -268,7 +268,7 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     if long_name:
         settings["technique_name"] = long_name
     technique = _biologic.short_technique(long_name)
-    frame, used, notes = _biologic.canonical(raw, path, columns)
+    frame, used, notes = _biologic.canonical(raw, path, columns, open_circuit=technique == "OCV")
     step_technique = _sequence(settings)
     if step_technique and "step" in frame:
         steps = frame["step"].to_numpy()

@@ -29,7 +29,9 @@ Text as labs write it, detected from the first 64 KiB (:func:`layout`):
   :mod:`ohmslice.io._text`;
 * delimiter (tab, semicolon, comma, bar), preamble lines before the header, rows that
   leave trailing empty cells out, and tables without header row (columns then named
-  ``column 1``, ``column 2``, ...);
+  ``column 1``, ``column 2``, ...; a table of numbers only whose first column is a
+  frequency sweep, log-spaced, is read as frequency, Z', Z'' -- the sign of Z'' decided
+  from the data and stated in ``meta["notes"]``, see :func:`headerless_spectrum`);
 * units on a second header row (``Time,Voltage,Current`` over ``s,V,mA``): each column is
   named ``Time (s)``, ... and converted; ``columns=`` accepts either name;
 * numbers with a decimal point or comma, quoted (``"3,712"`` in a comma-separated file)
@@ -75,6 +77,9 @@ NAME = "table"
 DESCRIPTION = "CSV/TSV/Parquet table (column names and units recognised)"
 LAYOUT_BYTES = 65536
 _DELIMITERS = ("\t", ";", ",", "|")
+#: Stands for "runs of spaces (and tabs)": tried only when no other delimiter fits.
+SPACE = " "
+_BRACKETED = re.compile(r"^[\(\[\{][^\s\(\)\[\]\{\}]*[\)\]\}]$")
 ZMOD, PHASE = "_zmod", "_phase"
 
 #: normalised name -> (column, priority: lower wins, unit implied by the name)
@@ -245,7 +250,17 @@ def _is_number(field: str) -> bool:
 
 
 def _fields(line: str, delim: str) -> list[str]:
-    """The cells of one line; quotes are honoured where the line has any."""
+    """The cells of one line; quotes are honoured where the line has any. With
+    :data:`SPACE`, cells are separated by runs of white space, and a unit in brackets
+    standing alone (``Time (s)``) stays with the name before it."""
+    if delim == SPACE:
+        cells: list[str] = []
+        for token in line.split():
+            if cells and _BRACKETED.match(token) and not _is_number(cells[-1]):
+                cells[-1] += " " + token
+            else:
+                cells.append(token)
+        return cells
     if '"' not in line:
         return line.split(delim)
     return next(csv.reader([line], delimiter=delim, skipinitialspace=True), [])
@@ -360,11 +375,18 @@ def layout(text: str) -> Layout | None:
     any common spelling, time stamps); lines before it are preamble. A first such line
     that holds values only starts a table without header row (at least two lines of
     values). Of the delimiters that fit (tab, semicolon, comma, bar), the one giving the
-    most values per line, then the most columns, wins.
+    most values per line, then the most columns, wins. Only if none fits, or the one that
+    fits leaves cells that are no values (``1,5 2,5`` split at its decimal commas), runs
+    of spaces (:data:`SPACE`, aligned columns) are tried too; then every data line must
+    hold exactly as many values as the header names, since a name holding a space
+    (``Test Time``) cannot be told from two names.
     """
     lines = _lines(text)[:400]
     best: tuple[float, int, str, int, bool, bool] | None = None
-    for delim in _DELIMITERS:
+    clean = False  # every data cell of ``best`` is a value
+    for delim in (*_DELIMITERS, SPACE):
+        if delim == SPACE and clean:
+            break
         if not any(delim in ln for ln in lines[:50]):
             continue
         rows = [_fields(ln, delim) for ln in lines]
@@ -386,9 +408,14 @@ def layout(text: str) -> Layout | None:
                 break
             if not named and len(data) < 2:
                 break
+            if delim == SPACE and any(len(r) != k + 1 for r in data):
+                break
             score = (float(np.mean(numeric)) if numeric else 0.0, k, delim, h, units, named)
-            if best is None or score[:2] > best[:2]:
-                best = score
+            whole = all(n == len(r) for n, r in zip(numeric, data, strict=True))
+            # runs of spaces win over a delimiter that leaves cells that are no values
+            spaced = delim == SPACE and whole and score[0] >= best[0] if best else False
+            if best is None or score[:2] > best[:2] or spaced:
+                best, clean = score, whole
             break
     if best is None:
         return None
@@ -515,7 +542,7 @@ def _read_frame(path: Path) -> _Table:
     if found is None:
         raise FileFormatError(
             "no delimited table found (expected a header row of column names separated by "
-            "tabs, commas or semicolons, with rows of numbers below)",
+            "tabs, commas, semicolons or spaces, with rows of numbers below)",
             path=path,
         )
     delim, h, decimal, thousands, units, named = found
@@ -530,6 +557,9 @@ def _read_frame(path: Path) -> _Table:
     first = found.first_data
     starts = _line_starts(data, first)
     body = data[starts[first] :] if len(starts) > first else b""
+    if delim == SPACE:  # aligned columns: one space between values, none around a line
+        body = re.sub(rb"[ \t]+", b" ", body)
+        body = re.sub(rb"(?m)^ | (?=\r?$)", b"", body)
     cut = last_line_cut(body, sep=delim.encode(), ncols=len(names))
     if cut is not None:
         body = body[: cut.keep]
@@ -647,12 +677,90 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
         not a delimited table; a Parquet file without footer, or a text file that ends
         inside its first data row.
     """
+    return read_table(path, columns)
+
+
+#: Fewest rows, and the most uneven spacing of log10(frequency) between neighbouring
+#: rows (largest step / smallest step), for a header-less table to be taken as a spectrum.
+HEADERLESS_MIN_POINTS = 5
+HEADERLESS_MAX_STEP_RATIO = 4.0
+
+
+def headerless_spectrum(df: pd.DataFrame) -> str | None:
+    """Why a table without header row is a spectrum (f, Z', Z''), or None if it is not.
+
+    A table of numbers only whose first three columns are frequency, Z' and Z'' (the
+    layout impedance.py's ``readCSV`` and many scripts write) is recognised by its first
+    column: at least :data:`HEADERLESS_MIN_POINTS` finite values, all > 0, strictly
+    monotonic and spaced evenly on a log scale (the largest step of log10 f at most
+    :data:`HEADERLESS_MAX_STEP_RATIO` times the smallest), as frequency sweeps are. A time
+    column (spaced evenly on a linear scale, so its log steps shrink by far more) does
+    not pass. Vectorised over the rows.
+    """
+    if df.shape[1] < 3:
+        return None
+    f = pd.to_numeric(df.iloc[:, 0], errors="coerce").to_numpy(dtype=float)
+    if len(f) < HEADERLESS_MIN_POINTS or not np.isfinite(f).all() or (f <= 0).any():
+        return None
+    steps = np.abs(np.diff(np.log10(f)))
+    direction = np.sign(np.diff(f))
+    if not (np.all(direction > 0) or np.all(direction < 0)):
+        return None
+    if steps.max() > HEADERLESS_MAX_STEP_RATIO * steps.min():
+        return None
+    return (
+        f"the table has no header row: columns 1, 2, 3 were taken as frequency (Hz), Z' "
+        f"and Z'' (Ohm), because column 1 is a sweep of {len(f)} frequencies spaced evenly "
+        f"on a log scale ({f.min():.4g} to {f.max():.4g})"
+    )
+
+
+def _imag_sign(zi: np.ndarray) -> tuple[float, str]:
+    """Sign to apply to a header-less Z'' column so that capacitive points are negative,
+    and the sentence saying what was decided. Most electrochemical spectra are capacitive
+    over most of their points: a column that is positive at more than half of its points
+    holds -Z''."""
+    finite = zi[np.isfinite(zi)]
+    if finite.size and np.count_nonzero(finite > 0) > finite.size / 2:
+        return -1.0, (
+            f"column 3 is positive at {np.count_nonzero(finite > 0)} of {finite.size} points, "
+            "so it holds -Z'' (capacitive arcs above the axis): it was negated"
+        )
+    return 1.0, (
+        "column 3 is negative or 0 at most points, so it holds Z'' with its physical sign "
+        "(a capacitive arc below the axis): it was kept"
+    )
+
+
+def read_table(
+    path: Path,
+    columns: Mapping[str, str] | None = None,
+    *,
+    info: Mapping[str, Any] | None = None,
+) -> ReadResult:
+    """Read a delimited text table (or Parquet) and assemble its Recording/Spectrum.
+
+    :func:`load` with ``info`` merged into the metadata: vendor readers whose files are a
+    preamble and a table this module parses (CH Instruments, Parstat, Autolab NOVA, ...)
+    pass their ``format``, ``instrument``, ``technique``, ``settings`` and ``notes``.
+    Warnings and errors as for :func:`load`.
+    """
     table = _read_frame(path)
     df = table.frame
     names = [str(c) for c in df.columns]
     df.columns = names
     if len(df) == 0:
         raise EmptyDataError(f"no data rows below the header {names}", path=path)
+    notes = list((info or {}).get("notes", []))
+    numbered = bool(names) and all(re.fullmatch(r"column \d+", n) for n in names)
+    imag_sign = 1.0
+    if numbered and not columns:
+        why = headerless_spectrum(df)
+        if why is not None:
+            columns = {FREQ: names[0], Z_REAL: names[1], Z_IMAG: names[2]}
+            zi = pd.to_numeric(df[names[2]], errors="coerce").to_numpy(dtype=float)
+            imag_sign, sign_note = _imag_sign(zi)
+            notes.append(f"{why}; {sign_note}")
     if columns:
         columns = {k: table.renamed.get(v, v) if v not in names else v for k, v in columns.items()}
     chosen = recognise(names, columns, path)
@@ -665,6 +773,9 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
             values = values * factor(unit, kind, column=name, path=path)
         frame[canon] = -values if neg else values
         used[canon] = name
+    if imag_sign < 0:
+        frame[Z_IMAG] = -frame[Z_IMAG]
+        used[Z_IMAG] = f"-({used[Z_IMAG]})"
     if Z_REAL not in frame and ZMOD in frame and PHASE in frame:
         phase = np.deg2rad(frame[PHASE])
         frame[Z_REAL] = frame[ZMOD] * np.cos(phase)
@@ -673,16 +784,17 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     for c in (ZMOD, PHASE):
         frame.pop(c, None)
         used.pop(c, None)
-    meta = {
+    meta: dict[str, Any] = {
         "source": str(path),
         "format": NAME,
         "instrument": None,
         "technique": None,
         "settings": {},
-        "columns": used,
-        "notes": [],
         "first_data_line": table.first_line,
     }
+    meta.update(info or {})
+    meta["columns"] = used
+    meta["notes"] = notes
     return assemble(
         pd.DataFrame(frame),
         meta,
