@@ -92,9 +92,9 @@ class Comparison:
     crossovers
         One row per crossover: ``component``, ``cell_a``, ``cell_b``, ``soc_pct``,
         ``ci_low_pct``, ``ci_high_pct`` (95 % interval: the bootstrap's, widened by the
-        pulses' SOC resolution), ``found_fraction`` (share of bootstrap replicas showing it), ``lower_above`` (the cell lower on the
-        high-SOC side), ``soc_reference`` (the cells' SOC scale: ``"discharge"``, ...;
-        ``"mixed (...)"`` where they differ).
+        pulses' SOC resolution), ``found_fraction`` (share of bootstrap replicas showing
+        it), ``lower_above`` (the cell lower on the high-SOC side), ``soc_reference``
+        (the cells' SOC scale: ``"discharge"``, ...; ``"mixed (...)"`` where they differ).
     ranges
         One row per SOC range between crossovers: ``component``, ``cell_a``, ``cell_b``,
         ``soc_from_pct``, ``soc_to_pct``, ``lower``, ``higher``, ``lower_by_pct``
@@ -370,14 +370,10 @@ def _compare_pair(
     def log_ratio(va: np.ndarray, vb: np.ndarray) -> np.ndarray:
         return _smooth(raw_ratio(va, vb), grid_step_pct, smooth_pct)
 
-    def crossings(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        smooth = _smooth(raw[None, :], grid_step_pct, smooth_pct)[0]
-        xs, signs = find_crossovers(grid, smooth, min_span_pct)
-        return _on_raw(xs, grid, raw, smooth_pct), signs
-
     raw0 = raw_ratio(ra[None, :], rb[None, :])[0]
     d0 = _smooth(raw0[None, :], grid_step_pct, smooth_pct)[0]
-    x0, sign0 = crossings(raw0)
+    x0, sign0 = find_crossovers(grid, d0, min_span_pct)
+    x0 = _on_raw(x0, grid, raw0, smooth_pct)
 
     ea = ea if ea is not None else _scatter(sa, ra, grid_step_pct, smooth_pct)
     eb = eb if eb is not None else _scatter(sb, rb, grid_step_pct, smooth_pct)
