@@ -30,13 +30,9 @@ from ohmslice.simulate import rc
 def _process_chains(cell, soc_pct: float) -> list[rc.RCChain]:
     """[series (separator + counter electrode), contact, charge transfer, diffusion] in
     the element order of CellModel.half_cell_chain."""
-    p = cell.parameters_ohm(soc_pct)
     counter = rc.RCChain(cell.r_sep_ohm, np.array([cell.r_counter_ohm]),
                          np.array([cell.tau_counter_s]))  # fmt: skip
-    contact = rc.RCChain(0.0, np.array([p["r1"]]), np.array([p["tau1"]]))
-    ct = rc.zarc_rc(p["r2"], p["tau2"], p["n2"])
-    diff = rc.warburg_rc(p["r3"], p["tau3"], cell.electrode.diffusion)
-    return [counter, contact, ct, diff]
+    return [counter, *cell.process_chains(soc_pct).values()]
 
 
 def pulse_truth(cell, res, label: str = "pulse") -> pd.DataFrame:

@@ -70,6 +70,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..dc.pulses import r_at_times
 from ..errors import AnalysisInputError, InputError, MissingColumnError
 from .boundaries import DC_FRACTION, RULES, SHAPES, boundary_times, unit_step
 from .columns import COMMON_COLUMNS
@@ -270,20 +271,18 @@ def noise_ohm(gitt: Any) -> np.ndarray:
 def _relaxation_drop(gitt: Any, tau_s: np.ndarray) -> np.ndarray:
     """R(T) - R(T + tau) of every pulse [Ohm]: how much of the pulse-end resistance the
     rest after it gives back within ``tau_s`` [s] (per pulse; log-time interpolation
-    between rest samples). NaN where the rest has no sample at or before ``tau`` or the
-    pulse no rest."""
+    between rest samples, :func:`ohmslice.dc.pulses.r_at_times`). NaN where the rest has
+    no sample at or before ``tau`` or the pulse no rest."""
     p = gitt.pulses
     out = np.full(len(p), np.nan)
     r_end = p["r_total_ohm"].to_numpy(float)
     dur = p["duration_s"].to_numpy(float)
     for k, (t, r) in enumerate(gitt.traces()):
         after = t > dur[k]
-        if not after.any():
-            continue
-        tr, rr = t[after] - dur[k], r[after]
-        if tau_s[k] < tr[0] or tau_s[k] > tr[-1]:
-            continue
-        out[k] = r_end[k] - np.interp(np.log(tau_s[k]), np.log(tr), rr)
+        if after.any():  # R(t) of the rest: "voltage" r against 0, per unit current
+            r_rest = r_at_times(t[after], r[after], 0, int(after.sum()), dur[k], 0.0, 1.0,
+                                tau_s[k : k + 1])  # fmt: skip
+            out[k] = r_end[k] - r_rest[0]
     return out
 
 
