@@ -60,7 +60,10 @@ def test_finite_space_shape_is_a_unit_step():
 def test_wa_is_wo_at_n_one():
     t = np.logspace(-6, 8, 57)
     np.testing.assert_allclose(
-        unit_step(t, [2.0], 1.0, "wa"), unit_step(t, [2.0], 1.0, "wo"), rtol=0, atol=1e-9
+        unit_step(t, [2.0], 1.0, "wa", m=32),
+        unit_step(t, [2.0], 1.0, "wo", m=32),
+        rtol=0,
+        atol=1e-9,
     )
 
 
@@ -95,9 +98,11 @@ def test_wa_step_is_the_inverse_of_its_mode_expansion(n):
     t = tau * np.logspace(-3, 3, 13)
     k = np.arange(1, 4001)
     weight = 6.0 / (k * np.pi) ** 2
-    modes = unit_step(t, tau * (k * np.pi) ** (-2.0 / n), n, "zarc")
+    modes = unit_step(t, tau * (k * np.pi) ** (-2.0 / n), n, "zarc", m=32)
     expected = weight @ modes + (1.0 - weight.sum())
-    np.testing.assert_allclose(unit_step(t, [tau], n, "wa")[0], expected, rtol=0, atol=1e-8)
+    exact = unit_step(t, [tau], n, "wa", m=32)[0]
+    np.testing.assert_allclose(exact, expected, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(unit_step(t, [tau], n, "wa")[0], expected, rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("n", [0.5, 0.7, 0.9])
@@ -110,9 +115,9 @@ def test_wa_step_at_early_and_long_times(n):
     tau = 0.2
     x = np.logspace(-7, -5, 5)
     early = 3 * x ** (n / 2) / gamma(1 + n / 2) - 3 * x**n / gamma(1 + n)
-    np.testing.assert_allclose(unit_step(tau * x, [tau], n, "wa")[0], early, rtol=1e-4)
+    np.testing.assert_allclose(unit_step(tau * x, [tau], n, "wa", m=32)[0], early, rtol=1e-4)
     x = np.logspace(4, 8, 5)
-    gap = 1.0 - unit_step(tau * x, [tau], n, "wa")[0]
+    gap = 1.0 - unit_step(tau * x, [tau], n, "wa", m=32)[0]
     np.testing.assert_allclose(gap, x ** (-n) / (15 * gamma(1 - n)), rtol=1e-2)
 
 
@@ -134,3 +139,17 @@ def test_wa_is_vectorised_and_usable_by_the_boundaries():
             rs[p, j] * unit_step(tb[p], [taus2[p, j]], ns2[p, j], shapes[j])[0] for j in range(3)
         )
         np.testing.assert_allclose(total, [rs[p, 0], rs[p, 0] + rs[p, 1]], rtol=2e-3)
+
+
+@pytest.mark.parametrize("shape", ["zarc", "ws", "wo", "wsph", "wa"])
+def test_tabulated_step_equals_the_exact_inversion(shape):
+    """The default (spline table in t/tau and n) against Talbot inversion with 32 nodes,
+    over time constants, exponents and times far apart, including n below the table and
+    t/tau beyond it (inverted exactly)."""
+    rng = np.random.default_rng(3)
+    tau = 10 ** rng.uniform(-7, 5, 60)
+    n = rng.uniform(0.2, 1.0, 60)
+    t = np.r_[np.logspace(-6, 6, 97), 1e25]
+    fast, exact = unit_step(t, tau, n, shape), unit_step(t, tau, n, shape, m=32)
+    np.testing.assert_allclose(fast, exact, rtol=0, atol=1e-6)
+    assert np.all(np.diff(fast[:, :-1], axis=1) > -1e-6)  # a step response rises

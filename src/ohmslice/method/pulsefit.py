@@ -106,7 +106,7 @@ def _design(
     ]
     both = np.concatenate([tt, tt - dur[:, None]], axis=1)
     for tau, nn, shape in zip(taus, ns, shapes, strict=True):
-        a = unit_step(both, tau, nn, shape, m=20)
+        a = unit_step(both, tau, nn, shape)
         cols.append(a[:, :length] - a[:, length:])
     return np.stack(cols, axis=-1)
 
