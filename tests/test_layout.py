@@ -51,4 +51,11 @@ def test_no_import_against_the_data_flow():
 
 def test_analysis_modules_live_in_their_stage():
     top = sorted(p.name for p in PKG.glob("*.py"))
-    assert top == ["__init__.py", "_atomic.py", "_paths.py", "errors.py", "schema.py"], top
+    assert top == [
+        "__init__.py",
+        "_atomic.py",
+        "_blas.py",
+        "_paths.py",
+        "errors.py",
+        "schema.py",
+    ], top

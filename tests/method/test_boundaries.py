@@ -148,8 +148,9 @@ def test_tabulated_step_equals_the_exact_inversion(shape):
     t/tau beyond it (inverted exactly)."""
     rng = np.random.default_rng(3)
     tau = 10 ** rng.uniform(-7, 5, 60)
-    n = rng.uniform(0.2, 1.0, 60)
+    n = rng.uniform(0.2, 1.1, 60)
     t = np.r_[np.logspace(-6, 6, 97), 1e25]
     fast, exact = unit_step(t, tau, n, shape), unit_step(t, tau, n, shape, m=32)
     np.testing.assert_allclose(fast, exact, rtol=0, atol=1e-6)
-    assert np.all(np.diff(fast[:, :-1], axis=1) > -1e-6)  # a step response rises
+    rises = n <= 1  # a step response rises (R||CPE with n > 1 overshoots)
+    assert np.all(np.diff(fast[rises, :-1], axis=1) > -1e-6)

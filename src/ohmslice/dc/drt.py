@@ -43,6 +43,7 @@ from scipy.linalg import solve_triangular
 from scipy.optimize import lsq_linear
 from scipy.signal import find_peaks
 
+from .._blas import one_blas_thread
 from ..errors import AnalysisInputError
 from .pulses import log_bins
 
@@ -361,6 +362,7 @@ def _pulse_system(
     return _PulseSystem(taus, tt, yy, a, reg, lower, scale, float(t_rest))
 
 
+@one_blas_thread
 def pulse_drt(
     t_s: np.ndarray,
     r_ohm: np.ndarray,
@@ -460,6 +462,7 @@ def _ws_tau(g: pd.DataFrame) -> float:
     return tau
 
 
+@one_blas_thread
 def gitt_drt(
     gitt,
     *,

@@ -96,6 +96,7 @@ from scipy import linalg
 from scipy.optimize import nnls
 from scipy.signal import find_peaks
 
+from .._blas import one_blas_thread
 from ..errors import InputError
 from ..schema import Spectrum
 from ._drt_basis import (  # noqa: F401  (_CACHE: cleared by the benchmark)
@@ -473,6 +474,7 @@ def _tau_grid(f: np.ndarray, n_tau: int | None, tau_range: tuple[float, float] |
     return np.geomspace(lo, hi, int(n_tau))
 
 
+@one_blas_thread
 def drt(
     spectrum: Spectrum | tuple[np.ndarray, np.ndarray],
     *,

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import least_squares
 
+from .._blas import one_blas_thread
 from ..errors import AnalysisInputError, InputError
 from ..schema import Spectrum
 from ._fitcheck import KK_FACTOR, RMS_FLOOR, error_scale, judge
@@ -297,6 +298,7 @@ def _checked_for_fit(spectrum: Any, circ: Circuit, n_free: int) -> Spectrum:
     )
 
 
+@one_blas_thread
 def fit_circuit(
     spectrum: Spectrum | tuple[np.ndarray, np.ndarray],
     circuit: Circuit | str,

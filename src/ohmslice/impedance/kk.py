@@ -77,6 +77,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg
 
+from .._blas import one_blas_thread
 from ..errors import AnalysisInputError, InputError
 from ..schema import FREQ, Spectrum
 from ._drt_basis import cache_get, cache_put
@@ -314,6 +315,7 @@ def _choose_m(
     return best
 
 
+@one_blas_thread
 def lin_kk(
     spectrum: Spectrum | tuple[np.ndarray, np.ndarray],
     *,

@@ -123,6 +123,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._blas import one_blas_thread
 from ..errors import InputError
 from ..schema import Spectrum
 from ._identify import (
@@ -440,6 +441,7 @@ def _drt_columns(d, d_model, peaks, j, tau_factor: float, r_tol: float) -> dict[
 
 
 # --- the analysis -------------------------------------------------------------------------
+@one_blas_thread
 def time_constants(
     spectrum: Spectrum,
     circuit: str | Circuit | None = None,

@@ -149,8 +149,9 @@ def _exact_step(t: np.ndarray, tau: np.ndarray, n: np.ndarray, shape: str, m: in
 
 #: Table of the unit step responses: ln(t/tau) from -20 ln 10 to 20 ln 10, 20 per decade
 _LN_U = np.linspace(-20.0, 20.0, 40 * 20 + 1) * np.log(10.0)
-#: CPE exponents tabulated for the shapes with one (zarc, wa); others are inverted exactly
-_N_GRID = np.round(np.arange(0.3, 1.0 + 1e-9, 0.01), 10)
+#: CPE exponents tabulated for the shapes with one (zarc, wa); others are inverted exactly.
+#: The grid reaches past 1 so that a fit's finite-difference step at n = 1 sees the slope.
+_N_GRID = np.round(np.arange(0.3, 1.04 + 1e-9, 0.01), 10)
 
 
 @functools.cache
@@ -223,7 +224,7 @@ def unit_step(
     m
         ``None`` (default): a depends on t only through t/tau (and n), so it is read
         from a spline table of the exact response (:func:`_table`, built once per shape,
-        absolute error below 1e-6, as 20 Talbot nodes); t/tau outside 1e-20..1e20 and n below 0.3 are
+        absolute error below 1e-6, as 20 Talbot nodes); t/tau outside 1e-20..1e20 and n outside 0.3..1.03 are
         inverted exactly. An integer: Talbot inversion with ``m`` nodes
         (:mod:`ohmslice.impedance.timedomain`; 20 gives ~1e-6, 32 ~1e-10).
 
@@ -253,9 +254,11 @@ def unit_step(
     with np.errstate(divide="ignore", invalid="ignore"):
         ln_u = np.log(tp / taup)
     has_n = shape in ("zarc", "wa")
-    table = (np.abs(ln_u) <= _LN_U[-1]) & (np_ >= _N_GRID[0] if has_n else True)
+    table = np.abs(ln_u) <= _LN_U[-1]
+    if has_n:
+        table &= (np_ >= _N_GRID[0]) & (np_ <= _N_GRID[-2])
     vals = np.empty(tp.size)
-    vals[table] = _from_table(shape, ln_u[table], np.minimum(np_[table], 1.0))
+    vals[table] = _from_table(shape, ln_u[table], np_[table])
     rest = ~table
     if rest.any():
         vals[rest] = _exact_step(tp[rest], taup[rest], np_[rest], shape, DEFAULT_NODES)

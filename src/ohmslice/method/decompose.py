@@ -70,6 +70,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._blas import one_blas_thread
 from ..dc.pulses import r_at_times
 from ..errors import AnalysisInputError, InputError, MissingColumnError
 from .boundaries import DC_FRACTION, RULES, SHAPES, boundary_times, unit_step
@@ -454,6 +455,7 @@ def _windows(
 
 
 # -------------------------------------------------------------------- API ----
+@one_blas_thread
 def decompose(
     gitt: Any,
     taus: pd.DataFrame | Mapping[float, Any],

@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._blas import one_blas_thread
 from ..errors import AnalysisInputError, InputError
 
 __all__ = ["CellResult", "StudyResult", "run_study", "MIN_USABLE_SHARE", "MAX_GAP_PCT"]
@@ -198,6 +199,7 @@ def _cell(spec: Any, settings: dict[str, Any], step: Callable[[str], None]) -> C
     return out
 
 
+@one_blas_thread
 def run_study(
     study: Any, *, progress: Callable[[str], None] | None = None, n_boot: int = 300
 ) -> StudyResult:
