@@ -1,9 +1,10 @@
 """Starting values of circuit parameters read off a spectrum.
 
 The circuit is split into roles: series resistors (the high-frequency intercept), arcs
-(``p(R..., C/CPE)``, ``Zarc``/``RQ``, ``K``, ``G``, ``TLM``; written from high to low
-frequency, as usual), diffusion elements (``W``, ``Wo``, ``Ws``, ``Wsph``, ``Wa``, at the
-low frequency end), inductors and series (blocking) capacitors. Each arc gets a peak of
+(``p(R..., C/CPE)``, ``Zarc``, ``RQ``, ``K``, ``G``, ``Gs``, ``TLM``; written from high to
+low frequency, as usual), diffusion elements (``W``, ``Wo``, ``Ws``, ``Wsph``, ``Wa`` and
+Paasch's ``T``, at the low frequency end), inductors and series blocking elements (``C``,
+``CPE``, the blocking transmission line ``TLMQ``). Each arc gets a peak of
 -Z'' (frequency -> tau, height -> R, scaled so the arcs add up to the real-axis span of
 the data) or, when given, a ``(tau_s, r_ohm)`` pair from the DRT. :func:`split_starts`
 gives the further starts a poor fit is retried from: its largest arc split in two.
@@ -24,8 +25,16 @@ if TYPE_CHECKING:
     from .circuits import Circuit, _Leaf, _Node
 
 N0 = 0.85  # starting CPE exponent
-ARC_KINDS = frozenset({"Zarc", "RQ", "K", "G", "TLM"})
-DIFF_KINDS = frozenset({"W", "Wo", "Ws", "Wsph", "Wa"})
+ARC_KINDS = frozenset({"Zarc", "RQ", "K", "G", "Gs", "TLM"})
+DIFF_KINDS = frozenset({"W", "Wo", "Ws", "Wsph", "Wa", "T"})
+#: series elements that block DC (a capacitive low-frequency end)
+BLOCKING_KINDS = frozenset({"C", "CPE", "TLMQ"})
+#: starting phi of a finite-length Gerischer ``Gs`` (coth(2) = 1.04: nearly a ``G``)
+GS_PHI0 = 2.0
+#: starting a of Paasch's ``T`` (A coth(beta)/beta + B csch(beta)/beta, beta^2 = a + s b):
+#: small, so that it starts as a reflective (``Wo``-like) diffusion, and B's share of A + B
+T_A0 = 1e-2
+T_B_SHARE = 0.2
 #: share of its reading a diffusion element starts with in the second start (the
 #: diffusion may lie below the measured band)
 DIFF_SMALL = 1e-2
@@ -57,7 +66,7 @@ def _roles(circuit: Circuit):
                 diffusion.append(node)
             elif k in ("L", "La"):
                 inductive.append(node)
-            elif k in ("C", "CPE") and top:
+            elif k in BLOCKING_KINDS and top:
                 blocking.append(node)
             return
         if node.op == "p" and len(node.children) == 2:
@@ -194,14 +203,19 @@ def initial_guesses(
             base[i : i + 2] = zi_lo * w_lo * tau / 3.0, tau
         elif k == "Wa":
             base[i : i + 3] = _wa_start(spectrum, w_lo, zi_lo, tau)
+        elif k == "T":  # low frequency: (A + B) / (s b), as Wo's R / (s tau)
+            a_b = zi_lo * w_lo * tau
+            base[i : i + 4] = (1 - T_B_SHARE) * a_b, T_B_SHARE * a_b, T_A0, tau
         else:  # Ws: resistive at low frequency
             base[i : i + 2] = max(float(zr[0]) - r_hf - r_arcs, 0.1 * r_arcs), 1.0 / w_lo
     for leaf in blocking:
         i = leaf.start
         if leaf.element.kind == "C":
             base[i] = 1.0 / (w_lo * zi_lo)
-        else:
+        elif leaf.element.kind == "CPE":
             base[i : i + 2] = 1.0 / (w_lo**0.9 * zi_lo), 0.9
+        else:
+            base[i : i + 3] = _tlmq_start(zr, zi, w, r_hf, r_arcs if arcs else 0.0, scale)
     w_hi = w[-1]
     l_est = z.imag[-1] / w_hi
     for leaf in inductive:
@@ -263,7 +277,10 @@ def initial_guesses(
         p = base.copy()
         for leaf in diffusion:
             p[leaf.start] *= DIFF_SMALL
-            if leaf.element.kind != "W":
+            if leaf.element.kind == "T":  # (A, B, a, b): B is a resistance, b the time
+                p[leaf.start + 1] *= DIFF_SMALL
+                p[leaf.start + 3] *= DIFF_SLOW
+            elif leaf.element.kind != "W":
                 p[leaf.start + 1] *= DIFF_SLOW
         r_all = max(float(zr[0]) - r_hf, 1e-3 * scale)
         found = []
@@ -272,6 +289,24 @@ def initial_guesses(
             found = sorted(pool) if pool else []
         out.insert(1, build(found, p, r_all, True))
     return out[:max_candidates]
+
+
+def _tlmq_start(
+    zr: np.ndarray, zi: np.ndarray, w: np.ndarray, r_before: float, r_arcs: float, scale: float
+) -> tuple[float, float, float]:
+    """(R_ion [Ohm], Q_s [F s^(gamma-1)], gamma) of a blocking transmission line ``TLMQ`` in
+    series, from the lowest frequencies (``w`` ascending [rad/s], ``zi`` = -Z''), where
+    Z = R_ion/3 + 1/(Q_s s^gamma): Z' is a line in -Z'' there, of slope cot(gamma pi/2)
+    and intercept R_ion/3 + the series resistance ``r_before`` + the arcs' ``r_arcs``.
+    gamma is kept in [0.5, 0.99]; R_ion/3 is at least 0.1 r_arcs (or 1e-3 ``scale``)."""
+    k = min(5, len(w))
+    slope, c = np.polyfit(zi[:k], zr[:k], 1) if k >= 2 else (np.nan, float(zr[0]))
+    gamma = 2.0 / np.pi * np.arctan2(1.0, slope) if np.isfinite(slope) else 0.9
+    gamma = float(np.clip(gamma, 0.5, 0.99))
+    zi_lo = max(float(zi[0]), 1e-3 * scale)
+    q_s = np.sin(0.5 * np.pi * gamma) / (w[0] ** gamma * zi_lo)
+    floor = 0.1 * r_arcs if r_arcs > 0 else 1e-3 * scale
+    return 3.0 * max(float(c) - r_before - r_arcs, floor), float(q_s), gamma
 
 
 def _wa_start(spectrum: Spectrum, w_lo: float, zi_lo: float, tau: float) -> tuple[float, ...]:
@@ -301,10 +336,14 @@ def _place_arcs(p: np.ndarray, arcs, taus: list[float], heights: list[float]) ->
         else:
             leaf = item
             k, i = leaf.element.kind, leaf.start
-            if k in ("Zarc", "RQ"):
+            if k == "Zarc":
+                p[i : i + 3] = r, tau, N0
+            elif k == "RQ":
                 p[i : i + 3] = r, tau**N0 / r, N0
             elif k in ("K", "G"):
                 p[i : i + 2] = r, tau
+            elif k == "Gs":  # DC resistance R coth(phi) = r
+                p[i : i + 3] = r * np.tanh(GS_PHI0), tau, GS_PHI0
             elif k == "TLM":
                 p[i : i + 4] = 0.3 * r, r, tau**N0 / r, N0
 
@@ -324,10 +363,14 @@ def _arc_state(p: np.ndarray, role: str, item) -> tuple[float, float]:
         return rq_tau(r, p[cap.start], p[cap.start + 1]), r
     leaf = item
     k, i = leaf.element.kind, leaf.start
-    if k in ("Zarc", "RQ"):
+    if k == "Zarc":
+        return float(p[i + 1]), float(p[i])
+    if k == "RQ":
         return rq_tau(p[i], p[i + 1], p[i + 2]), float(p[i])
     if k in ("K", "G"):
         return float(p[i + 1]), float(p[i])
+    if k == "Gs":
+        return float(p[i + 1]), float(p[i] / np.tanh(p[i + 2]))
     if k == "TLM":
         return rq_tau(p[i + 1], p[i + 2], p[i + 3]), float(p[i + 1])
     return np.nan, np.nan  # pragma: no cover

@@ -45,7 +45,9 @@ class _Proc:
     label: str  # as Circuit.time_constants names it
     kind: str  # element type that gives the process its shape
     r_idx: tuple[int, ...]  # parameters summed into its resistance
-    how: str  # "rc": tau = R C; "rq": (R Q)^(1/n); "par": tau parameter; "wa": tau, n params
+    # "rc": tau = R C; "rq": (R Q)^(1/n); "par": tau parameter; "wa", "tn": tau and n
+    # parameters (Wa, Zarc); "gs": tau parameter, R coth(phi) (Gs, phi at index b)
+    how: str
     a: int  # C / Q / tau index
     b: int = -1  # n index
     r_scale: float = 1.0  # reported R = r_scale * sum (TLM ionic: 1/3)
@@ -69,8 +71,14 @@ def _processes(circuit: Circuit) -> list[_Proc]:
     def walk(node) -> None:
         if isinstance(node, _Leaf):
             k, i = node.element.kind, node.start
-            if k in ("Zarc", "RQ"):
+            if k == "Zarc":
+                out.append(_Proc(node.name, k, (i,), "tn", i + 1, i + 2))
+            elif k == "RQ":
                 out.append(_Proc(node.name, k, (i,), "rq", i + 1, i + 2))
+            elif k == "Gs":
+                out.append(_Proc(node.name, k, (i,), "gs", i + 1, i + 2))
+            elif k == "TLMQ":
+                out.append(_Proc(f"{node.name}:ion", k, (i,), "rq", i + 1, i + 2, 1.0 / 3.0))
             elif k in ("K", "G", "Wo", "Ws", "Wsph"):
                 out.append(_Proc(node.name, k, (i,), "par", i + 1))
             elif k == "Wa":
@@ -122,8 +130,10 @@ def _evaluate(procs: list[_Proc], p: np.ndarray) -> tuple[np.ndarray, ...]:
                 tau[:, j] = (rs * p[:, q.a]) ** (1.0 / p[:, q.b])
             else:
                 tau[:, j] = p[:, q.a]
-                if q.how == "wa":
+                if q.how in ("wa", "tn"):
                     n[:, j] = p[:, q.b]
+                elif q.how == "gs":  # the DC resistance R coth(phi) of a Gs
+                    r[:, j] = q.r_scale * rs / np.tanh(p[:, q.b])
     return r, tau, n
 
 
@@ -470,7 +480,7 @@ def judge_processes(
             # a time constant that is a parameter is profiled where the covariance is not
             # to be trusted: not measured by it, or the process's knee beyond the band
             beyond = not t_min <= v["tau_char"][k] <= t_max
-            if q.how not in ("par", "wa") or not profilable[k]:
+            if q.how not in ("par", "wa", "gs") or not profilable[k]:
                 continue
             if status[k] == "measured" and not beyond:
                 continue

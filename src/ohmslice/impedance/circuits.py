@@ -349,14 +349,23 @@ class Circuit:
 
         * ``p(R, CPE)`` / ``p(R, C)`` (an R, or a series branch of Rs and other elements,
           in parallel with a C or CPE): tau = (R Q)^(1/n), or R C; r = the branch's R;
-        * ``Zarc``/``RQ``: tau = (R Q)^(1/n);
+        * ``Zarc`` (R, tau, gamma; impedance.py's): its own tau, r = R, n = gamma;
+        * ``RQ`` (R, Q, n): tau = (R Q)^(1/n), r = R;
         * ``K``, ``G``: tau, r = R;
+        * ``Gs`` (finite-length Gerischer R, tau, phi): tau, r = R coth(phi), its DC
+          resistance;
         * ``Wo``, ``Ws``, ``Wsph``: tau (= L^2/D for the diffusion length L), r = R;
         * ``Wa`` (anomalous diffusion, R coth(y)/y with y = (s tau)^(n/2)): tau, r = R,
           n = its exponent (n = 1 is ``Wo``);
         * ``TLM``: two rows, charge transfer tau = (R_ct Q)^(1/n) with r = R_ct, and ionic
           tau = (R_ion Q)^(1/n) with r = R_ion / 3 (the ionic resistance seen by a
-          blocking porous electrode).
+          blocking porous electrode);
+        * ``TLMQ`` (blocking transmission line R_ion, Q_s, gamma): one row, ionic
+          tau = (R_ion Q_s)^(1/gamma) with r = R_ion / 3.
+
+        ``T`` (Paasch's porous electrode) gives no row: its parameters A, B, a, b do not
+        separate into one resistance and one time constant. Neither do ``R``, ``C``,
+        ``L``, ``La``, ``W`` or a ``CPE`` outside ``p(R, CPE)``.
 
         ``f_peak_Hz`` is 1 / (2 pi tau): the frequency of the -Z'' maximum of an R||CPE,
         the characteristic frequency of the other processes. Rows are sorted by tau.
@@ -388,8 +397,14 @@ class Circuit:
         def walk(node: _Leaf | _Node) -> None:
             if isinstance(node, _Leaf):
                 kind, q = node.element.kind, p[node.start : node.stop]
-                if kind in ("Zarc", "RQ"):
+                if kind == "Zarc":
+                    add(node.name, q[0], q[1], q[2])
+                elif kind == "RQ":
                     add(node.name, q[0], (q[0] * q[1]) ** (1 / q[2]), q[2])
+                elif kind == "Gs":
+                    add(node.name, q[0] / np.tanh(q[2]), q[1])
+                elif kind == "TLMQ":
+                    add(f"{node.name}:ion", q[0] / 3.0, (q[0] * q[1]) ** (1 / q[2]), q[2])
                 elif kind in ("K", "G", "Wo", "Ws", "Wsph"):
                     add(node.name, q[0], q[1])
                 elif kind == "Wa":

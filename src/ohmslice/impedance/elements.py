@@ -5,11 +5,16 @@ for a spectrum, any complex value for time-domain inversion) and of its paramete
 returns ``Z`` (complex, shape of ``s``) and the list of ``dZ/dp_k`` (one complex array per
 parameter), all frequencies at once.
 
-Names, parameter order and units follow impedance.py (``R``, ``C``, ``L``, ``CPE``, ``W``,
-``Wo``, ``Ws``, ``G``, ``K``, ``La``), so circuit strings and parameter names such as
-``CPE1_0``, ``Wo1_1`` carry over. Elements impedance.py does not have:
+Every element impedance.py (1.7) defines is here under its name, with its parameter order,
+units and meaning, so circuit strings and parameter names such as ``CPE1_0``, ``Wo1_1``,
+``Zarc1_1`` carry over and give the same Z (to ~1e-15 relative; see ``T`` for the one
+exception): ``R``, ``C``, ``L``, ``CPE``, ``W``, ``Wo``, ``Ws``, ``La``, ``G``, ``Gs``
+(finite-length Gerischer), ``K``, ``Zarc`` (R, tau, gamma: R / (1 + (s tau)^gamma)),
+``TLMQ`` (transmission line with a CPE interface) and ``T`` (Paasch porous electrode).
+Elements impedance.py does not have:
 
-* ``Zarc`` (alias ``RQ``): R || CPE as one element, parameters (R, Q, n);
+* ``RQ``: R || CPE as one element, parameters (R, Q, n), Z = R / (1 + R Q s^n); the same
+  impedance as ``Zarc`` with tau = (R Q)^(1/n), gamma = n;
 * ``Wsph``: solid-state diffusion into a sphere, R tanh(x) / (x - tanh(x)), x = sqrt(s tau);
 * ``Wa``: anomalous finite-space diffusion (Bisquert and Compte, J. Electroanal. Chem. 499
   (2001) 112), R coth(x) / x with x = (s tau)^(n/2), parameters (R, tau, n): a reflective
@@ -21,7 +26,10 @@ Names, parameter order and units follow impedance.py (``R``, ``C``, ``L``, ``CPE
 
 Powers and roots use the principal branch (``s**n = exp(n log s)``,
 ``sqrt`` with non-negative real part), so every element is analytic in the right half
-plane and defined on a Talbot contour too.
+plane and defined on a Talbot contour too. Hyperbolic functions of a large argument are
+computed from ``exp(-x)`` (no overflow, no warning); their poles (``Gs`` where
+tanh(phi sqrt(1 + s tau)) = 0, ``T`` at sinh(beta) = 0) lie off the imaginary axis and
+give inf/NaN only if ``s`` hits one.
 """
 
 from __future__ import annotations
@@ -114,6 +122,18 @@ def _tanh_over_x_parts(x: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.nda
     return t, w
 
 
+def _coth_csch(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """coth(x) and csch(x) = 1/sinh(x) for complex x with Re(x) >= 0 (principal roots).
+
+    From e = exp(-x): coth = (1 + e^2) / (1 - e^2), csch = 2 e / (1 - e^2), with
+    1 - e^2 = -expm1(-2x): no overflow for a large Re(x) (csch -> 0, coth -> 1) and no
+    cancellation for a small |x|.
+    """
+    e = np.exp(-x)
+    den = -np.expm1(-2.0 * x)
+    return (1.0 + e * e) / den, 2.0 * e / den
+
+
 def _sqrt_u(s: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray]:
     u = s * tau
     return np.sqrt(u), u
@@ -201,7 +221,8 @@ def _la(s: np.ndarray, ind: float, a: float) -> tuple[np.ndarray, list[np.ndarra
     return z, [a * z / ind, z * lg]
 
 
-def _zarc_parts(s: np.ndarray, r: float, q: float, n: float) -> tuple[np.ndarray, list[np.ndarray]]:
+def _rq_parts(s: np.ndarray, r: float, q: float, n: float) -> tuple[np.ndarray, list[np.ndarray]]:
+    """R || CPE: Z = R / (1 + R Q s^n) and dZ/d(R, Q, n)."""
     logs = np.log(s)
     qsn = q * np.exp(n * logs)  # Q s^n
     d = 1.0 + r * qsn
@@ -210,8 +231,32 @@ def _zarc_parts(s: np.ndarray, r: float, q: float, n: float) -> tuple[np.ndarray
     return z, [1.0 / (d * d), -z2 * qsn / q, -z2 * qsn * logs]
 
 
-def _zarc(s: np.ndarray, r: float, q: float, n: float) -> tuple[np.ndarray, list[np.ndarray]]:
-    return _zarc_parts(s, r, q, n)
+def _rq(s: np.ndarray, r: float, q: float, n: float) -> tuple[np.ndarray, list[np.ndarray]]:
+    return _rq_parts(s, r, q, n)
+
+
+def _zarc(s: np.ndarray, r: float, tau: float, gamma: float) -> tuple[np.ndarray, list[np.ndarray]]:
+    """impedance.py's ``Zarc``: Z = R / (1 + (s tau)^gamma) [Ohm], R [Ohm], tau = tau_k [s],
+    gamma [-] (Cole-Cole; R || CPE with Q = tau^gamma / R, n = gamma: ``RQ``)."""
+    # u = (s tau)^gamma;
+    # dZ/du = -R / d^2, du/dtau = gamma u / tau, du/dgamma = u log(s tau)
+    log_st = np.log(s * tau)
+    u = np.exp(gamma * log_st)
+    d = 1.0 + u
+    z = r / d
+    zu = -z * u / d  # u dZ/du
+    return z, [1.0 / d, zu * gamma / tau, zu * log_st]
+
+
+def _d_ion_series(g: np.ndarray, w: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """G + u G'(u) for G = coth(sqrt u)/sqrt u: d(R_ion G(R_ion v))/dR_ion. Cancels for a
+    small |u| (G ~ 1/u): a power series there."""
+    out = g + w
+    small = np.abs(u) < _SMALL_U
+    if small.any():
+        us = u[small]
+        out[small] = 1.0 / 3.0 - 2.0 * us / 45.0 + 6.0 * us**2 / 945.0 - 4.0 * us**3 / 4725.0
+    return out
 
 
 def _tlm(
@@ -219,18 +264,70 @@ def _tlm(
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     # interfacial z = R_ct || CPE; Z = sqrt(R_ion z) coth(sqrt(R_ion/z)) = R_ion G(u),
     # G(u) = coth(sqrt u)/sqrt u with u = R_ion / z
-    zi, dzi = _zarc_parts(s, r_ct, q, n)
+    zi, dzi = _rq_parts(s, r_ct, q, n)
     u = r_ion / zi
     y = np.sqrt(u)
     g, w = _coth_over_x_parts(y, u)
     # dZ/dR_ion = G + u G'(u) = G + w (cancels at small u: series there)
-    dz_dion = g + w
-    small = np.abs(u) < _SMALL_U
-    if small.any():
-        us = u[small]
-        dz_dion[small] = 1.0 / 3.0 - 2.0 * us / 45.0 + 6.0 * us**2 / 945.0 - 4.0 * us**3 / 4725.0
+    dz_dion = _d_ion_series(g, w, u)
     dz_dzi = -r_ion * w / zi
     return r_ion * g, [dz_dion, dz_dzi * dzi[0], dz_dzi * dzi[1], dz_dzi * dzi[2]]
+
+
+def _tlmq(
+    s: np.ndarray, r_ion: float, q_s: float, gamma: float
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """impedance.py's ``TLMQ`` (Landesfeind et al., J. Electrochem. Soc. 163 (2016) A1373,
+    Eq. 11): Z = sqrt(R_ion Z_s) coth(sqrt(R_ion / Z_s)) [Ohm], Z_s = 1 / (Q_s s^gamma),
+    Q_s [F s^(gamma-1)]: a blocking porous electrode, R_ion/3 + Z_s at low frequency."""
+    # = R_ion G(u), G(u) = coth(sqrt u)/sqrt u, u = R_ion / Z_s = R_ion Q_s s^gamma
+    logs = np.log(s)
+    u = r_ion * q_s * np.exp(gamma * logs)
+    g, w = _coth_over_x_parts(np.sqrt(u), u)  # w = u G'(u)
+    return r_ion * g, [_d_ion_series(g, w, u), r_ion * w / q_s, r_ion * w * logs]
+
+
+def _gerischer_finite(
+    s: np.ndarray, r: float, tau: float, phi: float
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """impedance.py's ``Gs`` (finite-length Gerischer; Green, Liu and Adler, Solid State
+    Ionics 179 (2008) 647): Z = R_G / (v tanh(phi v)) [Ohm], v = sqrt(1 + s t_G), t_G [s],
+    phi [-]. phi -> inf is ``G``; phi -> 0 is R / (phi (1 + s t_G)), an RC of R/phi and
+    t_G. Infinite where v tanh(phi v) = 0 (s real, negative: off the imaginary axis)."""
+    # Z = R coth(x) / v, x = phi v
+    v = np.sqrt(1.0 + s * tau)
+    x = phi * v
+    ct, cs = _coth_csch(np.where(x.real < 0, -x, x))
+    ct = np.where(x.real < 0, -ct, ct)  # coth is odd; csch^2 is even
+    cs2 = cs * cs
+    base = ct / v
+    # dZ/dv = -R (phi csch^2(x) / v + coth(x) / v^2), dv/dtau = s / (2 v)
+    dz_dv = -r * (phi * cs2 + base) / v
+    return r * base, [base, dz_dv * s / (2.0 * v), -r * cs2]
+
+
+def _paasch(
+    s: np.ndarray, a_: float, b_: float, a: float, b: float
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """impedance.py's ``T`` (Paasch, Micka and Gersdorf, Electrochim. Acta 38 (1993) 2653):
+    Z = A coth(beta)/beta + B / (beta sinh(beta)) [Ohm], beta = sqrt(a + s b), A and B in
+    Ohm (impedance.py labels them Ohm-m^2: an area-specific Z), a = k d^2/K [-],
+    b = d^2/K [s].
+
+    impedance.py replaces sinh(beta) by 1e10 where Re(beta) >= 100 (high frequencies
+    for b >~ 1e-3 s); the exact B term is ~0 there, so the two differ by at most
+    (B/A) 1e-10 relative. Infinite where beta = j k pi (a pole; never for s = j omega
+    with a > 0) and, for a = 0, at s = 0.
+    """
+    # both terms are even in beta, so the principal root (Re >= 0) serves any s
+    beta = np.sqrt(a + s * b)
+    ct, cs = _coth_csch(beta)
+    g_a = ct / beta  # dZ/dA
+    g_b = cs / beta  # dZ/dB
+    # dZ/dbeta = A (-csch^2/beta - coth/beta^2) + B (-csch coth/beta - csch/beta^2)
+    dz_db = -(a_ * (cs * cs + g_a) + b_ * (cs * ct + g_b)) / beta
+    dz_da = dz_db / (2.0 * beta)  # dbeta/da = 1 / (2 beta)
+    return a_ * g_a + b_ * g_b, [g_a, g_b, dz_da, dz_da * s]
 
 
 _POS = (0.0, INF)
@@ -324,13 +421,51 @@ ELEMENTS: dict[str, Element] = {
             _la,
         ),
         Element(
+            "Gs",
+            ("R", "tau", "phi"),
+            ("Ohm", "s", ""),
+            (_POS, _POS, _POS),
+            (10.0, 1e-3, 2.0),
+            "Z = R / (sqrt(1 + s tau) tanh(phi sqrt(1 + s tau)))  (finite-length Gerischer)",
+            _gerischer_finite,
+        ),
+        Element(
             "Zarc",
+            ("R", "tau", "gamma"),
+            ("Ohm", "s", ""),
+            (_POS, _POS, _EXP),
+            (10.0, 1e-3, 0.9),
+            "Z = R / (1 + (s tau)^gamma)  (R || CPE written with its time constant; Cole-Cole)",
+            _zarc,
+        ),
+        Element(
+            "RQ",
             ("R", "Q", "n"),
             ("Ohm", "F s^(n-1)", ""),
             (_POS, _POS, _EXP),
             (10.0, 1e-5, 0.9),
-            "Z = R / (1 + R Q s^n)  (R || CPE)",
-            _zarc,
+            "Z = R / (1 + R Q s^n)  (R || CPE; Zarc with tau = (R Q)^(1/n), gamma = n)",
+            _rq,
+        ),
+        Element(
+            "TLMQ",
+            ("R_ion", "Q_s", "gamma"),
+            ("Ohm", "F s^(gamma-1)", ""),
+            (_POS, _POS, _EXP),
+            (10.0, 1e-5, 0.9),
+            "Z = sqrt(R_ion Z_s) coth(sqrt(R_ion/Z_s)), Z_s = 1/(Q_s s^gamma)  "
+            "(blocking transmission line)",
+            _tlmq,
+        ),
+        Element(
+            "T",
+            ("A", "B", "a", "b"),
+            ("Ohm", "Ohm", "", "s"),
+            (_POS, _POS, _POS, _POS),
+            (10.0, 10.0, 1.0, 1e-2),
+            "Z = A coth(beta)/beta + B / (beta sinh(beta)), beta = sqrt(a + s b)  "
+            "(Paasch porous electrode)",
+            _paasch,
         ),
         Element(
             "TLM",
@@ -343,8 +478,6 @@ ELEMENTS: dict[str, Element] = {
         ),
     )
 }
-# shorthand users know from other tools
-ELEMENTS["RQ"] = Element(**{**ELEMENTS["Zarc"].__dict__, "kind": "RQ"})
 
 #: Elements whose impedance grows without bound at low frequency (capacitive/blocking)
 CAPACITIVE = frozenset({"C", "CPE"})

@@ -148,14 +148,17 @@ _STEP = {
     "Wsph": "wsph",
     "Wa": "wa",
     "G": "gerischer",
+    "Gs": "gerischer",
     "TLM": "tlm",
+    "TLMQ": "tlm",
     "W": "w",
 }
 
 
 def step_kind(kind: str) -> str:
     """Step-response kind of a process of element type ``kind`` ('zarc' for R||C, R||CPE,
-    Zarc, K; 'wo', 'ws', 'wsph', 'wa' for the diffusion elements; 'gerischer', 'tlm')."""
+    Zarc, RQ, K and any other; 'wo', 'ws', 'wsph', 'wa' for the diffusion elements;
+    'gerischer' for G, Gs; 'tlm' for TLM, TLMQ)."""
     return _STEP.get(kind, "zarc")
 
 
@@ -163,11 +166,11 @@ def slowest_mode(kind: str, tau: Any, n: Any = 1.0) -> np.ndarray:
     """Time constant [s] of a process's slowest relaxation mode: where its arc or its
     diffusion knee lies on the time axis, and where the DRT shows its longest peak.
 
-    tau for R||C, R||CPE, Zarc, K, G and TLM; 4 tau / pi^2 for ``Ws`` (its DRT peaks
-    2R/((k-1/2)^2 pi^2) at tau/((k-1/2)^2 pi^2)); tau / pi^2 for ``Wo`` (peaks
-    2R/(k^2 pi^2) at tau/(k^2 pi^2), beside a capacitor tau/R); tau / 20.19 for ``Wsph``
-    (x1^2 = 20.19, x1 the first root of tan x = x); tau / pi^(2/n) for ``Wa`` (where
-    |y| = pi).
+    tau for R||C, R||CPE, Zarc (its own tau parameter), RQ, K, G, Gs, TLM and TLMQ;
+    4 tau / pi^2 for ``Ws`` (its DRT peaks 2R/((k-1/2)^2 pi^2) at tau/((k-1/2)^2 pi^2));
+    tau / pi^2 for ``Wo`` (peaks 2R/(k^2 pi^2) at tau/(k^2 pi^2), beside a capacitor
+    tau/R); tau / 20.19 for ``Wsph`` (x1^2 = 20.19, x1 the first root of tan x = x);
+    tau / pi^(2/n) for ``Wa`` (where |y| = pi).
     """
     tau = np.asarray(tau, dtype=float)
     n = np.asarray(n, dtype=float)

@@ -9,7 +9,7 @@ a current I (> 0 charges the cathode) is
 with x in [0, 1] the cathode's state of charge in units of the nominal capacity
 (``soc_pct = 100 x``). The small-signal impedance of one cathode at SOC x is
 
-    Z_el = p(R1, C1) - Zarc(R2, Q2, n2) - Ws(R3, tau3) [- 1/(s C_chem)]
+    Z_el = p(R1, C1) - Zarc(R2, tau2, n2) - Ws(R3, tau3) [- 1/(s C_chem)]
 
 * **R1 || C1** -- contact and electronic resistance of the composite, own time constant
   tau1 = R1 C1 of a few microseconds (peak near 50 kHz, the high-frequency arc);
@@ -366,8 +366,9 @@ class CellModel:
 
         ``kind`` is ``"electrode"`` (one cathode), ``"half"`` (separator + cathode +
         In-Li) or ``"symmetric"`` (n separators + two cathodes). Element names:
-        R0 separator(s), R1/C1 contact, Zarc2 charge transfer (TLM2 with an ionic
-        resistance: parameters R_ion, R_ct, Q, n), Ws3 (or Wo3) diffusion,
+        R0 separator(s), R1/C1 contact, Zarc2 charge transfer (impedance.py's Zarc:
+        R, tau, gamma; TLM2 with an ionic resistance: parameters R_ion, R_ct, Q, n),
+        Ws3 (or Wo3) diffusion,
         C4 chemical capacitance (not with Wo), R5/C5 counter electrode; in the symmetric
         cell the second cathode repeats them as R6/C6, Zarc7, Ws8, C9.
         """
@@ -378,7 +379,11 @@ class CellModel:
         def cathode(i: int) -> tuple[list[str], dict[str, float]]:
             ct = "TLM" if p["r_ion"] > 0 else "Zarc"
             parts = [f"p(R{i},C{i})", f"{ct}{i + 1}", f"{w}{i + 2}"]
-            ct_vals = [p["r2"], q2, p["n2"]] if ct == "Zarc" else [p["r_ion"], p["r2"], q2, p["n2"]]
+            ct_vals = (
+                [p["r2"], p["tau2"], p["n2"]]
+                if ct == "Zarc"
+                else [p["r_ion"], p["r2"], q2, p["n2"]]
+            )
             vals = {
                 f"R{i}": p["r1"],
                 f"C{i}": p["tau1"] / p["r1"] if p["r1"] > 0 else 1.0,
