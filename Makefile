@@ -47,7 +47,7 @@ $(BIN)/.bench-installed: $(BIN)/.installed
 
 bench: $(BIN)/.bench-installed
 	# eis.py also runs drt.py (the DRT and lin-KK side by side)
-	for b in eis timeconst pulses decompose simulate; do $(BIN)/python benchmarks/$$b.py || exit 1; done
+	for b in eis timeconst pulses decompose simulate run_stages; do $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .venv-latest .venv-lock build *.egg-info src/*.egg-info
