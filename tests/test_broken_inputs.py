@@ -66,7 +66,9 @@ def test_corpus_is_what_the_script_writes(tmp_path):
     assert listed == CASES
     for case in CASES:
         name = case["file"]
-        assert (tmp_path / "files" / name).read_bytes() == (CORPUS / "files" / name).read_bytes(), name
+        assert (tmp_path / "files" / name).read_bytes() == (CORPUS / "files" / name).read_bytes(), (
+            name
+        )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])

@@ -16,6 +16,7 @@ The public API, by stage of the data flow (the subpackage each name lives in)::
     decompose, tau_table, gitt_eis_consistency,
     compare                                             method/     R1/R2/R3 per pulse, cells side by side
     load_study, run_study                               study/      a whole study (study.toml)
+    write_results, open_results                         study/      the results store (Parquet + DuckDB)
 """
 
 from .dc import (
@@ -48,7 +49,7 @@ from .impedance.drt import DrtResult, drt
 from .io import read, read_recording, read_spectra, readers
 from .method import Comparison, Decomposition, compare, decompose, gitt_eis_consistency, tau_table
 from .schema import Recording, Spectrum
-from .study import Study, StudyResult, load_study, run_study
+from .study import Results, Study, StudyResult, load_study, open_results, run_study, write_results
 
 __version__ = "0.1.0"
 
@@ -62,6 +63,7 @@ __all__ = [
     "InputError",
     "KKResult",
     "RateResult",
+    "Results",
     "Study",
     "StudyResult",
     "Recording",
@@ -83,6 +85,7 @@ __all__ = [
     "hppc",
     "lin_kk",
     "load_study",
+    "open_results",
     "pulse_drt",
     "pulse_response",
     "read",
@@ -94,4 +97,5 @@ __all__ = [
     "step_response",
     "tau_table",
     "time_constants",
+    "write_results",
 ]

@@ -238,4 +238,3 @@ def results_dir(
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
-

@@ -3,7 +3,6 @@
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -13,17 +12,23 @@ runner = CliRunner()
 
 
 def test_demo_end_to_end(tmp_path):
+    from ohmslice import open_results
+
     out = tmp_path / "demo"
     res = runner.invoke(app, ["demo", "-o", str(out), "--boot", "40"])
     assert res.exit_code == 0, res.output
     results, figures = out / "results", out / "figures"
     for name in ("S_SE", "L_SE"):
-        assert (results / f"{name}_decomposition_model.csv").is_file()
         assert (figures / f"{name}_gitt.png").stat().st_size > 0
     assert (figures / "resistance_map_windows.png").is_file()
     assert (figures / "rate.png").is_file()
     assert [p.name for p in out.glob(".*")] == [".ohmslice.json"]
-    x = pd.read_csv(results / "crossovers.csv").set_index("component")
+    assert (results / "results.duckdb").is_file() and (results / "csv" / "components.csv").is_file()
+    store = open_results(out)
+    comp = store.sql("SELECT DISTINCT cell, method FROM components ORDER BY ALL")
+    assert comp.values.tolist() == [["L_SE", "model"], ["L_SE", "windows"],
+                                    ["S_SE", "model"], ["S_SE", "windows"]]  # fmt: skip
+    x = store.table("crossovers").set_index("component")
     # true crossovers of the reference cells: R2 22 %, R3 18 %, total 19.7 % SOC on the
     # model's axis; on the GITTs' own SOC scale (0 % at the end of the last pulse) ~0.3 %
     # lower
@@ -35,11 +40,17 @@ def test_demo_end_to_end(tmp_path):
     text = " ".join(res.output.split())
     assert "order reverses" in text and "true SOC %" in text
     assert "SOC scale of S_SE: SOC 100 % at the start of the first pulse" in text
-    assert "comparison by the" in text
-    meta = json.loads((results / "metadata.json").read_text())
-    assert meta["method_used"] in ("model", "windows") and meta["notes"]
-    assert meta["soc_scales"]["S_SE"]["soc_basis"] == "discharge"
-    assert "r3_ohm" in meta["decomposition_columns"]
+    assert "comparison by the" in text and "ohmslice query" in text
+    run = store.table("runs").iloc[0]
+    assert run["method_used"] in ("model", "windows")
+    assert (store.table("notes")["stage"] == "study").any()
+    cells = store.table("cells").set_index("cell")
+    assert cells.loc["S_SE", "soc_basis"] == "discharge"
+    assert "r3_ohm" in set(
+        store.sql('SELECT "column" FROM columns WHERE "table" = \'components\'')["column"]
+    )
+    inputs = store.table("inputs")
+    assert "S_SE_GITT_C01.mpt" in set(inputs["path"]) and inputs["sha256"].str.len().eq(64).all()
     truth = json.loads((out / "study" / "truth.json").read_text())
     assert truth["crossover_soc_pct"]["model_soc"]["r2"] == pytest.approx([22.0], abs=0.05)
 
@@ -111,9 +122,10 @@ def test_run_refuses_a_folder_of_user_files_before_any_analysis(tmp_path, refere
 def test_ctrl_c_keeps_the_previous_results(tmp_path, reference_study, monkeypatch):
     import ohmslice.study.run as run
     from ohmslice._atomic import results_dir
+    from ohmslice.study import load_study
 
-    out = tmp_path / "out"
-    with results_dir(out, study="x") as tmp:
+    out = tmp_path / "out"  # earlier results of the same study
+    with results_dir(out, study=load_study(reference_study).name) as tmp:
         (tmp / "previous.csv").write_text("1")
 
     def interrupted(*a, **k):
@@ -157,8 +169,11 @@ def test_run_with_one_second_sampling_compares_what_is_there(tmp_path):
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
     assert "R1 of S_SE and L_SE not compared" in text and "0 usable values" in text
-    ranges = pd.read_csv(out / "results" / "ranges.csv")
+    from ohmslice import open_results
+
+    store = open_results(out)
+    ranges = store.table("ranges")
     assert {"r12", "r3", "r_total"} <= set(ranges.component)
     assert "r1" not in set(ranges.component)
-    notes = (out / "results" / "design_notes.txt").read_text()
+    notes = " ".join(store.sql("SELECT text FROM notes WHERE stage = 'comparison'")["text"])
     assert "R1 + R2" in notes

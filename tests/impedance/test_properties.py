@@ -93,11 +93,13 @@ def test_fitter_is_honest_about_its_own_spectra(r, tau, n, seed):
     circ = Circuit("R0-p(R1,CPE1)-p(R2,CPE2)")
     t1, t2 = 10.0 ** np.sort(tau)
     p = np.array([5.0, r[0], t1 / r[0], n, r[1], t2 / r[1], n])
-    p[2] = t1 ** n / r[0]  # Q from tau = (R Q)^(1/n)
-    p[5] = t2 ** n / r[1]
+    p[2] = t1**n / r[0]  # Q from tau = (R Q)^(1/n)
+    p[5] = t2**n / r[1]
     z = circ.z(FREQ, p)
     rng = np.random.default_rng(seed)
-    noise = 1e-3 * np.abs(z) * (rng.standard_normal(FREQ.size) + 1j * rng.standard_normal(FREQ.size))
+    noise = (
+        1e-3 * np.abs(z) * (rng.standard_normal(FREQ.size) + 1j * rng.standard_normal(FREQ.size))
+    )
     try:
         res = fit_circuit((FREQ, z + noise), circ)
     except InputError as exc:  # a refusal must say why in one line

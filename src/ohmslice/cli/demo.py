@@ -2,31 +2,33 @@
 
 ``demo`` writes the simulated two-cathode reference study (known answers in
 ``truth.json``) and runs it; ``run`` runs a user's ``study.toml``. Both write an output
-folder of ohmslice's own (:func:`ohmslice._atomic.results_dir`): ``results/`` (tables,
-CSV) and ``figures/`` (PNG) -- and for the demo ``study/`` -- built together in a
-temporary folder and put in place as a whole when complete; the folder is checked before
-any analysis starts. They print a summary: per cell the
+folder of ohmslice's own (:func:`ohmslice.study.store.results_folder`): ``results/`` (the
+results store of :mod:`ohmslice.study.store`: Parquet tables, ``csv/`` copies and the
+``results.duckdb`` catalogue, queried with ``ohmslice query``) and ``figures/`` (PNG) --
+and for the demo ``study/`` -- built together in a temporary folder and put in place as a
+whole when complete; the folder is checked before any analysis starts (a folder of other
+files, or another study's results, only with ``--force``). Warnings shown while the study
+runs are kept in the store's ``notes`` table. They print a summary: per cell the
 GITT, its SOC scale and where the time constants came from, the crossovers of the
 cells' R1/R2/R3 with their intervals and the SOC scale they are on (beside the true ones
 for the demo, mapped onto the same scale: :func:`true_crossovers`), which decomposition
-the comparison used and why, the design notes and the rate tests. ``results/metadata.json``
-keeps what the CSV tables cannot: each cell's SOC scale, the method used and why, and
-the meaning of the decomposition columns.
+the comparison used and why, the design notes and the rate tests.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from .. import __version__
-from .._atomic import check_output_dir, results_dir
 from ..errors import InputError
 from ._app import app, console, input_errors, stage
-from ._output import write_table
 
 COMPONENT_NAMES = {"r1": "R1 contact", "r2": "R2 charge transfer", "r3": "R3 diffusion",
                    "r12": "R1 + R2", "r_total": "total"}  # fmt: skip
@@ -101,6 +103,23 @@ def _n_steps(study: Any) -> int:
     return n
 
 
+@contextmanager
+def _recording_warnings(shown: list[tuple[str, str]]) -> Iterator[None]:
+    """Append every warning shown inside the block to ``shown`` as (stage, text), and
+    show it as before."""
+    show = warnings.showwarning
+
+    def record(message: Any, *args: Any, **kwargs: Any) -> None:
+        shown.append((stage["now"], " ".join(str(message).split())))
+        show(message, *args, **kwargs)
+
+    warnings.showwarning = record
+    try:
+        yield
+    finally:
+        warnings.showwarning = show
+
+
 def _run(study: Any, n_boot: int):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -128,48 +147,6 @@ def _run(study: Any, n_boot: int):
         bar.update(task, completed=_n_steps(study))
     stage["now"] = ""
     return result
-
-
-def _write_results(result: Any, folder: Path) -> None:
-    """The tables of every cell and of the comparison, as CSV in ``folder`` (created)."""
-    import pandas as pd
-
-    folder.mkdir()
-    for name, c in result.cells.items():
-        if c.gitt is not None:
-            write_table(c.gitt.pulses, folder / f"{name}_gitt_pulses.csv")
-            write_table(c.windows.table, folder / f"{name}_decomposition_windows.csv")
-            write_table(c.model.table, folder / f"{name}_decomposition_model.csv")
-            write_table(c.taus, folder / f"{name}_time_constants_used.csv")
-            write_table(c.dc_drt, folder / f"{name}_pulse_drt.csv")
-        if c.time_constants:
-            tabs = [tc.table.assign(soc_pct=s) for s, tc in c.time_constants.items()]
-            write_table(pd.concat(tabs), folder / f"{name}_symmetric_eis_processes.csv")
-        if c.consistency is not None:
-            write_table(c.consistency, folder / f"{name}_gitt_vs_eis.csv")
-        if c.rate is not None:
-            write_table(c.rate.steps, folder / f"{name}_rate_steps.csv")
-    from ..method.columns import COLUMNS
-
-    meta = {
-        "method_used": result.method_used,
-        "notes": list(result.notes),
-        "soc_scales": {
-            name: {
-                "soc_basis": c.gitt.soc_basis,
-                "soc_reference": c.gitt.soc_reference,
-                "capacity_Ah": c.gitt.capacity_Ah,
-            }
-            for name, c in result.cells.items()
-            if c.gitt is not None
-        },
-        "decomposition_columns": COLUMNS,
-    }
-    (folder / "metadata.json").write_text(json.dumps(meta, indent=1) + "\n")
-    if result.comparison is not None:
-        write_table(result.comparison.crossovers, folder / "crossovers.csv")
-        write_table(result.comparison.ranges, folder / "ranges.csv")
-        (folder / "design_notes.txt").write_text("\n".join(result.comparison.notes) + "\n")
 
 
 def _write_figures(result: Any, folder: Path) -> None:
@@ -270,15 +247,37 @@ def _summary(result: Any, truth: dict | None) -> None:
 
 
 def _analyse_into(study_file: Path, tmp: Path, n_boot: int) -> Any:
-    """Run the study and write its tables and figures into the folder ``tmp``."""
+    """Run the study and write its results store (``tmp/results``, with the warnings
+    shown while it ran) and figures (``tmp/figures``) into the folder ``tmp``."""
     from ..study.file import load_study
+    from ..study.store import write_tables
 
-    result = _run(load_study(study_file), n_boot)
+    study = load_study(study_file)
+    shown: list[tuple[str, str]] = []
+    with _recording_warnings(shown):
+        result = _run(study, n_boot)
     stage["now"] = "writing tables and figures"
-    _write_results(result, tmp / "results")
+    write_tables(result, tmp / "results", study=study, study_file=study_file, warnings=shown)
     _write_figures(result, tmp / "figures")
     stage["now"] = ""
     return result
+
+
+#: The study name the demo's output folder is marked with.
+DEMO_STUDY = "reference study (simulated)"
+
+_FORCE = typer.Option(
+    False, "--force",
+    help="Also write into a folder of other files (they stay) or over another study's results.",
+)  # fmt: skip
+
+
+def _done(out: Path) -> None:
+    console.print(
+        f'tables in {out / "results"} (ohmslice query {out} "SELECT ..."), figures in '
+        f"{out / 'figures'}",
+        highlight=False,
+    )
 
 
 @app.command("demo")
@@ -289,19 +288,21 @@ def demo_command(
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the simulated instrument noise."),
     n_boot: int = typer.Option(300, "--boot", help="Bootstrap replicas of the intervals."),
+    force: bool = _FORCE,
 ) -> None:
     """Simulate the two-cathode reference study (known answers) and analyse it end to end."""
     from ..simulate import write_reference_study
+    from ..study.store import check_results_folder, results_folder
 
-    check_output_dir(output)
+    check_results_folder(output, study=DEMO_STUDY, force=force)
     info = {"command": "demo", "seed": seed, "version": __version__}
-    with results_dir(output, study="reference study (simulated)", info=info) as tmp:
+    with results_folder(output, study=DEMO_STUDY, info=info, force=force) as tmp:
         console.print(f"writing the reference study to {output / 'study'} ...")
         write_reference_study(tmp / "study", seed=seed)
         truth = json.loads((tmp / "study" / "truth.json").read_text())
         result = _analyse_into(tmp / "study" / "study.toml", tmp, n_boot)
     _summary(result, truth)
-    console.print(f"tables in {output / 'results'}, figures in {output / 'figures'}")
+    _done(output)
 
 
 @app.command("run")
@@ -312,13 +313,15 @@ def run_command(
         None, "--output", "-o", help="Output folder (default: beside the study file)."
     ),
     n_boot: int = typer.Option(300, "--boot", help="Bootstrap replicas of the intervals."),
+    force: bool = _FORCE,
 ) -> None:
     """Run every analysis of a study: GITT, EIS, R1/R2/R3, rate tests, comparison."""
     from ..study.file import load_study
+    from ..study.store import check_results_folder, results_folder
 
     out = output if output is not None else study_file.parent / "ohmslice-results"
     study = load_study(study_file)
-    check_output_dir(out)
+    check_results_folder(out, study=study.name, force=force)
     inputs = [study_file, *(p for c in study.cells for p in c.files().values())]
     inside = [p for p in inputs if p.resolve().is_relative_to(out.resolve())]
     if inside:
@@ -328,7 +331,7 @@ def run_command(
             path=out,
         )
     info = {"command": "run", "study_file": str(study_file.resolve()), "version": __version__}
-    with results_dir(out, study=study.name, info=info) as tmp:
+    with results_folder(out, study=study.name, info=info, force=force) as tmp:
         result = _analyse_into(study_file, tmp, n_boot)
     _summary(result, None)
-    console.print(f"tables in {out / 'results'}, figures in {out / 'figures'}")
+    _done(out)

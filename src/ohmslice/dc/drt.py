@@ -274,7 +274,6 @@ class DcDrtResult:
         return pd.DataFrame(rows)
 
 
-
 @dataclass
 class _PulseSystem:
     """The regularised least-squares problem of one pulse (see :func:`pulse_drt`)."""

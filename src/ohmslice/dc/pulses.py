@@ -492,6 +492,7 @@ def r_at_times(
     lt = np.where((lt > x[-1]) & (lt <= x[-1] + 1e-6), x[-1], lt)
     return np.interp(lt, x, r, left=np.nan, right=np.nan)
 
+
 def log_bins(t: np.ndarray, y: np.ndarray, per_decade: int) -> tuple[np.ndarray, np.ndarray]:
     """Average (t, y) within log-spaced bins of t [s] (> 0), ``per_decade`` bins per decade.
 

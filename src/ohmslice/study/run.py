@@ -103,6 +103,12 @@ class StudyResult:
             if getattr(c, method) is not None
         }
 
+    def _repr_html_(self) -> str:
+        """A short HTML summary for Jupyter: cells, method used, crossovers, notes."""
+        from .store import study_html
+
+        return study_html(self)
+
 
 @contextmanager
 def _key(key: str, path: Any) -> Iterator[None]:
