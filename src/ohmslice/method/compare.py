@@ -33,7 +33,11 @@ Method, per component and pair of cells (a, b):
 4. Confidence: a parametric bootstrap (``n_boot`` replicas): every pulse's value is
    redrawn from a normal distribution with its standard error (where ``_err`` columns
    are absent, the scatter of the curve around its smoothed version serves as the error),
-   and steps 1-3 are repeated. Each nominal crossover gets the 2.5-97.5 % percentile of
+   and steps 1-3 are repeated. A Decomposition that carries the errors its pulses share
+   (``.systematic``, :mod:`ohmslice.method.systematic`: the time constants' errors, the
+   diffusion shapes the spectra do not rule out) has them drawn once per replica for all
+   its pulses alike, so they move the whole curve as they would in a repeated
+   experiment. Each nominal crossover gets the 2.5-97.5 % percentile of
    the nearest replica crossover within ``match_window_pct``, widened by half a pulse's
    SOC span on each side, and the fraction of replicas in which it was found. The
    widening is the SOC resolution of the pulses: a pulse's value belongs to its whole
@@ -165,8 +169,9 @@ def find_crossovers(
 
 def _curve(
     df: pd.DataFrame, comp: str, cell: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """SOC, values and errors of ``comp`` of one cell: usable, finite, positive rows.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    """SOC, values, errors and row positions of ``comp`` of one cell: usable, finite,
+    positive rows, by SOC.
 
     Raises MissingColumnError without a SOC column, _Skip with fewer than 3 values."""
     df = getattr(df, "table", df)  # a Decomposition or its table
@@ -176,6 +181,7 @@ def _curve(
     if col not in df.columns:
         raise _Skip(f"cell '{cell}' has no column '{col}'")
     sub = df[[SOC, col] + ([f"{col}_err"] if f"{col}_err" in df.columns else [])]
+    sub = sub.assign(_pos=np.arange(len(sub)))
     keep = np.isfinite(sub[col]) & np.isfinite(sub[SOC]) & (sub[col] > 0)
     if "usable" in df.columns:
         keep &= df["usable"].astype(bool)
@@ -185,7 +191,40 @@ def _curve(
     err = sub[f"{col}_err"].to_numpy(float) if f"{col}_err" in sub.columns else None
     if err is not None:
         err = np.where(np.isfinite(err) & (err >= 0), err, 0.0)
-    return sub[SOC].to_numpy(float), sub[col].to_numpy(float), err
+    return sub[SOC].to_numpy(float), sub[col].to_numpy(float), err, sub["_pos"].to_numpy()
+
+
+def _replicas(
+    source: object, comp: str, pos: np.ndarray, r: np.ndarray, err: np.ndarray,
+    n_boot: int, rng: np.random.Generator,
+) -> np.ndarray:  # fmt: skip
+    """(n_boot, n) bootstrap values of one cell's curve ``r`` (rows ``pos`` of its table).
+
+    Each pulse's own noise is drawn independently. Where ``source`` is a Decomposition
+    with a :class:`~ohmslice.method.systematic.Systematic` (``.systematic``), each
+    replica also draws one standard normal number per shared input, applied to all
+    pulses alike, and one diffusion shape by the weights (that shape's values replace
+    ``r``); the independent noise is then the ``_err`` less the shared part it holds."""
+    sys_ = getattr(source, "systematic", None)
+    noise = rng.standard_normal((n_boot, r.size))
+    if sys_ is None:
+        return np.clip(r + noise * err, 1e-12 * r, None)
+    shifts = sys_.shifts.get(comp)
+    shifts = shifts[pos] if shifts is not None else np.zeros((r.size, 0))
+    own = np.sqrt(np.maximum(err**2 - np.sum(shifts**2, axis=1), 0.0))
+    base = np.broadcast_to(r, (n_boot, r.size)).copy()
+    if sys_.alternatives:
+        weights = np.r_[sys_.base_weight, [a["weight"] for a in sys_.alternatives]]
+        pick = rng.choice(weights.size, size=n_boot, p=weights / weights.sum())
+        for j, alt in enumerate(sys_.alternatives, start=1):
+            vals = alt["values"].get(comp)
+            if vals is None:
+                continue
+            v = vals[pos]
+            v = np.where(np.isfinite(v) & (v > 0), v, r)
+            base[pick == j] = v
+    z = rng.standard_normal((n_boot, shifts.shape[1]))
+    return np.clip(base + z @ shifts.T + noise * own, 1e-12 * r, None)
 
 
 def _scale(df: pd.DataFrame) -> tuple[str, str]:
@@ -353,8 +392,8 @@ def _compare_pair(
     min_effect_pct: float,
     confidence: float,
 ) -> tuple[list[dict], list[dict]]:
-    sa, ra, ea = _curve(dfa, comp, a)
-    sb, rb, eb = _curve(dfb, comp, b)
+    sa, ra, ea, pa = _curve(dfa, comp, a)
+    sb, rb, eb, pb = _curve(dfb, comp, b)
     lo, hi = max(sa.min(), sb.min()), min(sa.max(), sb.max())
     if hi - lo < 2 * grid_step_pct:
         raise _Skip(
@@ -377,8 +416,8 @@ def _compare_pair(
 
     ea = ea if ea is not None else _scatter(sa, ra, grid_step_pct, smooth_pct)
     eb = eb if eb is not None else _scatter(sb, rb, grid_step_pct, smooth_pct)
-    va = np.clip(ra + rng.standard_normal((n_boot, ra.size)) * ea, 1e-12 * ra, None)
-    vb = np.clip(rb + rng.standard_normal((n_boot, rb.size)) * eb, 1e-12 * rb, None)
+    va = _replicas(dfa, comp, pa, ra, ea, n_boot, rng)
+    vb = _replicas(dfb, comp, pb, rb, eb, n_boot, rng)
     dboot = log_ratio(va, vb)
     raws = raw_ratio(va, vb)
     reps = [

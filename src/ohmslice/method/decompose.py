@@ -221,12 +221,16 @@ class Decomposition:
         method). ``attrs``: ``method``, ``soc_reference``, ``soc_basis``.
     method, settings, notes
         How it was computed and what the user should know.
+    systematic
+        The errors its pulses share (:func:`ohmslice.method.systematic.systematic`), where
+        measured; :func:`ohmslice.method.compare.compare` draws them coherently.
     """
 
     table: pd.DataFrame
     method: str
     settings: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    systematic: Any = None
 
     def __len__(self) -> int:
         return len(self.table)

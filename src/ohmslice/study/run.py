@@ -257,12 +257,25 @@ def run_study(
     dec = result.decompositions()
     if len(dec) >= 2:
         from ..method.compare import compare
+        from ..method.systematic import systematic
 
+        used = {n: getattr(c, result.method_used) for n, c in cells.items() if n in dec}
+        for name, d in used.items():
+            step(f"{name}: errors the pulses share")
+            c = cells[name]
+            opts = {"method": d.method}
+            if d.method == "windows":
+                opts["boundary"] = settings["boundary"]
+            d.systematic = systematic(c.gitt, c.taus, d, tcs=c.time_constants, **opts)
+        result.notes.append(
+            "crossover intervals hold each pulse's noise and, drawn alike for all pulses of "
+            "a cell, " + "; ".join(f"{n}: {d.systematic.describe()}" for n, d in used.items())
+        )
         step("comparing the cells")
         components = ["r1", "r2", "r3", "r_total"]
         if not all(_has_values(t, "r1") and _has_values(t, "r2") for t in dec.values()):
             components.insert(2, "r12")  # R1 and R2 not split somewhere: compare R1 + R2
-        result.comparison = compare(dec, components, n_boot=n_boot)
+        result.comparison = compare(used, components, n_boot=n_boot)
     rated = [c.rate for c in cells.values() if c.rate is not None]
     if len(rated) >= 2:
         from ..dc.rate import compare_curves
