@@ -4,8 +4,8 @@ compared component by component.
 Boundary times between processes (:mod:`.boundaries`), the split of every pulse's
 resistance by the windows or the model method (:mod:`.decompose`, the model fit and its
 checks in :mod:`.pulsefit`; the meaning of every column, the same in both, in
-:mod:`.columns`), and the comparison of cells with crossover SOCs and their intervals
-(:mod:`.compare`).
+:mod:`.columns`), the errors the pulses share (:mod:`.systematic`), and the comparison
+of cells with crossover SOCs and their intervals (:mod:`.compare`).
 """
 
 from .boundaries import boundary_times
