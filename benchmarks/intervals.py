@@ -34,40 +34,11 @@ import numpy as np
 import pandas as pd
 
 from ohmslice.cli.demo import true_crossovers
-from ohmslice.simulate.reference import write_reference_study
+from ohmslice.simulate.reference import developed_crossovers, write_reference_study
 from ohmslice.study.file import load_study
 from ohmslice.study.run import run_study
 
 KEYS = {"r2": "r2", "r3": "r3", "r_total": "r_total", "r12": "r12"}
-
-
-def _pulse_truth_crossovers(truth: dict, result) -> dict[str, list[float]]:
-    """Crossovers of the per-pulse simulated split, at the analysis's pulse SOCs."""
-    names = [n for n in truth["cells"] if n in result.cells]
-    grid = np.linspace(0.0, 100.0, 20001)
-    curves = {}
-    for name in names:
-        pulses = truth["cells"][name]["pulses"]
-        soc = result.cells[name].gitt.pulses["soc_mid_pct"].to_numpy(float)
-        if soc.size != len(pulses):
-            return {}
-        order = np.argsort(soc)
-        dev = {k: np.array([p["developed"][f"{k}_ohm"] for p in pulses]) for k in
-               ("r1", "r2", "r3", "r_total")}  # fmt: skip
-        dev["r12"] = dev["r1"] + dev["r2"]
-        curves[name] = {
-            k: np.interp(grid, soc[order], v[order], left=np.nan, right=np.nan)
-            for k, v in dev.items()
-        }
-    a, b = names
-    out = {}
-    for key in KEYS:
-        d = curves[b][key] - curves[a][key]
-        ok = np.isfinite(d)
-        s, dd = grid[ok], d[ok]
-        i = np.flatnonzero(np.sign(dd[:-1]) * np.sign(dd[1:]) < 0)
-        out[key] = list(s[i] - dd[i] * (s[i + 1] - s[i]) / (dd[i + 1] - dd[i]))
-    return out
 
 
 def main(n_seeds: int) -> None:
@@ -85,7 +56,10 @@ def main(n_seeds: int) -> None:
                 result = run_study(study)
             t_run = time.perf_counter() - t0
         param = true_crossovers(truth, result)
-        pulse = _pulse_truth_crossovers(truth, result)
+        pulse = developed_crossovers(
+            truth,
+            {n: c.gitt.pulses["soc_mid_pct"].to_numpy(float) for n, c in result.cells.items()},
+        )
         cx = result.comparison.crossovers if result.comparison is not None else pd.DataFrame()
         for comp in KEYS:
             sub = cx[cx.component == comp] if len(cx) else cx

@@ -27,17 +27,26 @@ def test_zarc_expansion_within_half_percent(n, tau0):
     assert chain.r_dc == pytest.approx(r, rel=1e-12)
 
 
-@pytest.mark.parametrize("kind", ["Ws", "Wo"])
+@pytest.mark.parametrize("kind", ["Ws", "Wo", "Wsph"])
 @pytest.mark.parametrize("tau", [1e-3, 1.0, 30.0, 1e3])
 def test_warburg_expansion_within_half_percent(kind, tau):
     r = 20.0
     chain = rc.warburg_rc(r, tau, kind)
     z = Circuit(f"{kind}0").impedance(S, [r, tau])
     assert _rel_err(chain, z) < 2e-3
-    # DC resistance of the modes: R (Ws) and R/3 (Wo, whose capacitor is tau/R)
-    assert chain.r_dc == pytest.approx(r if kind == "Ws" else r / 3, rel=1e-12)
-    if kind == "Wo":
-        assert chain.capacitance_F == pytest.approx(tau / r)
+    # DC resistance of the modes: R (Ws), R/3 (Wo, whose capacitor is tau/R) and R/5
+    # (Wsph, whose capacitor is tau/(3R))
+    share = {"Ws": 1.0, "Wo": 3.0, "Wsph": 5.0}[kind]
+    assert chain.r_dc == pytest.approx(r / share, rel=1e-12)
+    if kind != "Ws":
+        assert chain.capacitance_F == pytest.approx(tau / r / (share - 2 if kind == "Wsph" else 1))
+    assert len(chain) == len(rc.warburg_rc(1.0, 1.0, kind))  # the size is the settings'
+
+
+def test_sphere_modes_are_the_roots_of_tan_b_equals_b():
+    b = rc._sphere_roots(50)
+    np.testing.assert_allclose(np.tan(b), b, rtol=1e-9)
+    assert np.all(np.diff(b) > np.pi * 0.9) and 4.49 < b[0] < 4.50
 
 
 def test_element_count_does_not_depend_on_parameters():

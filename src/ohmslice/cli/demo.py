@@ -58,6 +58,8 @@ def true_crossovers(truth: dict, result: Any) -> dict[str, list[float]]:
     curves: dict[str, dict[str, np.ndarray]] = {}
     for name in names:
         t = truth["cells"][name]
+    from ..simulate.reference import crossings
+
         par = t["parameters"]
         x = np.asarray(par["soc_pct"], dtype=float) / 100.0
         x_full = float(t["x_full_charge"])
@@ -84,13 +86,7 @@ def true_crossovers(truth: dict, result: Any) -> dict[str, list[float]]:
     for key in ("r1", "r2", "r12", "r3", "r_total"):
         d = curves[b][key] - curves[a][key]
         ok = np.isfinite(d)
-        s, dd = grid[ok], d[ok]
-        nz = np.flatnonzero(dd != 0)
-        xs = []
-        for i, j in zip(nz[:-1], nz[1:], strict=True):
-            if np.sign(dd[i]) != np.sign(dd[j]):
-                xs.append(float(s[i] - dd[i] * (s[j] - s[i]) / (dd[j] - dd[i])))
-        out[key] = xs
+        out[key] = crossings(grid[ok], d[ok])
     return out
 
 

@@ -21,10 +21,11 @@ with x in [0, 1] the cathode's state of charge in units of the nominal capacity
   resistance is R3 and whose slowest mode has time constant 4 tau3 / pi^2 (tens of
   seconds: below 0.1 Hz); ``diffusion="Wo"`` selects the finite-space element instead
   (its DC-limit resistance is R3 / 3 and its capacitor tau3 / R3 stands for the charge
-  storage that the OCV curve carries in the time domain);
+  storage that the OCV curve carries in the time domain), ``diffusion="Wsph"`` diffusion
+  into spherical particles (DC-limit resistance R3 / 5, capacitor tau3 / (3 R3));
 * **C_chem** = Q / (dOCV/dx) -- the insertion (chemical) capacitance, Q the capacity in
   coulombs; it is the small-signal form of the OCV slope, in the spectrum only (the time
-  domain follows OCV(x) itself). Omitted for ``diffusion="Wo"``.
+  domain follows OCV(x) itself). Omitted for ``diffusion="Wo"`` and ``"Wsph"``.
 
 The half cell adds the separator's bulk resistance R_sep and the In-Li counter electrode
 (R_ce || C_ce, a fast arc): Z_half = R_sep + Z_el + p(R_ce, C_ce). A symmetric cell
@@ -104,7 +105,8 @@ class ElectrodeParameters:
     r_diff_ohm_cm2, tau_diff_s
         Diffusion resistance R3 [Ohm cm^2] and Warburg time constant tau3 = L^2/D [s].
     diffusion
-        ``"Ws"`` (finite length, default) or ``"Wo"`` (finite space).
+        ``"Ws"`` (finite length, default), ``"Wo"`` (finite space) or ``"Wsph"``
+        (spherical particles).
     r_ion_ohm_cm2
         Optional ionic resistance of the composite [Ohm cm^2]: the charge transfer then
         becomes a transmission line (TLM, blocked electronic rail) of this ionic
@@ -135,20 +137,23 @@ class ElectrodeParameters:
         return out
 
     def dc_resistance_ohm_cm2(self, soc_pct: np.ndarray | float) -> np.ndarray:
-        """DC resistance of one electrode [Ohm cm^2]: R1 + (Zarc R2 or TLM) + R3 (Wo: R3/3)."""
+        """DC resistance of one electrode [Ohm cm^2]: R1 + (Zarc R2 or TLM) + R3 (Wo: R3/3,
+        Wsph: R3/5)."""
         p = self.evaluate(soc_pct)
         r2, r_ion = p["r_ct_ohm_cm2"], p["r_ion_ohm_cm2"]
         with np.errstate(divide="ignore", invalid="ignore"):
             x = np.sqrt(r_ion / r2)
             tlm = np.where(x < 1e-4, r2 * (1 + x**2 / 3), r2 * x / np.tanh(x))
         ct = np.where(r_ion > 0, np.where(r2 > 0, tlm, r_ion), r2)
-        r3 = p["r_diff_ohm_cm2"] / (3.0 if self.diffusion == "Wo" else 1.0)
+        r3 = p["r_diff_ohm_cm2"] / {"Wo": 3.0, "Wsph": 5.0}.get(self.diffusion, 1.0)
         return p["r_contact_ohm_cm2"] + ct + r3
 
     def check(self, where: str) -> None:
         """Raise InputError if a parameter is not physical somewhere on 0-100 % SOC."""
-        if self.diffusion not in ("Ws", "Wo"):
-            raise InputError(f"{where}: diffusion = {self.diffusion!r}; expected 'Ws' or 'Wo'")
+        if self.diffusion not in ("Ws", "Wo", "Wsph"):
+            raise InputError(
+                f"{where}: diffusion = {self.diffusion!r}; expected 'Ws', 'Wo' or 'Wsph'"
+            )
         try:
             values = self.evaluate(CHECK_GRID)
         except Exception as exc:  # a user callable failing is a bad parameter
@@ -368,8 +373,8 @@ class CellModel:
         In-Li) or ``"symmetric"`` (n separators + two cathodes). Element names:
         R0 separator(s), R1/C1 contact, Zarc2 charge transfer (impedance.py's Zarc:
         R, tau, gamma; TLM2 with an ionic resistance: parameters R_ion, R_ct, Q, n),
-        Ws3 (or Wo3) diffusion,
-        C4 chemical capacitance (not with Wo), R5/C5 counter electrode; in the symmetric
+        Ws3 (or Wo3, Wsph3) diffusion,
+        C4 chemical capacitance (not with Wo, Wsph), R5/C5 counter electrode; in the symmetric
         cell the second cathode repeats them as R6/C6, Zarc7, Ws8, C9.
         """
         p = self.parameters_ohm(soc_pct)

@@ -42,7 +42,7 @@ class CC:
     ``v_min`` / ``v_max`` [V] end the step when the voltage reaches them (recorded cell
     voltage). With no duration, at least the limit in the direction of the current is
     required. ``record_dt_s`` / ``record_dE_V``: record every dt and whenever the
-    voltage moved by dE.
+    voltage moved by dE (``inf``: on the clock only, the first record dt after the start).
     """
 
     current_A: float
@@ -101,6 +101,14 @@ def _positive(name: str, value: float) -> float:
     return v
 
 
+def _criterion(name: str, value: float) -> float:
+    """A change criterion of the recording: > 0, or inf for none (the clock only)."""
+    v = float(value)
+    if not v > 0:
+        raise InputError(f"{name} = {value!r}; expected a number > 0 (inf: no such criterion)")
+    return v
+
+
 def check_programme(programme: Programme) -> None:
     """Raise InputError for a programme that cannot run (before anything is simulated).
 
@@ -143,7 +151,7 @@ def check_programme(programme: Programme) -> None:
             if step.v_min is not None and step.v_max is not None and step.v_min >= step.v_max:
                 raise InputError(f"{where}: v_min {step.v_min} >= v_max {step.v_max}")
             _positive(f"{where}: record_dt_s", step.record_dt_s)
-            _positive(f"{where}: record_dE_V", step.record_dE_V)
+            _criterion(f"{where}: record_dE_V", step.record_dE_V)
         elif isinstance(step, CV):
             if not np.isfinite(step.voltage_V):
                 raise InputError(f"{where}: voltage {step.voltage_V!r} is not finite")
@@ -158,7 +166,7 @@ def check_programme(programme: Programme) -> None:
         elif isinstance(step, Rest):
             _positive(f"{where}: duration_s", step.duration_s)
             _positive(f"{where}: record_dt_s", step.record_dt_s)
-            _positive(f"{where}: record_dE_V", step.record_dE_V)
+            _criterion(f"{where}: record_dE_V", step.record_dE_V)
         else:
             raise InputError(f"{where}: unknown step type; expected CC, CV, Rest or Repeat")
 

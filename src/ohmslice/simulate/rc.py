@@ -26,6 +26,8 @@ The distributed elements of the cell model are expanded into such chains here:
 
       Ws: sum_(n>=1) 2 R / (lambda_n + s tau),  lambda_n = (n - 1/2)^2 pi^2,
       Wo: R / (s tau) + sum_(n>=1) 2 R / (lambda_n + s tau),  lambda_n = n^2 pi^2,
+      Wsph: 3 R / (s tau) + sum_(n>=1) 2 R / (lambda_n + s tau),  lambda_n = b_n^2,
+            tan b_n = b_n (a sphere; b_n -> (n + 1/2) pi),
 
   i.e. RC elements R_n = 2 R / lambda_n, tau_n = tau / lambda_n (sum R_n = R for Ws,
   R / 3 for the Wo modes). The first ``n_exact`` modes are kept one by one; the rest
@@ -234,9 +236,11 @@ def warburg_rc(
 ) -> RCChain:
     """RC expansion of a finite Warburg element of resistance ``r`` [Ohm], ``tau`` [s].
 
-    ``kind`` is ``"Ws"`` (finite length, transmissive: DC resistance r) or ``"Wo"``
+    ``kind`` is ``"Ws"`` (finite length, transmissive: DC resistance r), ``"Wo"``
     (finite space, reflective: modes with DC resistance r / 3 plus the capacitor
-    C = tau / r in ``capacitance_F``). Modes down to tau 10^-span_decades are kept
+    C = tau / r in ``capacitance_F``) or ``"Wsph"`` (a sphere, r tanh(x)/(x - tanh x):
+    modes 2 r / b_k^2 at tau / b_k^2, b_k the roots of tan b = b, with DC resistance
+    r / 5, plus the capacitor tau / (3 r)). Modes down to tau 10^-span_decades are kept
     (exactly or binned); faster ones form the series resistor. The number of elements
     depends only on the settings, not on r and tau.
 
@@ -247,13 +251,13 @@ def warburg_rc(
     """
     r = _check(f"{kind} resistance", r, positive=False)
     tau = _check(f"{kind} time constant", tau)
-    if kind not in ("Ws", "Wo"):
-        raise InputError(f"Warburg kind {kind!r}; expected 'Ws' or 'Wo'")
-    c = 0.5 if kind == "Ws" else 0.0
-    cap = tau / r if (kind == "Wo" and r > 0) else np.inf
+    if kind not in ("Ws", "Wo", "Wsph"):
+        raise InputError(f"Warburg kind {kind!r}; expected 'Ws', 'Wo' or 'Wsph'")
+    c = {"Ws": 0.5, "Wo": 0.0, "Wsph": -0.5}[kind]
+    cap = {"Ws": np.inf, "Wo": tau / r, "Wsph": tau / (3 * r)}[kind] if r > 0 else np.inf
     pi2 = np.pi**2
     n = np.arange(1, n_exact + 1)
-    lam = pi2 * (n - c) ** 2
+    lam = _sphere_roots(n_exact) ** 2 if kind == "Wsph" else pi2 * (n - c) ** 2
     # binned modes: geometric edges in mode number from n_exact + 1 to n_end
     start = n_exact + 1
     n_end = int(np.floor(np.sqrt(10.0**span_decades / pi2) + c)) + 1
@@ -267,7 +271,22 @@ def warburg_rc(
     r_el = np.concatenate([2.0 * r / lam, 2.0 * r / pi2 * s2])
     tau_el = np.concatenate([tau / lam, tau / pi2 * s4 / s2])
     r0 = 2.0 * r / pi2 * float(polygamma(1, n_end - c))
+    if kind == "Wsph" and r_el.size > n_exact:
+        # the binned modes take (n + 1/2) pi for the roots (within 1/((n + 1/2) pi) of
+        # them): the first bin gets what that leaves of the DC part r / 5
+        r_el[n_exact] += r / 5.0 - float(r_el.sum()) - r0
     return RCChain(r0, r_el, tau_el, cap)
+
+
+def _sphere_roots(m: int) -> np.ndarray:
+    """The first ``m`` positive roots of tan(b) = b (4.4934, 7.7253, ...), by Newton's
+    method on b cos b - sin b from just below (n + 1/2) pi, all at once."""
+    n = np.arange(1, m + 1)
+    b = (n + 0.5) * np.pi - 1.0 / ((n + 0.5) * np.pi)
+    for _ in range(30):
+        f = b * np.cos(b) - np.sin(b)
+        b = b - f / (-b * np.sin(b))
+    return b
 
 
 def tlm_rc(

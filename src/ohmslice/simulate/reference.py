@@ -58,7 +58,7 @@ truth.json
   parameters (the pulse's middle; a pulse over a steep part of the curves is cut into
   a few chunks, ``chunks`` > 1). True resistances at that SOC, per electrode:
   ``r1_ohm`` (contact R1), ``r2_ohm`` (charge transfer R2), ``r3_ohm`` (diffusion: the
-  Ws DC resistance R3, the Wo's R3/3), and the cell's series parts ``r_sep_ohm`` and
+  Ws DC resistance R3, the Wo's R3/3, the Wsph's R3/5), and the cell's series parts ``r_sep_ohm`` and
   ``r_counter_ohm``; ``developed``: the same keys as the developed columns of
   ``parameters`` for this pulse's duration. ``window`` is what a time-window split of the noise-free pulse sees:
   R(t) = (V(t) - V_rest) / I at t12 = max(100 us, sqrt(tau1 tau2)), t23 =
@@ -87,10 +87,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import InputError
 from ..schema import Spectrum
 from .cell import CellModel, ncm523_cell, ncm523_parameters
+from .curves import constant
 from .noise import INSTRUMENT, NoiseModel
 from .programme import Rest, cc_cv_charge, gitt, rate_step
 from .run import FIRST_SAMPLE_S, SimResult, simulate
@@ -100,8 +102,11 @@ __all__ = ["reference_cells", "write_reference_study", "RATES", "EIS_SOCS"]
 
 RATES = (0.1, 0.5, 1.0, 2.0)
 EIS_SOCS = (50.0, 0.0)
-EIS_FREQ = np.logspace(6, -2, 81)  # 1 MHz -> 10 mHz, 10 per decade
 PULSE_S = 72.0  # the GITT's pulse (0.5C, 1 % SOC)
+#: R3 over the DC-limit resistance of each diffusion element
+DC_SHARE = {"Ws": 1.0, "Wo": 3.0, "Wsph": 5.0}
+#: tau3 over the time constant of each diffusion element's slowest mode
+SLOWEST_MODE = {"Ws": np.pi**2 / 4, "Wo": np.pi**2, "Wsph": 20.1907}
 
 L_SE_R2 = (np.log(1 / 0.7), 22.0)  # (k, crossover SOC %)
 L_SE_R3 = (0.5, 18.0)
@@ -123,16 +128,23 @@ def _times(f, g):
     return h
 
 
-def reference_cells() -> dict[str, CellModel]:
-    """The two cathodes of the reference study: ``S_SE`` and ``L_SE`` (see module doc)."""
-    base = ncm523_parameters()
+def reference_cells(diffusion: str = "Ws", tau_ct_s: float | None = None) -> dict[str, CellModel]:
+    """The two cathodes of the reference study: ``S_SE`` and ``L_SE`` (see module doc).
+
+    ``diffusion`` (``"Ws"``, ``"Wo"``, ``"Wsph"``) and ``tau_ct_s`` (a charge-transfer
+    time constant [s] in place of the 1 ms of :func:`ncm523_parameters`) make variants of
+    both cells for benchmarks.
+    """
+    base = replace(ncm523_parameters(), diffusion=diffusion)
+    if tau_ct_s is not None:
+        base = replace(base, tau_ct_s=constant(float(tau_ct_s)))
     large = replace(
         base,
         r_ct_ohm_cm2=_times(base.r_ct_ohm_cm2, _ratio(*L_SE_R2)),
         r_diff_ohm_cm2=_times(base.r_diff_ohm_cm2, _ratio(*L_SE_R3)),
     )
     return {
-        "S_SE": ncm523_cell("S_SE", label="small-particle LPSCl (D50 < 1 um)"),
+        "S_SE": ncm523_cell("S_SE", electrode=base, label="small-particle LPSCl (D50 < 1 um)"),
         "L_SE": ncm523_cell(
             "L_SE",
             electrode=large,
@@ -142,25 +154,24 @@ def reference_cells() -> dict[str, CellModel]:
     }
 
 
-def _crossings(soc: np.ndarray, diff: np.ndarray) -> list[float]:
-    """SOCs where ``diff`` changes sign (linear interpolation; exact zeros count once)."""
+def crossings(soc: np.ndarray, diff: np.ndarray) -> list[float]:
+    """SOCs where ``diff`` changes sign along increasing ``soc`` (linear interpolation;
+    where exact zeros lie between the two signs, the first zero)."""
+    soc, diff = np.asarray(soc, dtype=float), np.asarray(diff, dtype=float)
     nz = np.flatnonzero(diff != 0)
-    out = []
-    for a, b in zip(nz[:-1], nz[1:], strict=True):
-        if np.sign(diff[a]) == np.sign(diff[b]):
-            continue
-        if b - a > 1:  # exact zero(s) in between: the first one is the crossing
-            out.append(float(soc[a + 1]))
-        else:
-            out.append(float(soc[a] - diff[a] * (soc[b] - soc[a]) / (diff[b] - diff[a])))
-    return out
+    a, b = nz[:-1], nz[1:]
+    change = np.sign(diff[a]) != np.sign(diff[b])
+    a, b = a[change], b[change]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lin = soc[a] - diff[a] * (soc[b] - soc[a]) / (diff[b] - diff[a])
+    return [float(x) for x in np.where(b - a > 1, soc[np.minimum(a + 1, soc.size - 1)], lin)]
 
 
 def _param_table(cell: CellModel) -> dict[str, list[float]]:
     soc = np.linspace(0.0, 100.0, 201)
     p = cell.electrode.evaluate(soc)
     a = cell.area_cm2
-    r3_eff = p["r_diff_ohm_cm2"] / (3.0 if cell.electrode.diffusion == "Wo" else 1.0)
+    r3_eff = p["r_diff_ohm_cm2"] / DC_SHARE[cell.electrode.diffusion]
     return {
         "soc_pct": soc.tolist(),
         "r1_ohm_cm2": p["r_contact_ohm_cm2"].tolist(),
@@ -227,8 +238,8 @@ def _pulse_truth(cell: CellModel, res: SimResult, x_full: float) -> list[dict[st
         x_mid = float(row["x_param"]) if np.isfinite(row["x_param"]) else 0.5 * (x0 + x1)
         soc = 100.0 * x_mid
         p = cell.parameters_ohm(soc)
-        r3_eff = p["r3"] / (3.0 if cell.electrode.diffusion == "Wo" else 1.0)
-        tau_d = p["tau3"] * (4.0 if cell.electrode.diffusion == "Ws" else 1.0) / np.pi**2
+        r3_eff = p["r3"] / DC_SHARE[cell.electrode.diffusion]
+        tau_d = p["tau3"] / SLOWEST_MODE[cell.electrode.diffusion]
         t12 = max(FIRST_SAMPLE_S, float(np.sqrt(p["tau1"] * p["tau2"])))
         t23 = float(np.sqrt(p["tau2"] * tau_d))
         entry: dict[str, Any] = {
@@ -272,12 +283,37 @@ def _pulse_truth(cell: CellModel, res: SimResult, x_full: float) -> list[dict[st
     return rows
 
 
-def _gitt(cell: CellModel, noise: NoiseModel, rng: np.random.Generator, n_pulses: int | None):
+#: How the GITT is recorded (keyword arguments of :func:`ohmslice.simulate.gitt`):
+#: ``log`` every 1 s and every 1 mV, the first sample 100 us after each step (the
+#: reference study); ``1s`` every 1 s in pulses and rests, nothing in between (the first
+#: sample 1 s after each step); ``0.1s`` every 0.1 s in the pulses, every 1 s in the
+#: rests; ``dE`` every 1 mV (and at least every 60 s in a pulse, 600 s in a rest).
+SAMPLINGS: dict[str, dict[str, float]] = {
+    "log": {},
+    "1s": {"pulse_dt_s": 1.0, "pulse_dE_V": np.inf, "rest_dt_s": 1.0, "rest_dE_V": np.inf},
+    "0.1s": {"pulse_dt_s": 0.1, "pulse_dE_V": np.inf, "rest_dt_s": 1.0, "rest_dE_V": np.inf},
+    "dE": {"pulse_dt_s": 60.0, "pulse_dE_V": 1e-3, "rest_dt_s": 600.0, "rest_dE_V": 1e-3},
+}
+#: The circuit the study file names for each diffusion element of the cells
+CIRCUITS = {
+    "Ws": "R0-p(R1,C1)-Zarc2-Ws3-C4",
+    "Wo": "R0-p(R1,C1)-Zarc2-Wo3",
+    "Wsph": "R0-p(R1,C1)-Zarc2-Wsph3",
+}
+
+
+def _gitt(
+    cell: CellModel,
+    noise: NoiseModel,
+    rng: np.random.Generator,
+    n_pulses: int | None,
+    sampling: str = "log",
+):
     prog = [
         Rest(600.0),
         *cc_cv_charge(cell),
         Rest(3600.0),
-        gitt(cell, pulse_s=PULSE_S, n_pulses=n_pulses),
+        gitt(cell, pulse_s=PULSE_S, n_pulses=n_pulses, **SAMPLINGS[sampling]),
     ]
     res = simulate(cell, prog, soc0=0.0, noise=noise, seed=rng, technique="GITT")
     st = res.steps
@@ -309,14 +345,16 @@ def _curve_crossing(a: SimResult, b: SimResult) -> dict[str, float] | None:
     q_max = min(curves[0][0].max(), curves[1][0].max())
     q = np.linspace(0.02 * q_max, 0.995 * q_max, 2000)
     diff = np.interp(q, *curves[0]) - np.interp(q, *curves[1])
-    xs = _crossings(q, diff)
+    xs = crossings(q, diff)
     if not xs:
         return None
     qx = xs[0]
     return {"capacity_mAh": qx, "voltage_V": float(np.interp(qx, *curves[0]))}
 
 
-def _study_toml(cells: dict[str, CellModel], files: dict[str, dict[str, Any]]) -> str:
+def _study_toml(
+    cells: dict[str, CellModel], files: dict[str, dict[str, Any]], circuit: str | None
+) -> str:
     lines = [
         "# Reference study written by `ohmslice simulate reference`: two simulated",
         "# NCM523 | LPSCl | In-Li cathodes; the true answers are in truth.json.",
@@ -347,7 +385,7 @@ def _study_toml(cells: dict[str, CellModel], files: dict[str, dict[str, Any]]) -
         ]
     lines += [
         "[analysis]",
-        'circuit = "R0-p(R1,C1)-Zarc2-Ws3-C4"',
+        *([f'circuit = "{circuit}"'] if circuit else []),
         "symmetric_separator_layers = 2",
         "",
     ]
@@ -362,6 +400,11 @@ def write_reference_study(
     decimal: str = ".",
     n_pulses: int | None = None,
     rates: tuple[float, ...] = RATES,
+    diffusion: str = "Ws",
+    tau_ct_s: float | None = None,
+    eis_f_min_hz: float = 0.01,
+    sampling: str = "log",
+    circuit: str | None = "matching",
 ) -> dict[str, Any]:
     """Simulate the reference study and write it (instrument files, study.toml, truth.json).
 
@@ -377,7 +420,18 @@ def write_reference_study(
     n_pulses
         Number of GITT pulses (default: until the cut-off; fewer for quick tests).
     rates
-        C-rates of the rate tests.
+        C-rates of the rate tests (none: no rate tests).
+    diffusion, tau_ct_s
+        Variants of the cells (:func:`reference_cells`): their diffusion element
+        (``"Ws"``, ``"Wo"``, ``"Wsph"``) and a charge-transfer time constant [s].
+    eis_f_min_hz
+        Lowest frequency of the spectra (from 1 MHz, 10 per decade).
+    sampling
+        How the GITT is recorded: a key of :data:`SAMPLINGS`.
+    circuit
+        The ``[analysis] circuit`` of the study file: ``"matching"`` the circuit of the
+        cells' diffusion element (:data:`CIRCUITS`), None none (the analysis then
+        chooses the diffusion shape by itself), or a circuit string.
 
     Returns
     -------
@@ -395,12 +449,30 @@ def write_reference_study(
         raise InputError(f"{out} exists and is not a folder", path=out)
     if decimal not in (".", ","):
         raise InputError(f"decimal = {decimal!r}; expected '.' or ','")
+    if sampling not in SAMPLINGS:
+        raise InputError(f"sampling = {sampling!r}; expected one of {sorted(SAMPLINGS)}")
+    if diffusion not in CIRCUITS:
+        raise InputError(f"diffusion = {diffusion!r}; expected one of {sorted(CIRCUITS)}")
+    if not (np.isfinite(eis_f_min_hz) and 0 < eis_f_min_hz < 1e5):
+        raise InputError(f"eis_f_min_hz = {eis_f_min_hz}; expected a frequency below 100 kHz")
+    if tau_ct_s is not None and not (np.isfinite(tau_ct_s) and tau_ct_s > 0):
+        raise InputError(f"tau_ct_s = {tau_ct_s}; expected > 0")
+    study_circuit = CIRCUITS[diffusion] if circuit == "matching" else circuit
+    decades = 6.0 - np.log10(eis_f_min_hz)
+    eis_freq = np.logspace(6.0, np.log10(eis_f_min_hz), int(round(decades * 10)) + 1)
     rng = np.random.default_rng(seed)
-    cells = reference_cells()
+    cells = reference_cells(diffusion, tau_ct_s)
     texts: dict[str, str] = {}
     truth: dict[str, Any] = {
         "generator": "ohmslice.simulate.reference",
         "seed": seed,
+        "variant": {
+            "diffusion": diffusion,
+            "tau_ct_s": tau_ct_s,
+            "eis_f_min_hz": eis_f_min_hz,
+            "sampling": sampling,
+            "circuit": study_circuit,
+        },  # fmt: skip
         "definitions": (__doc__ or "").split("truth.json\n----------\n", 1)[-1].strip(),
         "cells": {},
         "rate": {},
@@ -427,7 +499,7 @@ def write_reference_study(
                 "electrolyte": "LPSCl",
             }
             # GITT
-            res, x_full = _gitt(cell, noise, rng, n_pulses)
+            res, x_full = _gitt(cell, noise, rng, n_pulses, sampling)
             f["gitt"] = f"{name}_GITT_C01.mpt"
             write_mpt(res.recording, tmp / f["gitt"], technique="GITT", decimal=decimal,
                       settings={**common, "comments": f"simulated {name} ({cell.label}); In-Li counter"})  # fmt: skip
@@ -438,8 +510,8 @@ def write_reference_study(
                     ("symmetric", "symmetric_eis", "sym"),
                     ("half", "half_eis", "half"),
                 ):
-                    z = noise.impedance(cell.impedance(EIS_FREQ, 100.0 * x, kind), rng)
-                    sp = Spectrum.from_arrays(EIS_FREQ, z, {"settings": common})
+                    z = noise.impedance(cell.impedance(eis_freq, 100.0 * x, kind), rng)
+                    sp = Spectrum.from_arrays(eis_freq, z, {"settings": common})
                     ewe = 0.0 if kind == "symmetric" else float(cell.ocv_cell(x))
                     fname = f"{name}_{tag}_SOC{soc:g}_PEIS_C01.mpt"
                     write_mpt_spectrum(sp, tmp / fname, decimal=decimal, ewe_V=ewe,
@@ -491,7 +563,7 @@ def write_reference_study(
             truth["rate"]["discharge_2C_crossing"] = _curve_crossing(
                 sims["S_SE"][("discharge", 2.0)], sims["L_SE"][("discharge", 2.0)]
             )
-        texts["study.toml"] = _study_toml(cells, files)
+        texts["study.toml"] = _study_toml(cells, files, study_circuit)
         texts["truth.json"] = json.dumps(truth, indent=1, default=float)
         for fname, text in texts.items():
             atomic_write_text(tmp / fname, text)
@@ -515,14 +587,14 @@ def _crossovers(cells: dict[str, CellModel], truth: dict[str, Any]) -> dict[str,
             d = sum(np.asarray(pl[f"r{j}_ohm"]) - np.asarray(ps[f"r{j}_ohm"]) for j in (1, 2, 3))
         else:
             d = np.asarray(pl[f"{key}_ohm"]) - np.asarray(ps[f"{key}_ohm"])
-        xs = _crossings(fine, np.interp(fine, soc, d))
+        xs = crossings(fine, np.interp(fine, soc, d))
         out["model_soc"][key] = xs
         out["coulombic_soc"][key] = {
             name: [x / truth["cells"][name]["x_full_charge"] for x in xs] for name in cells
         }
     for key in ("r2", "r3", "r_ocv", "r_total"):
         d = np.asarray(pl[f"{key}_developed_ohm"]) - np.asarray(ps[f"{key}_developed_ohm"])
-        out["developed"][key] = _crossings(fine, np.interp(fine, soc, d))
+        out["developed"][key] = crossings(fine, np.interp(fine, soc, d))
     # window split: per-pulse values interpolated on a common SOC axis
     grid = np.linspace(5, 95, 901)
     for key in ("r1", "r2", "r3", "r_total"):
@@ -532,7 +604,7 @@ def _crossovers(cells: dict[str, CellModel], truth: dict[str, Any]) -> dict[str,
             x = np.array([p["soc_pct"] for p in rows])[::-1]
             y = np.array([p["window"][f"{key}_ohm"] for p in rows])[::-1]
             curves.append(np.interp(grid, x, y))
-        out["window_split"][key] = _crossings(grid, curves[1] - curves[0])
+        out["window_split"][key] = crossings(grid, curves[1] - curves[0])
     return out
 
 
@@ -544,3 +616,59 @@ def _move_into(tmp: Path, out: Path) -> None:
         return
     for p in sorted(tmp.iterdir()):
         os.replace(p, out / p.name)
+
+
+def pulse_truth_table(truth: dict[str, Any], cell: str) -> pd.DataFrame:
+    """What each simulated pulse of ``cell`` developed by its end, as the decomposition's
+    columns mean it (:mod:`ohmslice.method.columns`): ``r1_ohm`` (separator, counter
+    electrode and contact: everything faster than charge transfer), ``r2_ohm``,
+    ``r3_ohm``, ``r12_ohm``, ``r_ocv_ohm``, ``r_total_ohm`` [Ohm], one row per pulse in
+    order, with ``soc_start_pct`` / ``soc_end_pct`` (coulombic, against the full charge).
+    """
+    t = truth["cells"][cell]
+    series = float(t["r_sep_ohm"]) + float(t["r_counter_ohm"])
+    rows = []
+    for p in t["pulses"]:
+        d = p["developed"]
+        r1 = d["r1_ohm"] + series
+        rows.append(
+            {"pulse": p["pulse"], "soc_start_pct": p["soc_start_pct"],
+             "soc_end_pct": p["soc_end_pct"], "r1_ohm": r1, "r2_ohm": d["r2_ohm"],
+             "r3_ohm": d["r3_ohm"], "r12_ohm": r1 + d["r2_ohm"], "r_ocv_ohm": d["r_ocv_ohm"],
+             "r_total_ohm": d["r_total_ohm"] + series}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def developed_crossovers(
+    truth: dict[str, Any], soc_by_cell: dict[str, np.ndarray]
+) -> dict[str, list[float]]:
+    """Crossovers of what the two cells' simulated pulses developed by their ends
+    (:func:`pulse_truth_table`), each pulse placed at the SOC an analysis gives it
+    (``soc_by_cell``: cell -> SOC of each pulse [%], in pulse order): the truth of the
+    crossovers an analysis reports from its pulses. Keys ``r1``, ``r2``, ``r12``, ``r3``,
+    ``r_ocv``, ``r_total``; empty where a cell's pulse count differs from the truth's.
+    """
+    names = [n for n in truth["cells"] if n in soc_by_cell]
+    if len(names) != 2:
+        return {}
+    grid = np.linspace(0.0, 100.0, 20001)
+    curves = {}
+    for name in names:
+        tab = pulse_truth_table(truth, name)
+        soc = np.asarray(soc_by_cell[name], dtype=float)
+        if soc.size != len(tab):
+            return {}
+        order = np.argsort(soc)
+        curves[name] = {
+            k: np.interp(grid, soc[order], tab[f"{k}_ohm"].to_numpy()[order], left=np.nan,
+                         right=np.nan)
+            for k in ("r1", "r2", "r12", "r3", "r_ocv", "r_total")
+        }  # fmt: skip
+    a, b = names
+    out = {}
+    for key in curves[a]:
+        d = curves[b][key] - curves[a][key]
+        ok = np.isfinite(d)
+        out[key] = crossings(grid[ok], d[ok])
+    return out

@@ -7,7 +7,8 @@ change since the last record; ``dI`` for a potentiostatic step). Here:
 * :func:`candidate_grid` -- the times at which the model is evaluated within a step:
   40 per decade from :data:`FIRST_SAMPLE_S` (100 us) after the step starts, so a pulse
   is dense right after its current change, plus every ``dt`` and the step end;
-* :func:`record_mask` -- which candidates are recorded: the first and the last of the
+* :func:`record_mask` -- which candidates are recorded: the first (unless there is no
+  ``dE`` criterion: then the clock alone records, from ``dt`` on) and the last of the
   step, and every candidate that lies on a new multiple of ``dt`` since the step start
   or in a new ``dE`` band of the quantity since the step start. This level-crossing form
   of EC-Lab's "change since the last record" is vectorised and records the same points
@@ -43,6 +44,9 @@ def record_mask(t: np.ndarray, y: np.ndarray, dt: float, dy: float) -> np.ndarra
     kt = np.floor(t / dt + 1e-9)
     ky = np.floor((y - y[0]) / dy)
     keep = np.zeros(t.size, dtype=bool)
-    keep[0] = keep[-1] = True
+    # without a dy criterion the instrument records on the dt clock only: the first
+    # record of a step is at dt, not at its start
+    keep[0] = bool(np.isfinite(dy))
+    keep[-1] = True
     keep[1:] |= (np.diff(kt) != 0) | (np.diff(ky) != 0)
     return keep
