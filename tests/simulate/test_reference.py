@@ -121,3 +121,43 @@ def test_cli_writes_study_and_refuses_bad_options(tmp_path):
     (tmp_path / "f").write_text("x")
     r = runner.invoke(app, ["simulate", "reference", "-o", str(tmp_path / "f")])
     assert r.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("variant", "first_s"),
+    [({"sampling": "1s", "diffusion": "Wsph"}, 1.0), ({"sampling": "0.1s"}, 0.1),
+     ({"sampling": "dE", "diffusion": "Wo"}, 1e-4)],
+)  # fmt: skip
+def test_variants_are_recorded_as_asked(tmp_path, variant, first_s):
+    """A GITT recorded on the clock only has its first sample one dt after each step; by
+    dE, right after the current change. The study file names the cells' own circuit,
+    the spectra stop where asked, and the truth says which variant it is."""
+    from ohmslice.dc.gitt import analyze_gitt
+    from ohmslice.io import read_recording, read_spectra
+    from ohmslice.simulate.reference import CIRCUITS, pulse_truth_table
+
+    truth = write_reference_study(tmp_path / "s", seed=1, n_pulses=3, rates=(),
+                                  eis_f_min_hz=0.1, **variant)  # fmt: skip
+    assert truth["variant"]["sampling"] == variant["sampling"]
+    study = load_study(tmp_path / "s" / "study.toml")
+    assert study.analysis["circuit"] == CIRCUITS[variant.get("diffusion", "Ws")]
+    cell = study.cell("S_SE")
+    assert cell.rate.charge == [] and cell.rate.discharge == []
+    g = analyze_gitt(read_recording(cell.gitt))
+    np.testing.assert_allclose(g.pulses.t_first_s, first_s, rtol=0.01)
+    spec = read_spectra(cell.symmetric_eis[50.0])[0]
+    assert spec.freq.min() == pytest.approx(0.1)
+    tab = pulse_truth_table(truth, "S_SE")
+    assert len(tab) == 3
+    np.testing.assert_allclose(tab.r12_ohm, tab.r1_ohm + tab.r2_ohm)
+    assert np.all(tab.r_total_ohm > tab.r12_ohm + tab.r3_ohm)
+
+
+def test_bad_variants_are_refused(tmp_path):
+    from ohmslice.errors import InputError
+
+    for bad in ({"sampling": "2s"}, {"diffusion": "Wx"}, {"eis_f_min_hz": 0.0},
+                {"tau_ct_s": -1.0}):  # fmt: skip
+        with pytest.raises(InputError):
+            write_reference_study(tmp_path / "s", n_pulses=1, rates=(), **bad)
+    assert not (tmp_path / "s").exists()
