@@ -273,22 +273,25 @@ def noise_ohm(gitt: Any) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- windows ----
-def _relaxation_drop(gitt: Any, tau_s: np.ndarray) -> np.ndarray:
+def _relaxation_drop(gitt: Any, tau_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """R(T) - R(T + tau) of every pulse [Ohm]: how much of the pulse-end resistance the
-    rest after it gives back within ``tau_s`` [s] (per pulse; log-time interpolation
-    between rest samples, :func:`ohmslice.dc.pulses.r_at_times`). NaN where the rest has
-    no sample at or before ``tau`` or the pulse no rest."""
+    rest after it gives back within tau [s], and that tau. tau is ``tau_s`` (per pulse)
+    or, where the rest has no sample that early, the time of its first sample after the
+    pulse end; log-time interpolation between rest samples
+    (:func:`ohmslice.dc.pulses.r_at_times`). NaN where the pulse has no rest."""
     p = gitt.pulses
     out = np.full(len(p), np.nan)
+    used = np.full(len(p), np.nan)
     r_end = p["r_total_ohm"].to_numpy(float)
     dur = p["duration_s"].to_numpy(float)
     for k, (t, r) in enumerate(gitt.traces()):
         after = t > dur[k]
         if after.any():  # R(t) of the rest: "voltage" r against 0, per unit current
+            used[k] = max(float(tau_s[k]), float(t[after][0] - dur[k]))
             r_rest = r_at_times(t[after], r[after], 0, int(after.sum()), dur[k], 0.0, 1.0,
-                                tau_s[k : k + 1])  # fmt: skip
+                                used[k : k + 1])  # fmt: skip
             out[k] = r_end[k] - r_rest[0]
-    return out
+    return out, used
 
 
 def _windows(
@@ -377,10 +380,21 @@ def _windows(
     a3 = np.where(fix2, leak3, 0.0)
     r12 = np.where(fix2, (r_t1 - a3 * r_end_leak) / (1 - a3), r_t2)
     # R1 + R2 as developed at the pulse end: the drop of the relaxation within t2 after
-    # it (a resistance that changes within the pulse is read where the pulse ends)
-    drop = _relaxation_drop(gitt, t2_used)
-    at_end = ~fix2 & ~none & np.isfinite(drop) & has_ocv
-    r12 = np.where(at_end, drop, r12)
+    # it (a resistance that changes within the pulse is read where the pulse ends). Where
+    # the rest's first sample comes later than t2, the drop holds the share f3 of the
+    # developed diffusion that has relaxed by then (EIS model: f3 = (a3(tau) + a3(T) -
+    # a3(T + tau)) / a3(T)), taken out as at the pulse start: (drop - f3 R_end) / (1 - f3)
+    drop, tau_drop = _relaxation_drop(gitt, np.minimum(t2, t_end))
+    late = np.isfinite(tau_drop) & (tau_drop > np.minimum(t2, t_end) * (1 + 1e-9))
+    tau_r = np.nan_to_num(tau_drop)
+    a3_t = unit_step(
+        np.column_stack([tau_r, t_end, t_end + tau_r]), taus[:, 2], ns[:, 2], shapes[2]
+    )
+    relaxed = (a3_t[:, 0] + a3_t[:, 1] - a3_t[:, 2]) / np.maximum(a3_t[:, 1], 1e-12)
+    f3 = np.where(late, relaxed, 0.0)
+    at_end = ~none & np.isfinite(drop) & has_ocv & (f3 <= max_leak)
+    r12 = np.where(at_end, (drop - f3 * r_end_leak) / (1 - f3), r12)
+    a3 = np.where(at_end, f3, a3)
     r2 = r12 - r1
     r3 = r_end - r12
     r1_err = np.sqrt(sigma**2 + b1**2 + (tau_rel_err * a2 * r2) ** 2) / (1 - a2)
@@ -411,7 +425,13 @@ def _windows(
                 f"R1 and R2 not separable: t1={t1[k]:.2g} s {at} and R2 {leak2[k]:.0%} "
                 "developed there; r12_ohm = R1 + R2"
             )
-        if fix2[k]:
+        if at_end[k] and late[k]:
+            flags[k].append(
+                f"t2={t2[k]:.2g} s before the rest's first sample ({tau_drop[k]:.2g} s): "
+                f"R1 + R2 read from the relaxation there, less the {f3[k]:.0%} of R3 "
+                "relaxed by then"
+            )
+        elif fix2[k]:
             flags[k].append(
                 f"t2={t2[k]:.2g} s {at}: R1 + R2 read there, less the {leak3[k]:.0%} of R3 "
                 "developed by then"
