@@ -58,6 +58,27 @@ def test_diffusion_slower_than_the_band_is_bounded_not_measured(f_min):
     assert tc.value(1, "r") == pytest.approx(47.0, rel=0.02)
 
 
+def test_a_diffusion_beside_a_chemical_capacitance_is_not_caught_at_short_tau():
+    """Ws (78 Ohm, 60 s) and the insertion capacitance C4 in series, seen down to
+    100 mHz: only the Warburg line shows. A fit from the spectrum's own reading settles
+    on tau ~ 1.7 s, whose turn C4 hides, with small errors -- a local minimum; the fit
+    must find the long-tau basin (lower chi2) and call the diffusion bounded, not
+    measured."""
+    from ohmslice.impedance.fit import fit_circuit
+
+    circ = "R0-p(R1,C1)-Zarc2-Ws3-C4"
+    true = {"R0": 0.01, "R1": 7.6, "C1": 3.9e-7, "Zarc2_0": 47.4, "Zarc2_1": 1e-3,
+            "Zarc2_2": 0.85, "Ws3_0": 78.3, "Ws3_1": 60.0, "C4": 0.141}  # fmt: skip
+    sp = spectrum(circ, true, f=np.logspace(6, -1, 71))
+    fit = fit_circuit(sp, circ)
+    from_truth = fit_circuit(sp, circ, initial=true)
+    assert fit.chi2 <= from_truth.chi2 * 1.001
+    tc = time_constants(sp, circ)
+    diff = tc.table[tc.table.process == "diffusion"].iloc[0]
+    assert diff.status != "measured", diff.status_reason
+    assert diff.tau_fit_s > 10.0 and diff.tau_lower_s < 60.0
+
+
 def test_a_fit_not_accepted_leaves_every_process_undetermined():
     """An inductive tail (cables) the circuit has no element for."""
     params = {**LOW_SOC, "Wo1_1": 30.0}

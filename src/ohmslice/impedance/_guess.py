@@ -415,3 +415,30 @@ def split_starts(
             if len(out) >= max_starts:
                 return out
     return out
+
+
+#: Diffusion elements whose parameters start (R, tau): the slow-basin starts move them
+_SLOW_KINDS = frozenset({"Wo", "Ws", "Wsph", "Wa"})
+
+
+def slow_diffusion_starts(circuit: Circuit, params: np.ndarray) -> list[np.ndarray]:
+    """Starting vectors with each diffusion element's tau 100 times and its R 10 times
+    its fitted value, the rest of ``params`` kept.
+
+    A diffusion whose arc the data do not close is seen only as its Warburg line, which
+    fixes R / sqrt(tau) and not R and tau; beside a series capacitor (a chemical
+    capacitance) a fit can then settle on a short tau whose turn the capacitor hides --
+    a local minimum that looks determined. From these starts the fit can reach the long
+    tau the line continues to, where its errors say how little the data fix them.
+    """
+    lo, hi = circuit.bounds
+    out = []
+    for name, kind in circuit.elements:
+        if kind not in _SLOW_KINDS:
+            continue
+        i_r, i_tau = circuit.param_index(f"{name}_0"), circuit.param_index(f"{name}_1")
+        p = params.copy()
+        p[i_r] *= 10.0
+        p[i_tau] *= 100.0
+        out.append(np.clip(p, np.where(np.isfinite(lo), lo, -np.inf), hi))
+    return out

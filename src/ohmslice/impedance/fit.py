@@ -36,7 +36,7 @@ from ..errors import AnalysisInputError, InputError
 from ..schema import Spectrum
 from ._fitcheck import KK_FACTOR, RMS_FLOOR, error_scale, judge
 from ._fitresult import FitResult, FitSeries, build_result
-from ._guess import initial_guess, initial_guesses, split_starts
+from ._guess import initial_guess, initial_guesses, slow_diffusion_starts, split_starts
 from ._input import MAX_POINTS, ProblemSizeError, as_spectrum, checked_spectrum
 from .circuits import Circuit, ParamsLike
 from .kk import reference_of_arrays
@@ -529,6 +529,18 @@ def fit_circuit(
                 stale = 0
             if best is None or res.cost < best.cost:
                 best, message, x_base = res, msg, res.x
+    if best is not None and restarts > 0:
+        # a diffusion the data do not close has a second basin at long tau (a short one
+        # beside a series capacitor can look determined): try it from the best fit
+        for cand in slow_diffusion_starts(circ, problem.params(best.x)[0]):
+            pc = p0.copy()
+            pc[free] = _interior(cand[free], lo[free], hi[free])
+            res, msg = _solve(problem, _to_x(pc[free], kind[free], lo[free], hi[free]), cap)
+            n_restarts += 1
+            if res is not None:
+                nfev += res.nfev
+                if res.cost < best.cost * (1 - 1e-9):
+                    best, message = res, msg
     if best is not None and best.status <= 0 and max_nfev is None:
         # the best start was a restart cut at `cap` evaluations: finish it
         res, msg = _solve(problem, best.x, None)
