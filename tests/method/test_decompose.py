@@ -255,7 +255,7 @@ def test_coarse_sampling_refuses_to_split_r1_r2():
         np.testing.assert_allclose(tab.r12_ohm[ok], (tr.r1 + tr.r2)[ok], rtol=0.01)
         np.testing.assert_allclose(tab.r3_ohm[ok], tr.r3[ok], rtol=0.02)
         if method == "windows":  # R1 + R2 at the pulse end: the rest's first second
-            assert tab.flag.str.contains("read from the relaxation").all()
+            assert tab.flag.str.contains("fitted with the diffusion").all()
             np.testing.assert_allclose(tab.r3_ohm[ok], tr.r3[ok], rtol=0.005)
         np.testing.assert_allclose(tab.r_ocv_ohm[ok], tr.r_ocv[ok], rtol=0.03)
         # closure with R1 + R2 in place of the two

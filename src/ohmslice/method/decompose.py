@@ -92,6 +92,10 @@ ELEMENT_SHAPES = {
 }
 
 COMPONENTS = ("r1", "r2", "r3")
+#: Largest relative error of a time constant the errors are propagated with (a factor e):
+#: a tau the spectrum only bounds (say, its diffusion arc not closed) carries a huge one,
+#: but a window read where the response follows the Warburg line hardly depends on it
+MAX_TAU_REL = 1.0
 
 
 # --------------------------------------------------------------------- tau table ----
@@ -294,6 +298,64 @@ def _relaxation_drop(gitt: Any, tau_s: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return out, used
 
 
+#: Rest samples up to this multiple of the first one's time (at most the pulse length)
+#: feed the fit of the early relaxation (:func:`_relaxation_fit`); at least
+#: MIN_RELAXATION_POINTS of them
+RELAXATION_SPAN = 5.0
+MIN_RELAXATION_POINTS = 4
+#: tau3 factors the relaxation fit tries around the spectra's value
+_TAU3_FACTORS = np.geomspace(0.1, 10.0, 41)
+
+
+def _relaxation_fit(
+    gitt: Any, tau3: np.ndarray, n3: np.ndarray, shape3: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """R1 + R2 developed by the pulse end from the rest's early samples, and its standard
+    error [Ohm], per pulse; NaN with fewer than :data:`MIN_RELAXATION_POINTS` samples
+    within :data:`RELAXATION_SPAN` times the first one's time.
+
+    After the pulse (length T), once charge transfer has relaxed, the drop R(T) -
+    R(T + tau) is R12 + R3 f3(tau), R3 = R(T) - r_ocv - R12 the diffusion developed by
+    the end and f3(tau) = (a3(tau) + a3(T) - a3(T + tau)) / a3(T) the share of it relaxed
+    by tau (a3 the unit step of the diffusion's shape, ``shape3``). For each diffusion
+    time constant on a grid of 0.1-10 times the spectra's (``tau3``: a spectrum that does
+    not close the diffusion arc only bounds it), R12 follows by linear least squares; the
+    grid point that fits best is kept, and R12's error holds its spread over the tau3
+    the data cannot tell apart (chi2 within 1 of the best) besides the noise.
+    """
+    p = gitt.pulses
+    out = np.full(len(p), np.nan)
+    err = np.full(len(p), np.nan)
+    r_end = (p["r_total_ohm"] - (p["ocv_after_V"] - p["ocv_before_V"]) / p["current_A"]).to_numpy(
+        float
+    )
+    dur = p["duration_s"].to_numpy(float)
+    for k, (t, r) in enumerate(gitt.traces()):
+        after = t > dur[k]
+        if not after.any() or not np.isfinite(r_end[k]):
+            continue
+        tau = t[after] - dur[k]
+        sel = tau <= min(RELAXATION_SPAN * tau[0], dur[k])
+        m = int(sel.sum())
+        if m < MIN_RELAXATION_POINTS:
+            continue
+        ts, y = tau[sel], p["r_total_ohm"].iat[k] - r[after][sel]
+        grid = tau3[k] * _TAU3_FACTORS
+        a = unit_step(np.r_[ts, dur[k], dur[k] + ts], grid, n3[k], shape3)
+        a_end = np.maximum(a[:, m : m + 1], 1e-12)
+        f3 = (a[:, :m] + a_end - a[:, m + 1 :]) / a_end
+        z, w = y - r_end[k] * f3, 1.0 - f3
+        r12 = np.sum(z * w, axis=1) / np.maximum(np.sum(w * w, axis=1), 1e-300)
+        ss = np.sum((z - r12[:, None] * w) ** 2, axis=1)
+        best = int(np.argmin(ss))
+        s2 = ss[best] / max(m - 2, 1)
+        near = r12[ss <= ss[best] + s2]
+        spread = 0.5 * (near.max() - near.min())
+        out[k] = r12[best]
+        err[k] = np.hypot(np.sqrt(s2 / max(np.sum(w[best] ** 2), 1e-300)), spread)
+    return out, err
+
+
 def _windows(
     gitt: Any,
     tp: dict[str, np.ndarray],
@@ -334,7 +396,9 @@ def _windows(
     t2_used = np.minimum(np.maximum(t2, t_first), t_end)
 
     rel = {
-        k: np.where(np.isfinite(tp[f"tau{k}_rel"]), tp[f"tau{k}_rel"], tau_rel_err)
+        k: np.minimum(
+            np.where(np.isfinite(tp[f"tau{k}_rel"]), tp[f"tau{k}_rel"], tau_rel_err), MAX_TAU_REL
+        )
         for k in (1, 2, 3)
     }
     d1 = np.sqrt(rel[1] ** 2 + rel[2] ** 2) / 2  # boundary between 1 and 2 moves with both taus
@@ -395,12 +459,26 @@ def _windows(
     at_end = ~none & np.isfinite(drop) & has_ocv & (f3 <= max_leak)
     r12 = np.where(at_end, (drop - f3 * r_end_leak) / (1 - f3), r12)
     a3 = np.where(at_end, f3, a3)
+    # ... and where the rest has samples enough early on, from the relaxation fitted with
+    # the diffusion's shape and a time constant of its own (the spectra may only bound it)
+    extrap, extrap_err = _relaxation_fit(gitt, taus[:, 2], ns[:, 2], shapes[2])
+    from_data = late & has_ocv & np.isfinite(extrap)
+    r12 = np.where(from_data, extrap, r12)
+    a3 = np.where(from_data, 0.0, a3)
     r2 = r12 - r1
     r3 = r_end - r12
     r1_err = np.sqrt(sigma**2 + b1**2 + (tau_rel_err * a2 * r2) ** 2) / (1 - a2)
     r2_err = np.sqrt(2 * sigma**2 + b1**2 + b2**2 + (tau_rel_err * a2 * r2) ** 2)
-    r12_err = np.sqrt(sigma**2 + b2**2 + (tau_rel_err * a3 * r3) ** 2) / (1 - a3)
-    r3_err = np.sqrt(2 * sigma**2 + b2**2 + r_ocv_err**2 + (tau_rel_err * a3 * r3) ** 2) / (1 - a3)
+    r12_err = np.where(
+        from_data,
+        np.hypot(sigma, extrap_err),
+        np.sqrt(sigma**2 + b2**2 + (tau_rel_err * a3 * r3) ** 2) / (1 - a3),
+    )
+    r3_err = np.where(
+        from_data,
+        np.sqrt(r12_err**2 + sigma**2 + r_ocv_err**2),
+        np.sqrt(2 * sigma**2 + b2**2 + r_ocv_err**2 + (tau_rel_err * a3 * r3) ** 2) / (1 - a3),
+    )
     for arr_ in (r1, r2, r1_err, r2_err):
         arr_[no12 | early2] = np.nan
     for arr_ in (r3, r3_err, r12, r12_err):
@@ -425,7 +503,13 @@ def _windows(
                 f"R1 and R2 not separable: t1={t1[k]:.2g} s {at} and R2 {leak2[k]:.0%} "
                 "developed there; r12_ohm = R1 + R2"
             )
-        if at_end[k] and late[k]:
+        if from_data[k]:
+            flags[k].append(
+                f"t2={t2[k]:.2g} s before the rest's first sample ({tau_drop[k]:.2g} s): "
+                "R1 + R2 from the relaxation's first seconds fitted with the diffusion's "
+                "step response"
+            )
+        elif at_end[k] and late[k]:
             flags[k].append(
                 f"t2={t2[k]:.2g} s before the rest's first sample ({tau_drop[k]:.2g} s): "
                 f"R1 + R2 read from the relaxation there, less the {f3[k]:.0%} of R3 "

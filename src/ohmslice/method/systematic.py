@@ -11,8 +11,9 @@ second shape, every pulse would be split differently under it.
 
 * **Time constants.** For each process k and each row i of the tau table (one per
   spectrum), the shift of every pulse's components when tau_k at row i moves by its
-  standard error (relative ``tau{k}_err_s / tau{k}_s``; ``tau_rel_err`` where the table
-  gives none). The pulses take their time constants from the table by linear
+  standard error (relative ``tau{k}_err_s / tau{k}_s``, at most
+  :data:`~ohmslice.method.decompose.MAX_TAU_REL`; ``tau_rel_err`` where the table gives
+  none). The pulses take their time constants from the table by linear
   interpolation of ln tau in SOC, so one decomposition per process with every row moved
   at once gives the sensitivity of every pulse, and the share of row i is its
   interpolation weight: 3 decompositions in all (a finite step of at least 5 % in ln tau,
@@ -151,7 +152,7 @@ def systematic(
     decomposition that fails (an input error) leaves that source out.
     """
     from ..errors import InputError
-    from .decompose import _soc_mid, decompose
+    from .decompose import MAX_TAU_REL, _soc_mid, decompose
 
     t = taus.sort_values("soc_pct").reset_index(drop=True)
     table = base.table
@@ -165,7 +166,7 @@ def systematic(
             t[f"tau{k}_err_s"].to_numpy(float) if f"tau{k}_err_s" in t else np.full(len(t), np.nan)
         )
         rel = np.where(np.isfinite(err) & (err >= 0), err / tau, tau_rel_err)
-        rel = np.minimum(rel, 1.0)  # a factor e: the table keeps no worse-determined tau
+        rel = np.minimum(rel, MAX_TAU_REL)
         step = np.maximum(rel, _MIN_STEP)
         moved = t.copy()
         moved[f"tau{k}_s"] = tau * np.exp(step)
