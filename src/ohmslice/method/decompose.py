@@ -443,22 +443,25 @@ def _windows(
     r1 = (r_t1 - a2 * r_t2) / (1 - a2)
     a3 = np.where(fix2, leak3, 0.0)
     r12 = np.where(fix2, (r_t1 - a3 * r_end_leak) / (1 - a3), r_t2)
-    # R1 + R2 as developed at the pulse end: the drop of the relaxation within t2 after
-    # it (a resistance that changes within the pulse is read where the pulse ends). Where
-    # the rest's first sample comes later than t2, the drop holds the share f3 of the
-    # developed diffusion that has relaxed by then (EIS model: f3 = (a3(tau) + a3(T) -
-    # a3(T + tau)) / a3(T)), taken out as at the pulse start: (drop - f3 R_end) / (1 - f3)
+    # R1 + R2 as developed at the pulse end, from the relaxation after it (a resistance
+    # that changes within the pulse is read where the pulse ends): the drop within t2 (or
+    # the rest's first sample, if later) holds R1, the share f2 of R2 and the share f3 of
+    # R3 relaxed by then (EIS model, f_j = (a_j(tau) + a_j(T) - a_j(T + tau)) / a_j(T)):
+    # drop = R1 + f2 R2 + f3 R3 with R2 = R12 - R1 and R3 = R_end - R12, so
+    # R12 = (drop - (1 - f2) R1 - f3 R_end) / (f2 - f3)
     drop, tau_drop = _relaxation_drop(gitt, np.minimum(t2, t_end))
     late = np.isfinite(tau_drop) & (tau_drop > np.minimum(t2, t_end) * (1 + 1e-9))
     tau_r = np.nan_to_num(tau_drop)
-    a3_t = unit_step(
-        np.column_stack([tau_r, t_end, t_end + tau_r]), taus[:, 2], ns[:, 2], shapes[2]
+    both = np.column_stack([tau_r, t_end, t_end + tau_r])
+    f2, f3 = (
+        (a[:, 0] + a[:, 1] - a[:, 2]) / np.maximum(a[:, 1], 1e-12)
+        for a in (unit_step(both, taus[:, j], ns[:, j], shapes[j]) for j in (1, 2))
     )
-    relaxed = (a3_t[:, 0] + a3_t[:, 1] - a3_t[:, 2]) / np.maximum(a3_t[:, 1], 1e-12)
-    f3 = np.where(late, relaxed, 0.0)
-    at_end = ~none & np.isfinite(drop) & has_ocv & (f3 <= max_leak)
-    r12 = np.where(at_end, (drop - f3 * r_end_leak) / (1 - f3), r12)
-    a3 = np.where(at_end, f3, a3)
+    f2 = np.where(np.isfinite(r1), f2, 1.0)  # R1 not split off: charge transfer relaxed
+    at_end = ~none & np.isfinite(drop) & has_ocv & (f3 <= max_leak) & (f2 >= 1 - max_leak)
+    r12_relax = (drop - (1 - f2) * np.nan_to_num(r1) - f3 * r_end_leak) / (f2 - f3)
+    r12 = np.where(at_end, r12_relax, r12)
+    a3 = np.where(at_end, 1 - (f2 - f3), a3)
     # ... and where the rest has samples enough early on, from the relaxation fitted with
     # the diffusion's shape and a time constant of its own (the spectra may only bound it)
     extrap, extrap_err = _relaxation_fit(gitt, taus[:, 2], ns[:, 2], shapes[2])
