@@ -9,11 +9,12 @@ beside two truths on the analysis's own SOC scale:
 * ``param``: the crossover of the cells' parameters (what a pulse of the GITT's length
   develops, at each SOC; ``truth.json`` ``parameters``) -- the cell's property;
 * ``pulse``: the crossover of what each simulated pulse developed by its end
-  (``truth.json`` ``pulses[].developed``), placed at the pulse's middle SOC as the
-  analysis places it -- what the pulses measure.
+  (``truth.json`` ``pulses[].developed``), placed at the pulse's end SOC as the
+  comparison places it -- what the pulses measure.
 
-The two differ by up to half a pulse's SOC span where the resistance changes steeply
-within a pulse; the intervals are meant to hold both. Printed per component: the method
+The two differ by a fraction of a pulse's SOC span where the resistance changes steeply
+within a pulse (diffusion carries some of the pulse's history); the intervals are meant
+to hold both. Printed per component: the method
 the comparison used, the median and largest error, the share of seeds whose interval
 contains each truth (target >= 90 %), the median interval width, and the time per seed.
 
@@ -58,7 +59,7 @@ def main(n_seeds: int) -> None:
         param = true_crossovers(truth, result)
         pulse = developed_crossovers(
             truth,
-            {n: c.gitt.pulses["soc_mid_pct"].to_numpy(float) for n, c in result.cells.items()},
+            {n: c.gitt.pulses["soc_end_pct"].to_numpy(float) for n, c in result.cells.items()},
         )
         cx = result.comparison.crossovers if result.comparison is not None else pd.DataFrame()
         for comp in KEYS:

@@ -93,7 +93,7 @@ def _components(result, truth) -> list[dict]:
 
 
 def _crossovers(result, truth) -> list[dict]:
-    soc = {n: c.gitt.pulses["soc_mid_pct"].to_numpy(float) for n, c in result.cells.items()}
+    soc = {n: c.gitt.pulses["soc_end_pct"].to_numpy(float) for n, c in result.cells.items()}
     want = developed_crossovers(truth, soc)
     cx = result.comparison.crossovers if result.comparison is not None else pd.DataFrame()
     rows = []

@@ -125,7 +125,8 @@ def test_same_curves_give_no_crossover(rng):
 
 def _curved(cross_at: float, step: float = 1.0) -> dict[str, pd.DataFrame]:
     """Noise-free cells whose log-ratio is strongly curved at the crossover (a tanh step
-    like the reference study's): a kernel average would move the crossover."""
+    like the reference study's): a kernel average would move the crossover. Each value
+    is what a discharge pulse of ``step`` % developed by its end, at ``soc``."""
     soc = np.arange(0.5, 100.0, step)
     # ln(L/S) = -0.5 tanh((soc - c0) / 3) + 0.2: zero where the tanh is 0.4, off its
     # centre, so the log-ratio is curved there
@@ -136,9 +137,9 @@ def _curved(cross_at: float, step: float = 1.0) -> dict[str, pd.DataFrame]:
     for name, r in (("S_SE", base), ("L_SE", base * m)):
         out[name] = pd.DataFrame(
             {
-                "soc_pct": soc,
-                "soc_start_pct": soc + step / 2,
-                "soc_end_pct": soc - step / 2,
+                "soc_pct": soc + step / 2,
+                "soc_start_pct": soc + step,
+                "soc_end_pct": soc,
                 "r3_ohm": r,
                 "r3_ohm_err": 1e-6 * r,
             }
@@ -154,11 +155,17 @@ def test_smoothing_does_not_move_a_noise_free_crossover(cross_at):
 
 
 def test_interval_holds_the_pulses_soc_resolution():
-    """Noise-free values still locate a crossover only to within half a pulse's SOC span
-    on each side (1 % pulses: +-0.5 %)."""
+    """Noise-free values still locate a crossover only to within a quarter of a pulse's
+    SOC span on each side (1 % pulses: +-0.25 %), placed at the pulses' ends."""
     cmp = compare(_curved(30.0), components=("r3",), n_boot=50)
     row = cmp.crossovers.iloc[0]
-    assert row.ci_low_pct == pytest.approx(row.soc_pct - 0.5, abs=0.02)
-    assert row.ci_high_pct == pytest.approx(row.soc_pct + 0.5, abs=0.02)
+    assert row.soc_pct == pytest.approx(30.0, abs=0.1)
+    assert row.ci_low_pct == pytest.approx(row.soc_pct - 0.25, abs=0.02)
+    assert row.ci_high_pct == pytest.approx(row.soc_pct + 0.25, abs=0.02)
     wide = compare(_curved(30.0, step=2.0), components=("r3",), n_boot=50).crossovers.iloc[0]
-    assert wide.ci_high_pct - wide.ci_low_pct == pytest.approx(2.0, abs=0.05)
+    assert wide.ci_high_pct - wide.ci_low_pct == pytest.approx(1.0, abs=0.05)
+    # a table without the pulse ends is placed by its soc_pct
+    mid = {n: t.drop(columns="soc_end_pct") for n, t in _curved(30.0).items()}
+    assert compare(mid, components=("r3",), n_boot=20).crossovers.soc_pct.iat[0] == (
+        pytest.approx(30.5, abs=0.1)
+    )

@@ -38,12 +38,16 @@ Method, per component and pair of cells (a, b):
    diffusion shapes the spectra do not rule out) has them drawn once per replica for all
    its pulses alike, so they move the whole curve as they would in a repeated
    experiment. Each nominal crossover gets the 2.5-97.5 % percentile of
-   the nearest replica crossover within ``match_window_pct``, widened by half a pulse's
-   SOC span on each side, and the fraction of replicas in which it was found. The
-   widening is the SOC resolution of the pulses: a pulse's value belongs to its whole
-   span (the total read at the pulse end leans to its end, a component fitted over pulse
-   and rest to its middle; where the resistance changes steeply within a pulse the two
-   differ by up to half the span), so no crossover is located better than that.
+   the nearest replica crossover within ``match_window_pct``, widened by a quarter of a
+   pulse's SOC span on each side, and the fraction of replicas in which it was found.
+
+Where a pulse's values belong in SOC: a decomposition's columns hold what the pulse
+developed by its end (:mod:`ohmslice.method.columns`), so each pulse is placed at the SOC
+of its end (``soc_end_pct``; ``soc_pct`` for tables without it). Charge transfer and the
+total follow the state at the end; diffusion carries some of the pulse's history and
+leans a little towards its middle (on the reference study, 0.1 of a pulse's span), which
+the widening by a quarter of a span holds. Placed at mid-pulse, every crossover of a
+discharge GITT came out about half a pulse too high.
 
 Between crossovers the SOC ranges say which cell is lower and by how much (median of
 1 - R_lower/R_higher over the range), and a plain-language note states it. A range
@@ -66,6 +70,8 @@ from ..errors import AnalysisInputError, MissingColumnError
 __all__ = ["compare", "Comparison", "find_crossovers", "COMPONENT_MEANING"]
 
 SOC = "soc_pct"
+#: where a pulse's values are placed when the table has it: the SOC at the pulse end
+SOC_END = "soc_end_pct"
 
 #: What each component means physically, for the design notes.
 COMPONENT_MEANING = {
@@ -170,8 +176,8 @@ def find_crossovers(
 def _curve(
     df: pd.DataFrame, comp: str, cell: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
-    """SOC, values, errors and row positions of ``comp`` of one cell: usable, finite,
-    positive rows, by SOC.
+    """SOC (of the pulse end where the table has it), values, errors and row positions of
+    ``comp`` of one cell: usable, finite, positive rows, by SOC.
 
     Raises MissingColumnError without a SOC column, _Skip with fewer than 3 values."""
     df = getattr(df, "table", df)  # a Decomposition or its table
@@ -180,18 +186,19 @@ def _curve(
         raise MissingColumnError(f"cell '{cell}' has no column '{SOC}'", column=SOC)
     if col not in df.columns:
         raise _Skip(f"cell '{cell}' has no column '{col}'")
-    sub = df[[SOC, col] + ([f"{col}_err"] if f"{col}_err" in df.columns else [])]
-    sub = sub.assign(_pos=np.arange(len(sub)))
-    keep = np.isfinite(sub[col]) & np.isfinite(sub[SOC]) & (sub[col] > 0)
+    where = SOC_END if SOC_END in df.columns and np.isfinite(df[SOC_END]).all() else SOC
+    sub = df[[where, col] + ([f"{col}_err"] if f"{col}_err" in df.columns else [])]
+    sub = sub.rename(columns={where: "_soc"}).assign(_pos=np.arange(len(sub)))
+    keep = np.isfinite(sub[col]) & np.isfinite(sub["_soc"]) & (sub[col] > 0)
     if "usable" in df.columns:
         keep &= df["usable"].astype(bool)
-    sub = sub[keep].sort_values(SOC)
+    sub = sub[keep].sort_values("_soc")
     if len(sub) < 3:
         raise _Skip(f"cell '{cell}' has {len(sub)} usable values of '{col}' (fewer than 3)")
     err = sub[f"{col}_err"].to_numpy(float) if f"{col}_err" in sub.columns else None
     if err is not None:
         err = np.where(np.isfinite(err) & (err >= 0), err, 0.0)
-    return sub[SOC].to_numpy(float), sub[col].to_numpy(float), err, sub["_pos"].to_numpy()
+    return sub["_soc"].to_numpy(float), sub[col].to_numpy(float), err, sub["_pos"].to_numpy()
 
 
 def _replicas(
@@ -424,8 +431,8 @@ def _compare_pair(
         _on_raw(find_crossovers(grid, row, min_span_pct)[0], grid, raw, smooth_pct)
         for row, raw in zip(dboot, raws, strict=True)
     ]
-    # where in its SOC span a pulse's value belongs is not known: +- half a span
-    half = 0.5 * max(_pulse_width(dfa), _pulse_width(dfb))
+    # where in its SOC span a pulse's value belongs is known to a quarter of the span
+    half = 0.25 * max(_pulse_width(dfa), _pulse_width(dfb))
     curve_a, curve_b = wa @ ra, wb @ rb
 
     def range_stats(lo_e: float, hi_e: float) -> tuple[bool, bool, float]:
