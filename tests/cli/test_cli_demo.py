@@ -18,10 +18,12 @@ def test_demo_end_to_end(tmp_path):
     res = runner.invoke(app, ["demo", "-o", str(out), "--boot", "40"])
     assert res.exit_code == 0, res.output
     results, figures = out / "results", out / "figures"
-    for name in ("S_SE", "L_SE"):
-        assert (figures / f"{name}_gitt.png").stat().st_size > 0
-    assert (figures / "resistance_map_windows.png").is_file()
-    assert (figures / "rate.png").is_file()
+    for stem in ("fig1_discharge_curves", "fig2_half_cell_nyquist", "fig3_symmetric_nyquist",
+                 "fig4_gitt", "fig5_resistance_vs_soc", "fig6_rate_curves", "figS7_gitt_vs_eis",
+                 "figS8_rate_capability", "drt", "fit_residuals"):  # fmt: skip
+        assert (figures / f"{stem}.png").stat().st_size > 0 and (figures / f"{stem}.svg").is_file()
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert report.count("<figure ") == 10 and "Where the order reverses" in report
     assert [p.name for p in out.glob(".*")] == [".ohmslice.json"]
     assert (results / "results.duckdb").is_file() and (results / "csv" / "components.csv").is_file()
     store = open_results(out)
@@ -41,6 +43,7 @@ def test_demo_end_to_end(tmp_path):
     assert "order reverses" in text and "true SOC %" in text
     assert "SOC scale of S_SE: SOC 100 % at the start of the first pulse" in text
     assert "comparison by the" in text and "ohmslice query" in text
+    assert f"report: {out / 'report.html'}" in text and "time: analysis" in text
     run = store.table("runs").iloc[0]
     assert run["method_used"] in ("model", "windows")
     assert (store.table("notes")["stage"] == "study").any()

@@ -1,18 +1,23 @@
-"""``ohmslice demo`` and ``ohmslice run STUDY``: a whole study, from files to figures.
+"""``ohmslice demo`` and ``ohmslice run STUDY``: a whole study, from files to the report.
 
 ``demo`` writes the simulated two-cathode reference study (known answers in
 ``truth.json``) and runs it; ``run`` runs a user's ``study.toml``. Both write an output
 folder of ohmslice's own (:func:`ohmslice.study.store.results_folder`): ``results/`` (the
 results store of :mod:`ohmslice.study.store`: Parquet tables, ``csv/`` copies and the
-``results.duckdb`` catalogue, queried with ``ohmslice query``) and ``figures/`` (PNG) --
-and for the demo ``study/`` -- built together in a temporary folder and put in place as a
-whole when complete; the folder is checked before any analysis starts (a folder of other
-files, or another study's results, only with ``--force``). Warnings shown while the study
-runs are kept in the store's ``notes`` table. They print a summary: per cell the
-GITT, its SOC scale and where the time constants came from, the crossovers of the
-cells' R1/R2/R3 with their intervals and the SOC scale they are on (beside the true ones
-for the demo, mapped onto the same scale: :func:`true_crossovers`), which decomposition
-the comparison used and why, the design notes and the rate tests.
+``results.duckdb`` catalogue, queried with ``ohmslice query``), ``figures/`` (PNG at
+300 dpi and SVG of every study figure) and ``report.html`` (the answer, data quality,
+figures, per-cell tables and methods on one self-contained page), both drawn from the
+stored tables by :mod:`ohmslice.report` -- and for the demo ``study/`` -- built together
+in a temporary folder and put in place as a whole when complete; the folder is checked
+before any analysis starts (a folder of other files, or another study's results, only
+with ``--force``). The figures are drawn in worker processes started before the analysis
+(:func:`ohmslice.report.figure_workers`). Warnings shown while the study runs are kept in
+the store's ``notes`` table. They print a summary: per cell the GITT, its SOC scale and
+where the time constants came from, the crossovers of the cells' R1/R2/R3 with their
+intervals and the SOC scale they are on (beside the true ones for the demo, mapped onto
+the same scale: :func:`true_crossovers`), which decomposition the comparison used and
+why, the design notes, the rate tests, the time spent analysing and writing, and the
+report's path.
 """
 
 from __future__ import annotations
@@ -53,13 +58,13 @@ def true_crossovers(truth: dict, result: Any) -> dict[str, list[float]]:
     """
     import numpy as np
 
+    from ..simulate.reference import crossings
+
     names = [n for n in truth["cells"] if n in result.cells]
     grid = np.linspace(0.0, 100.0, 20001)
     curves: dict[str, dict[str, np.ndarray]] = {}
     for name in names:
         t = truth["cells"][name]
-    from ..simulate.reference import crossings
-
         par = t["parameters"]
         x = np.asarray(par["soc_pct"], dtype=float) / 100.0
         x_full = float(t["x_full_charge"])
@@ -145,32 +150,6 @@ def _run(study: Any, n_boot: int):
     return result
 
 
-def _write_figures(result: Any, folder: Path) -> None:
-    """The figures of every cell and of the comparison, as PNG in ``folder`` (created)."""
-    from ..report.decompose_figures import plot_resistance_map
-    from ..report.eis_figures import plot_spectrum
-    from ..report.gitt_figures import plot_gitt
-    from ..report.rate_figures import plot_rate_report
-
-    folder.mkdir()
-    for method in ("windows", "model"):
-        dec = result.decompositions(method)
-        if dec:
-            cmp = result.comparison if method == result.method_used else None
-            plot_resistance_map(dec, cmp, path=folder / f"resistance_map_{method}.png")
-    for name, c in result.cells.items():
-        if c.gitt is not None:
-            plot_gitt(c.gitt, path=folder / f"{name}_gitt.png")
-        for soc, tc in c.time_constants.items():
-            plot_spectrum(
-                tc.spectrum, tc.fit, tc.drt, path=folder / f"{name}_symmetric_SOC{soc:g}.png",
-                title=f"{name}, symmetric cell per electrode, SOC {soc:g} %",
-            )  # fmt: skip
-    rates = {n: c.rate for n, c in result.cells.items() if c.rate is not None}
-    if rates:
-        plot_rate_report(rates, path=folder / "rate.png")
-
-
 def _summary(result: Any, truth: dict | None) -> None:
     from rich.table import Table
 
@@ -242,21 +221,32 @@ def _summary(result: Any, truth: dict | None) -> None:
         )
 
 
-def _analyse_into(study_file: Path, tmp: Path, n_boot: int) -> Any:
-    """Run the study and write its results store (``tmp/results``, with the warnings
-    shown while it ran) and figures (``tmp/figures``) into the folder ``tmp``."""
+def _analyse_into(study_file: Path, tmp: Path, n_boot: int, pool: Any = None) -> tuple:
+    """Run the study and write into the folder ``tmp`` its results store (``results/``,
+    with the warnings shown while it ran), its figures (``figures/``) and ``report.html``,
+    both drawn from the stored tables (:func:`ohmslice.report.write_report`; ``pool``:
+    worker processes for the figures). Returns the result, the figure records and the
+    seconds spent on the analysis, the tables, and the figures and report."""
+    import time
+
+    from ..report import write_report
     from ..study.file import load_study
     from ..study.store import write_tables
 
     study = load_study(study_file)
     shown: list[tuple[str, str]] = []
+    t0 = time.perf_counter()
     with _recording_warnings(shown):
         result = _run(study, n_boot)
-    stage["now"] = "writing tables and figures"
+    t1 = time.perf_counter()
+    stage["now"] = "writing tables, figures and the report"
     write_tables(result, tmp / "results", study=study, study_file=study_file, warnings=shown)
-    _write_figures(result, tmp / "figures")
+    t2 = time.perf_counter()
+    _, figures = write_report(tmp, pool=pool)
+    t3 = time.perf_counter()
     stage["now"] = ""
-    return result
+    seconds = {"analysis": t1 - t0, "tables": t2 - t1, "figures and report": t3 - t2}
+    return result, figures, seconds
 
 
 #: The study name the demo's output folder is marked with.
@@ -268,12 +258,24 @@ _FORCE = typer.Option(
 )  # fmt: skip
 
 
-def _done(out: Path) -> None:
+def _done(out: Path, figures: list, seconds: dict[str, float]) -> None:
+    from ..report import REPORT
+
+    for f in figures:
+        if f.error:
+            console.print(f"[yellow]figure {f.stem} not drawn: {f.skipped}[/]", highlight=False)
+    drawn = sum(1 for f in figures if not f.skipped)
     console.print(
-        f'tables in {out / "results"} (ohmslice query {out} "SELECT ..."), figures in '
-        f"{out / 'figures'}",
+        f'tables in {out / "results"} (ohmslice query {out} "SELECT ..."), {drawn} figures '
+        f"in {out / 'figures'}",
         highlight=False,
     )
+    console.print(
+        "time: analysis {analysis:.1f} s; tables {tables:.1f} s, figures and report "
+        "{figures and report:.1f} s".format_map(seconds),
+        highlight=False,
+    )
+    console.print(f"[bold]report: {out / REPORT}[/]", highlight=False)
 
 
 @app.command("demo")
@@ -287,18 +289,22 @@ def demo_command(
     force: bool = _FORCE,
 ) -> None:
     """Simulate the two-cathode reference study (known answers) and analyse it end to end."""
+    from ..report import figure_workers
     from ..simulate import write_reference_study
     from ..study.store import check_results_folder, results_folder
 
     check_results_folder(output, study=DEMO_STUDY, force=force)
     info = {"command": "demo", "seed": seed, "version": __version__}
-    with results_folder(output, study=DEMO_STUDY, info=info, force=force) as tmp:
+    with (
+        figure_workers() as pool,  # started now: their imports overlap the analysis
+        results_folder(output, study=DEMO_STUDY, info=info, force=force) as tmp,
+    ):
         console.print(f"writing the reference study to {output / 'study'} ...")
         write_reference_study(tmp / "study", seed=seed)
         truth = json.loads((tmp / "study" / "truth.json").read_text())
-        result = _analyse_into(tmp / "study" / "study.toml", tmp, n_boot)
+        result, figures, seconds = _analyse_into(tmp / "study" / "study.toml", tmp, n_boot, pool)
     _summary(result, truth)
-    _done(output)
+    _done(output, figures, seconds)
 
 
 @app.command("run")
@@ -312,6 +318,7 @@ def run_command(
     force: bool = _FORCE,
 ) -> None:
     """Run every analysis of a study: GITT, EIS, R1/R2/R3, rate tests, comparison."""
+    from ..report import figure_workers
     from ..study.file import load_study
     from ..study.store import check_results_folder, results_folder
 
@@ -327,7 +334,10 @@ def run_command(
             path=out,
         )
     info = {"command": "run", "study_file": str(study_file.resolve()), "version": __version__}
-    with results_folder(out, study=study.name, info=info, force=force) as tmp:
-        result = _analyse_into(study_file, tmp, n_boot)
+    with (
+        figure_workers() as pool,  # started now: their imports overlap the analysis
+        results_folder(out, study=study.name, info=info, force=force) as tmp,
+    ):
+        result, figures, seconds = _analyse_into(study_file, tmp, n_boot, pool)
     _summary(result, None)
-    _done(out)
+    _done(out, figures, seconds)

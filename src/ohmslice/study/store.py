@@ -268,26 +268,21 @@ def _per_cell(result: Any, attr: str) -> pd.DataFrame | None:
 MAX_CURVE_POINTS = 20_000
 
 
-def thin_curve(t: np.ndarray, y: np.ndarray, max_points: int = MAX_CURVE_POINTS) -> np.ndarray:
-    """Indices of at most ``max_points`` samples that draw the same curve y(t): ``t`` in
-    ``max_points // 2`` equal time bins, in each the samples of lowest and highest ``y``
-    (so a short pulse in a long rest keeps its full depth), plus the first and last.
-    All indices where the record has no more samples than that."""
-    n = t.size
+def thin_curve(y: np.ndarray, max_points: int = MAX_CURVE_POINTS) -> np.ndarray:
+    """Indices, in sample order, of at most ``max_points`` samples that draw the same
+    curve: the samples in ``max_points // 2`` runs of consecutive samples, and of each
+    run the lowest and the highest ``y`` (so a short pulse keeps its full depth), plus
+    the samples after the last whole run. All indices where there are no more."""
+    n = y.size
+    n_bins = max(max_points // 2, 1)
     if n <= max_points:
         return np.arange(n)
-    edges = np.linspace(t[0], t[-1], max_points // 2 + 1)
-    starts = np.unique(np.searchsorted(t, edges[:-1], side="left"))
-    starts = starts[starts < n]
-    order_lo = np.minimum.reduceat(y, starts)
-    order_hi = np.maximum.reduceat(y, starts)
-    bin_of = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, n]))
-    lo = np.flatnonzero(y == order_lo[bin_of])
-    hi = np.flatnonzero(y == order_hi[bin_of])
-    # the first sample at the extreme in each bin
-    lo = lo[np.r_[True, bin_of[lo][1:] != bin_of[lo][:-1]]]
-    hi = hi[np.r_[True, bin_of[hi][1:] != bin_of[hi][:-1]]]
-    return np.unique(np.r_[0, lo, hi, n - 1])
+    per = n // n_bins
+    m = per * n_bins
+    yb = y[:m].reshape(n_bins, per)
+    rows = np.arange(n_bins) * per
+    idx = np.sort(np.column_stack([rows + yb.argmin(axis=1), rows + yb.argmax(axis=1)]), axis=1)
+    return np.r_[idx.ravel(), np.arange(m, n)]
 
 
 def _gitt_curve(result: Any) -> pd.DataFrame | None:
@@ -298,7 +293,7 @@ def _gitt_curve(result: Any) -> pd.DataFrame | None:
         if arr is None:
             continue
         t, v = np.asarray(arr.t, dtype=float), np.asarray(arr.v, dtype=float)
-        keep = thin_curve(t, v)
+        keep = thin_curve(v)
         soc = np.asarray(g.soc_pct(), dtype=float)[keep]
         curve = {"time_s": t[keep], "voltage_V": v[keep], "current_A": np.asarray(arr.i)[keep],
                  "soc_pct": soc}  # fmt: skip
