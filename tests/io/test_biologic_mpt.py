@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 from eclab_files import GCPL_COLUMNS, gcpl_rows, mpt_bytes
 
@@ -354,3 +355,43 @@ def test_header_naming_fewer_columns_than_the_data(write):
         read(write("shifted.mpt", data))
     msg = str(exc.value)
     assert "shifted.mpt" in msg and "holds 12 values" in msg and "names 11 columns" in msg
+
+
+@pytest.fixture(scope="module")
+def long_gitt(tmp_path_factory):
+    """A GITT recorded every second (3 pulses, ~2 MB), and a copy cut inside its last row."""
+    from ohmslice.simulate import INSTRUMENT, Rest, gitt, reference_cells, simulate
+    from ohmslice.simulate.writers import write_mpt
+
+    cell = reference_cells()["S_SE"]
+    prog = [Rest(600.0), gitt(cell, n_pulses=3, pulse_dt_s=1.0, rest_dt_s=1.0,
+                              pulse_dE_V=float("inf"), rest_dE_V=float("inf"))]  # fmt: skip
+    res = simulate(cell, prog, soc0=0.6, noise=INSTRUMENT, seed=1, technique="GITT")
+    folder = tmp_path_factory.mktemp("long")
+    whole = folder / "gitt.mpt"
+    write_mpt(res.recording, whole, technique="GITT")
+    cut = folder / "gitt_cut.mpt"
+    cut.write_bytes(whole.read_bytes()[:-7])
+    return whole, cut
+
+
+def test_a_long_file_is_parsed_from_disk_the_same(long_gitt, monkeypatch):
+    """Long files are parsed from the disk (only their head and tail read into memory,
+    only the needed columns parsed): the same table, the same warning for a cut one."""
+    import importlib
+
+    mpt = importlib.import_module("ohmslice.io.biologic_mpt")
+    whole, cut = long_gitt
+    assert whole.stat().st_size > 2**20
+    with pytest.warns(TruncatedFileWarning, match="row"):
+        in_memory = [read(whole), read(cut)]
+    assert mpt._head_or_all(whole)[1] is None  # below STREAM_BYTES: read whole
+    monkeypatch.setattr(mpt, "STREAM_BYTES", 2**20)
+    monkeypatch.setattr(mpt, "HEAD_BYTES", 2**16)
+    assert mpt._head_or_all(whole)[1] is not None  # now parsed from the disk
+    streamed = read(whole)
+    pd.testing.assert_frame_equal(streamed.data, in_memory[0].data)
+    with pytest.warns(TruncatedFileWarning, match="row"):
+        again = read(cut)
+    pd.testing.assert_frame_equal(again.data, in_memory[1].data)
+    assert len(in_memory[1]) == len(in_memory[0]) - 1

@@ -57,6 +57,18 @@ SOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
     TEMPERATURE: ("temperature", ("Temperature/°C",)),
 }
 
+#: Other EC-Lab columns :func:`canonical` reads where the usual ones are missing.
+FALLBACK_COLUMNS = ("dq/mA.h", "dQ/mA.h", "half cycle", "|Z|/Ohm", "Phase(Z)/deg")
+
+
+def needed_columns(names: list[str], columns: Mapping[str, str] | None = None) -> list[str]:
+    """Of a file's column ``names``, those :func:`canonical` may read (the others need
+    not be parsed at all: a long recording's table then takes a fraction of the memory)."""
+    want = {n for _, alts in SOURCES.values() for n in alts}
+    want |= set(FALLBACK_COLUMNS) | set((columns or {}).values())
+    return [n for n in names if n in want]
+
+
 #: Kind of quantity of each canonical column, for ``columns=`` overrides.
 KINDS = {k: v[0] for k, v in SOURCES.items()}
 

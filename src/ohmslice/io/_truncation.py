@@ -111,7 +111,7 @@ def last_line_cut(
         Where the complete rows end and what is wrong with the last line; None if the last
         line is complete (or the data are blank).
     """
-    if not data.strip() or data.endswith((b"\n", b"\r")):
+    if not data or data.isspace() or data.endswith((b"\n", b"\r")):  # no copy of data
         return None
     start = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
     last = data[start:]

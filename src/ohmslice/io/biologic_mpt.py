@@ -35,14 +35,16 @@ from ..errors import EmptyDataError, FileFormatError, TruncatedFileError, Trunca
 from . import _biologic
 from ._assemble import assemble
 from ._registry import NO, YES, Reader, ReadResult, foreign, register
-from ._text import plain_text
-from ._truncation import last_line_cut, message
+from ._text import UTF8_BOM, plain_text, utf16
+from ._truncation import WINDOW_BYTES, last_line_cut, message
 
 NAME = "biologic-mpt"
 DESCRIPTION = "BioLogic EC-Lab text export (.mpt)"
 MAGICS = (b"EC-Lab ASCII FILE", b"BT-Lab ASCII FILE")
 _NB_HEADER = re.compile(r"^Nb header lines\s*:\s*(\d+)\s*$")
 _LOOP = re.compile(r"^Loop\s+\d+\s+from point number\s+(\d+)\s+to\s+(\d+)")
+_NON_BLANK = re.compile(rb"\S")
+_NON_BREAK = re.compile(rb"[^\r\n]")
 #: Column names that mark a header-less EC-Lab export.
 _ECLAB_COLUMNS = {
     "time/s",
@@ -182,6 +184,30 @@ def _technique_name(lines: list[str]) -> str | None:
     return None
 
 
+#: Files from this size on are parsed from the disk (only their first HEAD_BYTES and last
+#: bytes are read into memory), when plain 8-bit text not cut short
+STREAM_BYTES = 8 * 2**20
+HEAD_BYTES = 2**20
+
+
+def _head_or_all(path: Path) -> tuple[bytes, bytes | None, int]:
+    """``(data, tail, zero_bytes)``: for a long file of plain 8-bit text (no UTF-16, no
+    BOM, no trailing zero bytes) its first :data:`HEAD_BYTES` and, as ``tail``, its last
+    bytes (for the truncation check); else all of it, as :func:`plain_text` gives it, and
+    ``tail`` None."""
+    size = path.stat().st_size
+    if size >= STREAM_BYTES:
+        with path.open("rb") as f:
+            head = f.read(HEAD_BYTES)
+            f.seek(max(size - 4 * WINDOW_BYTES, 0))
+            tail = f.read()
+        plain = utf16(head[:4096]) is None and not head.startswith(UTF8_BOM)
+        if plain and not tail.endswith(b"\x00"):
+            return head, tail, 0
+    data, _, zero_bytes = plain_text(path.read_bytes())
+    return data, None, zero_bytes
+
+
 def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     """Read an EC-Lab .mpt file (see the module docstring).
 
@@ -196,7 +222,7 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     InvalidDataError
         Always naming the file, and the row or column where one is concerned.
     """
-    data, _, zero_bytes = plain_text(path.read_bytes())
+    data, streamed, zero_bytes = _head_or_all(path)
     lines, n_header, col_start = _split_header(data, path)
     col_end = data.find(b"\n", col_start)
     col_end = len(data) if col_end < 0 else col_end + 1
@@ -213,24 +239,35 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
         seen[name] = seen.get(name, 0) + 1
         if seen[name] > 1:
             names[i] = f"{name} {seen[name]}"
-    body = data[col_end:]
-    if not body.strip():
+    # the data rows are data[col_end:]; a long recording's bytes are not copied (no
+    # slices of the whole body) and only the columns the canonical table needs are parsed
+    if _NON_BLANK.search(data, col_end) is None:
         raise EmptyDataError(
             f"no data rows after the {n_header} header line(s); expected tab-separated "
             "numbers from line " + str(n_header + 1),
             path=path,
         )
-    cut = last_line_cut(body, sep=b"\t", ncols=len(names), trailing_sep=True)
-    if cut is not None:
-        body = body[: cut.keep]
-        if not body.strip():
-            raise TruncatedFileError(
-                f"the file ends inside its first data row (line {n_header + 1}, {cut.what}); "
-                "no complete row to read",
-                path=path,
-            )
-    first_row = body.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r").rstrip(b"\t")
-    n_values = first_row.count(b"\t") + 1
+    tail_from = max(col_end, len(data) - 4 * WINDOW_BYTES)
+    cut = last_line_cut(
+        streamed if streamed is not None else data[tail_from:],
+        sep=b"\t", ncols=len(names), trailing_sep=True,
+    )  # fmt: skip
+    if cut is not None and streamed is not None:  # a long file cut short: read it whole
+        data, _, zero_bytes = plain_text(path.read_bytes())
+        streamed = None
+        tail_from = max(col_end, len(data) - 4 * WINDOW_BYTES)
+        cut = last_line_cut(data[tail_from:], sep=b"\t", ncols=len(names), trailing_sep=True)
+    end = len(data) if cut is None else tail_from + cut.keep
+    if cut is not None and _NON_BLANK.search(data, col_end, end) is None:
+        raise TruncatedFileError(
+            f"the file ends inside its first data row (line {n_header + 1}, {cut.what}); "
+            "no complete row to read",
+            path=path,
+        )
+    first = _NON_BREAK.search(data, col_end)
+    row_end = data.find(b"\n", first.start()) if first is not None else -1
+    first_row = data[first.start() : len(data) if row_end < 0 else row_end] if first else b""
+    n_values = first_row.rstrip(b"\r").rstrip(b"\t").count(b"\t") + 1
     if n_values > len(names):
         raise FileFormatError(
             f"its first data row (line {n_header + 1}) holds {n_values} "
@@ -238,19 +275,30 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
             "column (was a column name deleted from the header?)",
             path=path,
         )
-    decimal = "," if re.search(rb"\d,\d", body[:65536]) else "."
+    decimal = "," if re.search(rb"\d,\d", data[col_end : col_end + 65536]) else "."
+    if streamed is not None:  # parsed from the disk: its bytes are never all in memory
+        source: Any = path
+        skip = n_header
+    else:
+        source, skip = io.BytesIO(data if cut is None else data[:end]), 0
+        source.seek(col_end)
     with foreign(path, DESCRIPTION):
         raw = pd.read_csv(
-            io.BytesIO(body),
+            source,
             sep="\t",
             header=None,
+            skiprows=skip,
             names=names,
+            # a long file: only the columns the canonical table needs (a row with more
+            # values than the header names is then read, not refused)
+            usecols=_biologic.needed_columns(names, columns) if streamed is not None else None,
             index_col=False,
             decimal=decimal,
             encoding="latin-1",
             engine="c",
             skip_blank_lines=True,
         )
+    del source, data
     settings = parse_settings(lines)
     loops = settings.get("loops")
     pending = []
