@@ -287,6 +287,14 @@ def test_cli_eis_fit_json_and_table(tmp_path):
     assert res.exit_code == 0, res.output
     assert "CPE1_1" in res.output and "AIC" in res.output and "chi2" in res.output
     assert "Kramers-Kronig" in res.output and "not usable" not in res.output
+    # the diffusion shape by evidence: Wo (the true one) kept, every candidate printed
+    res = runner.invoke(app, ["eis", "fit", str(f), "-c", CATHODE, "--diffusion", "auto"])
+    assert res.exit_code == 0, res.output
+    assert "wsph" in res.output and "AIC" in res.output and "Wo1" in res.output
+    res = runner.invoke(app, ["eis", "fit", str(f), "-c", CATHODE, "--diffusion", "ws", "--json"])
+    assert "Ws1" in json.loads(res.output)["circuit"]
+    res = runner.invoke(app, ["eis", "fit", str(f), "-c", CATHODE, "--diffusion", "wx"])
+    assert res.exit_code == 2 and "diffusion" in res.output
     res = runner.invoke(app, ["eis", "fit", str(f), "-c", CATHODE, "--f-min", "0.1", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["n_points"] == 71

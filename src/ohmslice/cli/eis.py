@@ -105,6 +105,13 @@ def fit_command(
     weighting: str = typer.Option(
         "modulus", "--weighting", help="Residual weighting: modulus, proportional or unit."
     ),
+    diffusion: str = typer.Option(
+        None,
+        "--diffusion",
+        help="'auto': fit each diffusion shape (wo, ws, wsph, wa) in place of the "
+        "circuit's diffusion element and keep the best by AIC (every candidate printed); "
+        "or one of those shapes. Default: the circuit as given.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     plot: Path = typer.Option(
         None,
@@ -126,7 +133,8 @@ def fit_command(
     circ = Circuit(circuit)  # parse errors before reading the file
     spectrum = crop(load_spectrum(file, sweep), f_min, f_max)
     spectrum, note = per_electrode(spectrum, symmetric, r_sep)
-    res = fit_circuit(spectrum, circ, weighting=weighting)
+    res = fit_circuit(spectrum, circ, weighting=weighting, diffusion=diffusion)
+    circ = res.circuit  # with diffusion: the chosen shape's element in place
     tc = res.time_constants()
     if plot is not None:
         from ..report.eis_figures import plot_spectrum
@@ -186,6 +194,9 @@ def fit_command(
         f"Durbin-Watson {res.durbin_watson:.2f}",
         highlight=False,
     )
+    if res.shape_choice is not None:
+        for line in res.shape_choice.summary():
+            console.print(escape(line), highlight=False)
     if note:
         console.print(
             f"symmetric cell: per-electrode spectrum (Z - R_sep)/2 with R_sep = "
