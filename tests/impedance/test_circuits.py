@@ -106,6 +106,7 @@ CLOSED_FORMS = {
     "W": lambda s, a: a * (1 - 1j) / np.sqrt(s.imag),  # impedance.py's form at s = j w
     "Wo": lambda s, r, t: r / np.tanh(np.sqrt(s * t)) / np.sqrt(s * t),
     "Ws": lambda s, r, t: r * np.tanh(np.sqrt(s * t)) / np.sqrt(s * t),
+    "Wsc": lambda s, r, t, c: r * np.tanh(np.sqrt(s * t)) / np.sqrt(s * t) + 1 / (s * c),
     "Wsph": lambda s, r, t: (
         r * np.tanh(np.sqrt(s * t)) / (np.sqrt(s * t) - np.tanh(np.sqrt(s * t)))
     ),

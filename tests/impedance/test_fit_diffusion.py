@@ -18,7 +18,8 @@ F = np.logspace(6, -2, 81)  # 1 MHz -> 10 mHz, 10 points per decade
 GIVEN = "R0-p(R1,CPE1)-p(R2,CPE2)-Wo1"
 BASE = [5.0, 8.0, 3e-6**0.9 / 8, 0.9, 20.0, 1e-3**0.85 / 20, 0.85]
 # diffusion R = 60 Ohm, slowest mode near 1 s (inside the band); Wa with n = 0.8
-TRUE = {"wo": [60.0, 10.0], "ws": [60.0, 2.5], "wsph": [60.0, 20.0], "wa": [60.0, 10.0, 0.8]}
+TRUE = {"wo": [60.0, 10.0], "ws": [60.0, 2.5], "wsc": [60.0, 2.5, 0.2], "wsph": [60.0, 20.0],
+        "wa": [60.0, 10.0, 0.8]}  # fmt: skip
 
 
 def cathode(shape: str, seed: int, noise: float = 0.005) -> Spectrum:
@@ -52,7 +53,8 @@ def test_each_shape_is_assigned_its_own_and_r_tau_within_2_percent(shape):
         assert np.isfinite(table["aic"]).all() and table["chosen"].sum() == 1
         assert table.loc[shape, "aic"] == table["aic"].min()
         assert choice.margin == MARGIN and choice.lead >= MARGIN
-        others = table.drop(index=[shape, *(["wa"] if shape == "wo" else [])])["aic"]
+        nested = {"wo": ["wa"], "ws": ["wsc"]}.get(shape, [])  # the same shape, generalised
+        others = table.drop(index=[shape, *nested])["aic"]
         assert choice.lead == pytest.approx(others.min() - table.loc[shape, "aic"])
 
 

@@ -138,6 +138,6 @@ def test_table_contract_for_the_decomposition():
     assert set(t["status"]) == {"measured"} and t[["tau_lower_s", "tau_upper_s"]].isna().all().all()
     out = json.loads(json.dumps(tc.to_dict()))
     assert out["diffusion_shape"] == "wo" and out["fit_accepted"] is True
-    assert [c["shape"] for c in out["diffusion_candidates"]] == ["wo", "ws", "wsph", "wa"]
+    assert [c["shape"] for c in out["diffusion_candidates"]] == ["wo", "ws", "wsc", "wsph", "wa"]
     assert out["processes"][2]["status"] == "measured"
     assert "status" in repr(tc) and tc.shape_note in repr(tc)

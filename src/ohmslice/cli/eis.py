@@ -108,7 +108,7 @@ def fit_command(
     diffusion: str = typer.Option(
         None,
         "--diffusion",
-        help="'auto': fit each diffusion shape (wo, ws, wsph, wa) in place of the "
+        help="'auto': fit each diffusion shape (wo, ws, wsc, wsph, wa) in place of the "
         "circuit's diffusion element and keep the best by AIC (every candidate printed); "
         "or one of those shapes. Default: the circuit as given.",
     ),

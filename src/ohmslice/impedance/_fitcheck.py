@@ -105,7 +105,7 @@ REL_ERR_NOTE = 1.0
 #: share of the misfit a frequency band must hold to be named
 BAND_SHARE = 1 / 3
 
-_DIFFUSION = ("W", "Wo", "Ws", "Wsph", "Wa")
+_DIFFUSION = ("W", "Wo", "Ws", "Wsc", "Wsph", "Wa")
 _INDUCTIVE = ("L", "La")
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 N0 = 0.85  # starting CPE exponent
 ARC_KINDS = frozenset({"Zarc", "RQ", "K", "G", "Gs", "TLM"})
-DIFF_KINDS = frozenset({"W", "Wo", "Ws", "Wsph", "Wa", "T"})
+DIFF_KINDS = frozenset({"W", "Wo", "Ws", "Wsc", "Wsph", "Wa", "T"})
 #: series elements that block DC (a capacitive low-frequency end)
 BLOCKING_KINDS = frozenset({"C", "CPE", "TLMQ"})
 #: starting phi of a finite-length Gerischer ``Gs`` (coth(2) = 1.04: nearly a ``G``)
@@ -206,6 +206,8 @@ def initial_guesses(
         elif k == "T":  # low frequency: (A + B) / (s b), as Wo's R / (s tau)
             a_b = zi_lo * w_lo * tau
             base[i : i + 4] = (1 - T_B_SHARE) * a_b, T_B_SHARE * a_b, T_A0, tau
+        elif k == "Wsc":  # Ws's start, the low-frequency -Z'' as its capacitor
+            base[i : i + 3] = max(0.3 * r_arcs, 1e-3 * scale), 1.0 / w_lo, 1.0 / (w_lo * zi_lo)
         else:  # Ws: resistive at low frequency
             base[i : i + 2] = max(float(zr[0]) - r_hf - r_arcs, 0.1 * r_arcs), 1.0 / w_lo
     for leaf in blocking:
@@ -418,7 +420,7 @@ def split_starts(
 
 
 #: Diffusion elements whose parameters start (R, tau): the slow-basin starts move them
-_SLOW_KINDS = frozenset({"Wo", "Ws", "Wsph", "Wa"})
+_SLOW_KINDS = frozenset({"Wo", "Ws", "Wsc", "Wsph", "Wa"})
 
 
 def slow_diffusion_starts(circuit: Circuit, params: np.ndarray) -> list[np.ndarray]:

@@ -79,7 +79,7 @@ def _processes(circuit: Circuit) -> list[_Proc]:
                 out.append(_Proc(node.name, k, (i,), "gs", i + 1, i + 2))
             elif k == "TLMQ":
                 out.append(_Proc(f"{node.name}:ion", k, (i,), "rq", i + 1, i + 2, 1.0 / 3.0))
-            elif k in ("K", "G", "Wo", "Ws", "Wsph"):
+            elif k in ("K", "G", "Wo", "Ws", "Wsc", "Wsph"):
                 out.append(_Proc(node.name, k, (i,), "par", i + 1))
             elif k == "Wa":
                 out.append(_Proc(node.name, k, (i,), "wa", i + 1, i + 2))

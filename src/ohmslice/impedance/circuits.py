@@ -354,7 +354,7 @@ class Circuit:
         * ``K``, ``G``: tau, r = R;
         * ``Gs`` (finite-length Gerischer R, tau, phi): tau, r = R coth(phi), its DC
           resistance;
-        * ``Wo``, ``Ws``, ``Wsph``: tau (= L^2/D for the diffusion length L), r = R;
+        * ``Wo``, ``Ws``, ``Wsc``, ``Wsph``: tau (= L^2/D for the diffusion length L), r = R;
         * ``Wa`` (anomalous diffusion, R coth(y)/y with y = (s tau)^(n/2)): tau, r = R,
           n = its exponent (n = 1 is ``Wo``);
         * ``TLM``: two rows, charge transfer tau = (R_ct Q)^(1/n) with r = R_ct, and ionic
@@ -405,7 +405,7 @@ class Circuit:
                     add(node.name, q[0] / np.tanh(q[2]), q[1])
                 elif kind == "TLMQ":
                     add(f"{node.name}:ion", q[0] / 3.0, (q[0] * q[1]) ** (1 / q[2]), q[2])
-                elif kind in ("K", "G", "Wo", "Ws", "Wsph"):
+                elif kind in ("K", "G", "Wo", "Ws", "Wsc", "Wsph"):
                     add(node.name, q[0], q[1])
                 elif kind == "Wa":
                     add(node.name, q[0], q[1], q[2])

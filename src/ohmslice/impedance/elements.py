@@ -180,6 +180,13 @@ def _ws(s: np.ndarray, r: float, tau: float) -> tuple[np.ndarray, list[np.ndarra
     return r * t, [t, r * w / tau]
 
 
+def _wsc(s: np.ndarray, r: float, tau: float, c: float) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Ws in series with a capacitor: Z = R tanh(x)/x + 1/(s C), x = sqrt(s tau)."""
+    z, (dr, dtau) = _ws(s, r, tau)
+    zc = 1.0 / (s * c)
+    return z + zc, [dr, dtau, -zc / c]
+
+
 def _wsph(s: np.ndarray, r: float, tau: float) -> tuple[np.ndarray, list[np.ndarray]]:
     # Z = R tanh x / (x - tanh x) = R (T / (1 - T)) with T = tanh(x)/x; m = 1 - T
     x, u = _sqrt_u(s, tau)
@@ -374,6 +381,16 @@ ELEMENTS: dict[str, Element] = {
             (10.0, 10.0),
             "Z = R tanh(sqrt(s tau)) / sqrt(s tau)  (finite length, transmissive)",
             _ws,
+        ),
+        Element(
+            "Wsc",
+            ("R", "tau", "C"),
+            ("Ohm", "s", "F"),
+            (_POS, _POS, _POS),
+            (10.0, 10.0, 1.0),
+            "Z = R tanh(sqrt(s tau)) / sqrt(s tau) + 1/(s C)  (finite length with the "
+            "insertion capacitance in series)",
+            _wsc,
         ),
         Element(
             "Wsph",

@@ -10,13 +10,19 @@ shape      element    Z / R                                          low-frequen
 =========  =========  =============================================  ======================
 ``wo``     ``Wo``     coth(x) / x        (finite space, reflective)  capacitor tau/R, + R/3
 ``ws``     ``Ws``     tanh(x) / x        (finite length, transmissive) resistor R
+``wsc``    ``Wsc``    tanh(x) / x + 1/(s C R)   (``Ws`` and the        capacitor C, + R
+                      insertion capacitance C in series)
 ``wsph``   ``Wsph``   tanh(x) / (x - tanh(x))   (sphere, reflective) capacitor tau/(3R), + R/5
 ``wa``     ``Wa``     coth(y) / y, y = (s tau)^(n/2)  (anomalous)    CPE R/(s tau)^n, + R/3
 =========  =========  =============================================  ======================
 
 ``wa`` is the CPE-type anomalous diffusion of Bisquert and Compte (2001): a ``Wo`` whose
 high-frequency line has the slope n/2 instead of 1/2 (45 n degrees) and whose
-low-frequency branch is a CPE instead of a capacitor; n = 1 is ``Wo``.
+low-frequency branch is a CPE instead of a capacitor; n = 1 is ``Wo``. ``wsc`` is the
+transmissive diffusion of an insertion electrode seen with its chemical capacitance
+Q / (dOCV/dx) in series (the default circuit has no capacitor of its own); C -> infinity
+is ``Ws``. ``wa`` and ``wsc`` are *nested*: each is kept over the shape it reduces to
+(:data:`NESTED`) only when its AIC is lower by the margin.
 
 :func:`choose_shape` fits the same circuit with each candidate in place of its diffusion
 element, on the same data with the same weighting, and compares them by Akaike's
@@ -39,9 +45,9 @@ of |Z|, the optimiser's precision): noise-free fits are equally exact.
 Decision (``margin``, default :data:`MARGIN` = 4):
 
 * the candidate with the lowest AIC among the fits that succeeded is chosen;
-* ``wa`` is nested in ``wo`` (n = 1): it is chosen over ``wo`` only when its AIC is
-  lower by at least ``margin`` -- otherwise its exponent is not supported by the data
-  and ``wo`` (the simpler) is kept;
+* ``wa`` is nested in ``wo`` (n = 1), ``wsc`` in ``ws`` (C -> infinity): each is chosen
+  over the simpler shape only when its AIC is lower by at least ``margin`` -- otherwise
+  its extra parameter is not supported by the data and the simpler is kept;
 * when another candidate (not the nested ``wa`` of a chosen ``wo``; but one whose fit
   was judged unusable counts -- a parameter run off beyond the band while the data are
   described as well is evidence of the data, not against the shape) lies within
@@ -116,11 +122,14 @@ __all__ = [
 ]
 
 #: shape name -> element type
-SHAPE_ELEMENTS = {"wo": "Wo", "ws": "Ws", "wsph": "Wsph", "wa": "Wa"}
+SHAPE_ELEMENTS = {"wo": "Wo", "ws": "Ws", "wsc": "Wsc", "wsph": "Wsph", "wa": "Wa"}
 #: the candidates tried by default, in this order
-CANDIDATES = ("wo", "ws", "wsph", "wa")
+CANDIDATES = ("wo", "ws", "wsc", "wsph", "wa")
+#: a candidate that generalises another (and reduces to it): ``wa`` is ``wo`` at n = 1,
+#: ``wsc`` is ``ws`` with the insertion capacitance in series (``ws`` as C -> infinity)
+NESTED = {"wa": "wo", "wsc": "ws"}
 #: element types that are a diffusion process (W: semi-infinite, no time constant)
-DIFFUSION_KINDS = frozenset({"W", "Wo", "Ws", "Wsph", "Wa"})
+DIFFUSION_KINDS = frozenset({"W", "Wo", "Ws", "Wsc", "Wsph", "Wa"})
 #: AIC difference below which two shapes are not told apart by the data
 MARGIN = 4.0
 #: chi2 / m below which fits count as exact (rms misfit 1e-6 of |Z|)
@@ -145,6 +154,7 @@ _STEP = {
     "K": "zarc",
     "Wo": "wo",
     "Ws": "ws",
+    "Wsc": "ws",
     "Wsph": "wsph",
     "Wa": "wa",
     "G": "gerischer",
@@ -167,14 +177,14 @@ def slowest_mode(kind: str, tau: Any, n: Any = 1.0) -> np.ndarray:
     diffusion knee lies on the time axis, and where the DRT shows its longest peak.
 
     tau for R||C, R||CPE, Zarc (its own tau parameter), RQ, K, G, Gs, TLM and TLMQ;
-    4 tau / pi^2 for ``Ws`` (its DRT peaks 2R/((k-1/2)^2 pi^2) at tau/((k-1/2)^2 pi^2));
+    4 tau / pi^2 for ``Ws`` and ``Wsc`` (its DRT peaks 2R/((k-1/2)^2 pi^2) at tau/((k-1/2)^2 pi^2));
     tau / pi^2 for ``Wo`` (peaks 2R/(k^2 pi^2) at tau/(k^2 pi^2), beside a capacitor
     tau/R); tau / 20.19 for ``Wsph`` (x1^2 = 20.19, x1 the first root of tan x = x);
     tau / pi^(2/n) for ``Wa`` (where |y| = pi).
     """
     tau = np.asarray(tau, dtype=float)
     n = np.asarray(n, dtype=float)
-    if kind == "Ws":
+    if kind in ("Ws", "Wsc"):
         return tau * 4.0 / np.pi**2
     if kind == "Wo":
         return tau / np.pi**2
@@ -251,7 +261,15 @@ def start_from(
     tau_new = mode / float(slowest_mode(new_kind, 1.0, n_new))
     # the same high-frequency line: R / tau^(n/2) kept
     r_new = r_old * tau_new ** (n_new / 2) / tau_old ** (n_old / 2)
-    vals = [r_new, tau_new, n_new][: len(typical)]
+    third = n_new
+    if new_kind == "Wsc":  # the capacitor: the old one's, or what -Z'' at f_min allows
+        if old_kind == "Wsc":
+            third = float(q[2])
+        else:
+            f_lo = int(np.argmin(ref.spectrum.freq))
+            w_lo = 2 * np.pi * float(ref.spectrum.freq[f_lo])
+            third = 1.0 / (w_lo * max(-float(ref.spectrum.z.imag[f_lo]), 1e-9))
+    vals = [r_new, tau_new, third][: len(typical)]
     if not np.all(np.isfinite(vals)) or min(vals[:2]) <= 0:
         vals = list(typical)
     sl = circ.element_params(new)
@@ -498,7 +516,8 @@ def choose_shape(
                 anchor = shape
             continue
         # from the first fit (wa, which generalises wo, from wo's)
-        base = "wo" if shape == "wa" and "wo" in fits else anchor
+        simple = NESTED.get(shape)
+        base = simple if simple in fits else anchor
         fit_from(shape, base if base in fits else min(fits, key=lambda s: fits[s].chi2))
     # the best candidate, if its fit is not accepted, gets an ordinary fit's restarts;
     # while none is accepted, the others are fitted from the spectrum itself, until one
@@ -518,7 +537,7 @@ def choose_shape(
         crit = {s: aic(f.chi2, n_obs, f.n_free) for s, f in fits.items()}
         good = [s for s in fits if _ok(fits[s])] or list(fits)
         best = min(good, key=crit.get)
-        nested = {"wa": "wo", "wo": "wa"}.get(best)
+        nested = {**NESTED, **{v: k for k, v in NESTED.items()}}.get(best)
         for shape in list(fits):
             near = crit[shape] - crit[best] < 10 or shape == nested
             if shape != best and started[shape] != best and near:
@@ -541,23 +560,28 @@ def choose_shape(
     best = int(np.argmin(np.where(pool, aics, np.inf)))
     shape = shape_list[best]
     by = {s: i for i, s in enumerate(shape_list)}
-    if shape == "wa" and "wo" in by and pool[by["wo"]]:
-        gain = aics[by["wo"]] - aics[best]
+    simple = NESTED.get(shape)
+    if simple in by and pool[by[simple]]:
+        gain = aics[by[simple]] - aics[best]
         if gain < margin:
-            n_wa = fits["wa"].params.get(f"{names['wa']}_2", np.nan)
-            note[by["wa"]] = (
-                f"the anomalous exponent n = {n_wa:.3g} is not supported over wo "
-                f"(AIC lower by {gain:.2g} < {margin:g})"
+            if shape == "wa":
+                n_wa = fits["wa"].params.get(f"{names['wa']}_2", np.nan)
+                what = f"the anomalous exponent n = {n_wa:.3g}"
+            else:
+                what = "the series capacitance"
+            note[best] = (
+                f"{what} is not supported over {simple} (AIC lower by {gain:.2g} < {margin:g})"
             )
-            shape, best = "wo", by["wo"]
+            shape, best = simple, by[simple]
     delta = aics - aics[best]
     idx = np.arange(len(shape_list))
     # evidence is the data's: a candidate whose fit was judged unusable (a parameter run
     # off where the data end) but describes the data as well is an alternative too
     alt = finite & (delta < margin) & (idx != best)
     nested = np.zeros(len(shape_list), dtype=bool)
-    if shape == "wo" and "wa" in by:
-        nested[by["wa"]] = True  # wa within the margin is wo itself
+    for complex_, simple_ in NESTED.items():
+        if shape == simple_ and complex_ in by:
+            nested[by[complex_]] = True  # wa within the margin is wo itself, wsc is ws
     alt &= ~nested
     if not ok.any():
         note[best] = "; ".join(filter(None, [note[best], "no candidate fit succeeded"]))

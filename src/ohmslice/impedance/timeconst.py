@@ -137,6 +137,7 @@ from ._identify import (
 )
 from .shapes import (
     MARGIN,
+    SHAPE_ELEMENTS,
     diffusion_elements,
     low_frequency_exponent,
     resolve_diffusion,
@@ -206,8 +207,8 @@ class TimeConstants:
     tau_factor, r_tol : float
         The agreement criteria used.
     diffusion_shape : str or None
-        The shape of the fit's diffusion element ('wo', 'ws', 'wsph', 'wa'), None without
-        one. The step response of each process, the one named ``diffusion`` included,
+        The shape of the fit's diffusion element ('wo', 'ws', 'wsc', 'wsph', 'wa'), None
+        without one. The step response of each process, the one named ``diffusion`` included,
         is the table's ``shape`` column (the process named ``diffusion`` is the slowest
         seen, which is the diffusion element on any spectrum it describes).
     diffusion_candidates : DataFrame or None
@@ -628,8 +629,9 @@ def time_constants(
     kinds_of = dict(fit.circuit.elements)
     shape = None
     diff_names = diffusion_elements(fit.circuit)
-    if diff_names:
-        shape = step_kind(kinds_of[diff_names[-1]])
+    if diff_names:  # the candidate's name ('wsc' for Ws with its capacitor in series)
+        kind = kinds_of[diff_names[-1]]
+        shape = next((sh for sh, k in SHAPE_ELEMENTS.items() if k == kind), step_kind(kind))
     return TimeConstants(
         table=table,
         drt_peaks=peaks,

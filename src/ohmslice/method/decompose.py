@@ -86,6 +86,7 @@ ELEMENT_SHAPES = {
     "Zarc": "zarc",
     "RQ": "zarc",
     "Ws": "ws",
+    "Wsc": "ws",
     "Wo": "wo",
     "Wsph": "wsph",
     "Wa": "wa",

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..impedance.shapes import SHAPE_ELEMENTS, step_kind
 from .boundaries import DC_FRACTION
 
 __all__ = ["Systematic", "systematic", "MIN_SHAPE_WEIGHT", "COMPONENTS"]
@@ -126,10 +127,11 @@ def _alternative_taus(
         idx = out.index[i]
         out.loc[idx, "tau3_s"] = float(proc["tau_s"].iat[0])
         out.loc[idx, "tau3_err_s"] = np.nan
-        out.loc[idx, "r3_ohm"] = DC_FRACTION.get(shape, 1.0) * float(proc["r_ohm"].iat[0])
+        step = step_kind(SHAPE_ELEMENTS[shape])  # the candidate's step response
+        out.loc[idx, "r3_ohm"] = DC_FRACTION.get(step, 1.0) * float(proc["r_ohm"].iat[0])
         n = float(proc["n"].iat[0])
         out.loc[idx, "n3"] = n if np.isfinite(n) else 1.0
-        out.loc[idx, "shape3"] = shape
+        out.loc[idx, "shape3"] = step
     return out, float(np.mean(weights)) if weights else 0.0
 
 
@@ -196,14 +198,14 @@ def _shape_alternatives(
     from ..errors import InputError
     from .decompose import decompose
 
-    used = str(taus["shape3"].iat[0]) if "shape3" in taus else "ws"
     shapes: set[str] = set()
     for tc in tcs.values():
         cand = getattr(tc, "diffusion_candidates", None)
         if cand is not None:
-            shapes |= set(cand.loc[cand["success"].astype(bool), "shape"].astype(str))
+            other = cand["success"].astype(bool) & ~cand["chosen"].astype(bool)
+            shapes |= set(cand.loc[other, "shape"].astype(str))
     alts = []
-    for shape in sorted(shapes - {used}):
+    for shape in sorted(shapes):
         alt_taus, weight = _alternative_taus(taus, tcs, shape)
         if alt_taus is None or weight < MIN_SHAPE_WEIGHT:
             continue
