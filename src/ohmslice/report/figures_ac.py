@@ -260,12 +260,7 @@ def fig_drt(tables: Any, colors: dict[str, str]) -> Drawn:
         ax.set_ylim(bottom=0)
         ax.set_title(f"{KINDS[kind]}, SOC {soc:g} %", loc="left")
         ax.set_ylabel("γ / Ω")
-    for ax in axes[-1]:
-        ax.set_xlabel("τ / s")
-    for ax in axes.ravel()[len(panels) :]:
-        ax.set_visible(False)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", ncol=len(labels), fontsize=7)
+    _grid_footer(fig, axes, len(panels), "τ / s")
     notes = (
         [
             f"{n_flag} DRT peaks lie outside the measured range or are flagged (drt.flag): "
@@ -280,6 +275,17 @@ def fig_drt(tables: Any, colors: dict[str, str]) -> Drawn:
         "peaks marked; grey: time constants outside 1/(2π f) of the measured frequencies."
     )
     return Drawn(fig, caption, notes)
+
+
+def _grid_footer(fig: Any, axes: Any, n_panels: int, xlabel: str) -> None:
+    """Finish a grid of panels: the x label under the bottom row, unused panels hidden,
+    one legend (the first panel's entries) at the top right."""
+    for ax in axes[-1]:
+        ax.set_xlabel(xlabel)
+    for ax in axes.ravel()[n_panels:]:
+        ax.set_visible(False)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", ncol=len(labels), fontsize=7)
 
 
 # --- residuals -------------------------------------------------------------------------
@@ -319,12 +325,7 @@ def fig_fit_residuals(tables: Any, colors: dict[str, str]) -> Drawn:
         log_axis(ax, "x", numticks=5)
         ax.set_title(f"{KINDS[kind]}, SOC {soc:g} %", loc="left")
         ax.set_ylabel("(Z - Z_fit) / |Z| / %")
-    for ax in axes[-1]:
-        ax.set_xlabel("frequency / Hz")
-    for ax in axes.ravel()[len(panels) :]:
-        ax.set_visible(False)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", ncol=len(labels), fontsize=7)
+    _grid_footer(fig, axes, len(panels), "frequency / Hz")
     caption = (
         "Residuals of the circuit fits, (Z - Z_fit)/|Z| in % against frequency (solid: "
         "real, dashed: imaginary part). Dotted: ± the rms residual of a "
