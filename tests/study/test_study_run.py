@@ -1,5 +1,6 @@
 """run_study(): which decomposition the comparison uses, the SOC scale setting."""
 
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -119,10 +120,25 @@ def test_a_bad_file_is_named_with_the_study_file_and_its_key(tiny_study, tmp_pat
     study = load_study(d / "study.toml")
     gitt = study.cells[1].gitt
     gitt.write_bytes(gitt.read_bytes()[:300])  # cut inside the header
-    with pytest.raises(InputError) as err:
+    # the other cell is analysed; the failing one is named, with its reason, in a warning,
+    # the notes and StudyResult.failed
+    with pytest.warns(UserWarning, match="not analysed") as caught:
+        res = run_study(study, n_boot=5)
+    name = study.cells[1].name
+    msg = res.failed[name]
+    assert msg.startswith(f"{d / 'study.toml'}: cell[1].gitt: {gitt}: "), msg
+    assert list(res.cells) == [study.cells[0].name] and res.comparison is None
+    assert any(msg in str(w.message) for w in caught)
+    assert any(n.startswith(f"cell '{name}' not analysed: ") for n in res.notes)
+    # every cell failing: one error, the first cell's reason
+    first = study.cells[0].gitt
+    first.write_bytes(first.read_bytes()[:300])
+    with pytest.raises(InputError) as err, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         run_study(study, n_boot=5)
     msg = str(err.value)
-    assert msg.startswith(f"{d / 'study.toml'}: cell[1].gitt: {gitt}: "), msg
+    assert msg.startswith("no cell could be analysed: ") and "cell[0].gitt" in msg, msg
+    assert "and the 1 other cells failed too" in msg
 
 
 def test_spectra_that_determine_no_time_constants_are_not_used(tiny_study):

@@ -81,7 +81,8 @@ class StudyResult:
 
     ``method_used`` is the decomposition the comparison used (``"model"`` or
     ``"windows"``), ``notes`` say why and what else was left out; ``settings`` holds
-    the study's analysis settings (``method`` the preferred one, ``soc_reference``).
+    the study's analysis settings (``method`` the preferred one, ``soc_reference``);
+    ``failed``: cell -> why it could not be analysed (the other cells were).
     """
 
     name: str
@@ -92,6 +93,7 @@ class StudyResult:
     settings: dict[str, Any] = field(default_factory=dict)
     method_used: str = ""
     notes: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
 
     def decompositions(self, method: str | None = None) -> dict[str, pd.DataFrame]:
         """Cell name -> decomposition table of ``method`` (default: the one the
@@ -223,7 +225,10 @@ def run_study(
     Raises
     ------
     InputError
-        A file that cannot be read or analysed (named), an unknown analysis setting.
+        An unknown analysis setting; a file that cannot be read or analysed (named with
+        the study file and its key) in a one-cell study, or in every cell of a study. A
+        cell that fails while others do not is left out with a warning (and a note,
+        ``StudyResult.failed``); the others are analysed and compared.
     """
     from ..dc.gitt import parse_soc_reference
 
@@ -243,14 +248,24 @@ def run_study(
         settings["soc_reference"] = parse_soc_reference(settings["soc_reference"])
     except InputError as exc:
         raise InputError(f"[analysis] {exc}") from None
-    cells = {}
+    cells: dict[str, CellResult] = {}
+    failed: dict[str, str] = {}
     for i, spec in enumerate(study.cells):
         try:
             cells[spec.name] = _cell(spec, settings, step)
         except InputError as exc:  # name the study file and the cell: cell[1].gitt: ...
             where = f"cell[{i}]." if hasattr(exc, "study_key") else f"cell[{i}] ({spec.name}): "
-            raise InputError(f"{where}{exc}", path=getattr(study, "source", None)) from None
-    result = StudyResult(name=study.name, cells=cells, settings=settings)
+            err = InputError(f"{where}{exc}", path=getattr(study, "source", None))
+            if len(study.cells) == 1:
+                raise err from None
+            failed[spec.name] = str(err)
+            warnings.warn(f"cell '{spec.name}' not analysed: {err}", stacklevel=2)
+    if not cells:  # every cell failed: the first one's reason, and how many more
+        first = next(iter(failed.values()))
+        more = f" (and the {len(failed) - 1} other cells failed too)" if len(failed) > 1 else ""
+        raise InputError(f"no cell could be analysed: {first}{more}")
+    result = StudyResult(name=study.name, cells=cells, settings=settings, failed=failed)
+    result.notes += [f"cell '{n}' not analysed: {why}" for n, why in failed.items()]
     result.method_used, why = _choose_method(cells, settings["method"])
     if why:
         result.notes.append(why)
