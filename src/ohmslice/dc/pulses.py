@@ -493,11 +493,15 @@ def r_at_times(
     return np.interp(lt, x, r, left=np.nan, right=np.nan)
 
 
-def log_bins(t: np.ndarray, y: np.ndarray, per_decade: int) -> tuple[np.ndarray, np.ndarray]:
+def log_bins(
+    t: np.ndarray, y: np.ndarray, per_decade: int, *, counts: bool = False
+) -> tuple[np.ndarray, ...]:
     """Average (t, y) within log-spaced bins of t [s] (> 0), ``per_decade`` bins per decade.
 
     Thins a pulse's densely sampled response (dE/dt or log sampling) into points of
-    similar weight per decade of time; empty bins are dropped.
+    similar weight per decade of time; empty bins are dropped. Returns the mean times and
+    mean values, and with ``counts`` the number of samples in each bin (what the noise of
+    a bin mean depends on).
     """
     lt = np.log10(t)
     edges = np.arange(np.floor(lt.min() * per_decade), np.ceil(lt.max() * per_decade) + 1)
@@ -506,4 +510,4 @@ def log_bins(t: np.ndarray, y: np.ndarray, per_decade: int) -> tuple[np.ndarray,
     ok = cnt > 0
     tb = np.bincount(which, t)[ok] / cnt[ok]
     yb = np.bincount(which, y)[ok] / cnt[ok]
-    return tb, yb
+    return (tb, yb, cnt[ok].astype(float)) if counts else (tb, yb)

@@ -20,30 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..dc.pulses import log_bins
 from .boundaries import unit_step
 
 __all__ = ["fit_pulses"]
 
 
 # ------------------------------------------------------------------ model ----
-def _log_bins(
-    t: np.ndarray, y: np.ndarray, per_decade: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Average (t, y) within log-spaced bins of t [s] (> 0), ``per_decade`` bins per
-    decade; empty bins dropped. Returns the mean times, mean values and the number of
-    samples of each bin (what the noise of a bin mean depends on)."""
-    lt = np.log10(t)
-    edges = np.arange(np.floor(lt.min() * per_decade), np.ceil(lt.max() * per_decade) + 1)
-    which = np.clip(np.searchsorted(edges / per_decade, lt, side="right") - 1, 0, None)
-    cnt = np.bincount(which)
-    ok = cnt > 0
-    return (
-        np.bincount(which, t)[ok] / cnt[ok],
-        np.bincount(which, y)[ok] / cnt[ok],
-        cnt[ok].astype(float),
-    )
-
-
 def _binned_traces(gitt: Any, bins_per_decade: int) -> tuple[np.ndarray, ...]:
     """Every pulse + rest averaged into log-time bins, padded to one length.
 
@@ -65,8 +48,8 @@ def _binned_traces(gitt: Any, bins_per_decade: int) -> tuple[np.ndarray, ...]:
             )
             ok.append(False)
             continue
-        t1, r1, c1 = _log_bins(t[during], r[during], bins_per_decade)
-        t2, r2, c2 = _log_bins(t[after] - d, r[after], bins_per_decade)
+        t1, r1, c1 = log_bins(t[during], r[during], bins_per_decade, counts=True)
+        t2, r2, c2 = log_bins(t[after] - d, r[after], bins_per_decade, counts=True)
         bins.append((np.r_[t1, t2 + d], np.r_[r1, r2], np.r_[c1, c2], t[0]))
         ok.append(True)
     length = max(b[0].size for b in bins)
