@@ -23,7 +23,7 @@ def test_demo_end_to_end(tmp_path):
                  "figS8_rate_capability", "drt", "fit_residuals"):  # fmt: skip
         assert (figures / f"{stem}.png").stat().st_size > 0 and (figures / f"{stem}.svg").is_file()
     report = (out / "report.html").read_text(encoding="utf-8")
-    assert report.count("<figure ") == 10 and "Where the order reverses" in report
+    assert report.count("<figure ") == 11 and "Where the order reverses" in report
     assert [p.name for p in out.glob(".*")] == [".ohmslice.json"]
     assert (results / "results.duckdb").is_file() and (results / "csv" / "components.csv").is_file()
     store = open_results(out)

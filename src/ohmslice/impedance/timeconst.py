@@ -228,6 +228,9 @@ class TimeConstants:
         Whether the fit describes the spectrum (else every process is undetermined).
     fit_reasons : list of str
         Why not, in words.
+    kk : KKResult or None
+        The lin-KK test of the spectrum (:func:`ohmslice.impedance.kk.lin_kk`), where
+        the caller ran one (:func:`ohmslice.study.run.run_study` does).
     """
 
     table: pd.DataFrame
@@ -247,6 +250,7 @@ class TimeConstants:
     band: dict[str, float] = field(default_factory=dict)
     fit_accepted: bool = True
     fit_reasons: list[str] = field(default_factory=list)
+    kk: Any = None
 
     def to_frame(self) -> pd.DataFrame:
         """The per-process table (a copy)."""

@@ -324,7 +324,8 @@ def fig_fit_residuals(tables: Any, colors: dict[str, str]) -> Drawn:
         ax.axhline(0, color="0.5", lw=0.5)
         log_axis(ax, "x", numticks=5)
         ax.set_title(f"{KINDS[kind]}, SOC {soc:g} %", loc="left")
-        ax.set_ylabel("(Z - Z_fit) / |Z| / %")
+        if ax in axes[:, 0]:  # the panels share y: label the left column only
+            ax.set_ylabel("(Z - Z_fit) / |Z| / %")
     _grid_footer(fig, axes, len(panels), "frequency / Hz")
     caption = (
         "Residuals of the circuit fits, (Z - Z_fit)/|Z| in % against frequency (solid: "
@@ -337,24 +338,51 @@ def fig_fit_residuals(tables: Any, colors: dict[str, str]) -> Drawn:
 
 
 def fig_kk_residuals(tables: Any, colors: dict[str, str]) -> Drawn:
-    """lin-KK residuals per frequency, where the store holds them (a ``kk_residuals``
-    table: cell, spectrum, soc_pct, freq_Hz, residual_real, residual_imag)."""
+    """lin-KK residuals per frequency, (Z - Z_KK) / |Z| in %, real and imaginary, one
+    panel per spectrum kind and SOC (the store's ``kk_residuals`` table), with each
+    test's pass limit (``kk.threshold``) dotted."""
     r = tables["kk_residuals"]
     if not len(r):
         raise Skip(
-            "the store holds each spectrum's lin-KK summary (kk: rms residual, M, ratio; in "
-            "the data-quality section) but not its residuals per frequency; the circuit-fit "
-            "residuals are drawn against the lin-KK level instead"
+            "the store holds no lin-KK residuals per frequency (results written before "
+            "the study ran the test); the circuit-fit residuals are drawn against the "
+            "lin-KK level instead"
         )
-    panels = list(r.groupby(["spectrum", "soc_pct"]).groups)
+    kk = tables["kk"]
+    panels = [(k, s) for k in KINDS for s in sorted(r.loc[r["spectrum"] == k, "soc_pct"].unique(),
+                                                    reverse=True)]  # fmt: skip
+    cells = [c for c in cells_in_order(tables) if c in set(r["cell"])] or sorted(set(r["cell"]))
     nrows, ncols = _grid(len(panels), most=2)
-    fig, axes = new_figure(0.85 + 1.7 * nrows, nrows, ncols, sharex=True, sharey=True)
+    fig, axes = new_figure(0.85 + 1.7 * nrows + 0.55 * (nrows - 1), nrows, ncols, sharex=True,
+                           sharey=True, wspace=0.45, top=0.5)  # fmt: skip
+    failed = []
     for ax, (kind, soc) in zip(axes.ravel(), panels, strict=False):
-        for cell, d in r[(r["spectrum"] == kind) & (r["soc_pct"] == soc)].groupby("cell"):
-            c = colors.get(str(cell), "k")
-            ax.plot(d["freq_Hz"], 100 * d["residual_real"], "-", color=c, lw=0.8)
-            ax.plot(d["freq_Hz"], 100 * d["residual_imag"], "--", color=c, lw=0.8)
+        for cell in cells:
+            d = r[(r["cell"] == cell) & (r["spectrum"] == kind) & (r["soc_pct"] == soc)]
+            if not len(d):
+                continue
+            f = d["freq_Hz"].to_numpy(float)
+            ax.plot(f, 100 * d["residual_real"], "-", color=colors[cell], lw=0.8,
+                    label=f"{cell} Z'")  # fmt: skip
+            ax.plot(f, 100 * d["residual_imag"], "--", color=colors[cell], lw=0.8,
+                    label=f"{cell} Z''")  # fmt: skip
+            k = kk[(kk["cell"] == cell) & (kk["spectrum"] == kind) & (kk["soc_pct"] == soc)]
+            if len(k) and "threshold" in k and np.isfinite(float(k["threshold"].iloc[0])):
+                for sign in (-1, 1):
+                    ax.axhline(100 * sign * float(k["threshold"].iloc[0]), color="0.5", lw=0.6,
+                               ls=":")  # fmt: skip
+                if "passed" in k and not flag_bool(k["passed"], default=True)[0]:
+                    failed.append(f"{cell} {KINDS[kind]} {soc:g} %")
+        ax.axhline(0, color="0.5", lw=0.5)
         log_axis(ax, "x", numticks=5)
-        ax.set_title(f"{KINDS.get(kind, kind)}, SOC {soc:g} %", loc="left")
-    caption = "lin-KK residuals (Z - Z_KK)/|Z| in % (solid: real, dashed: imaginary)."
-    return Drawn(fig, caption, [])
+        ax.set_title(f"{KINDS[kind]}, SOC {soc:g} %", loc="left")
+        if ax in axes[:, 0]:  # the panels share y: label the left column only
+            ax.set_ylabel("(Z - Z_KK) / |Z| / %")
+    _grid_footer(fig, axes, len(panels), "frequency / Hz")
+    notes = [f"lin-KK test failed: {', '.join(failed)}"] if failed else []
+    caption = (
+        "Linear Kramers-Kronig test of every spectrum (Schönleber's lin-KK): the residuals "
+        "of a causal, linear RC model of the data, (Z - Z_KK)/|Z| in % against frequency "
+        "(solid: real, dashed: imaginary part); dotted: the pass limit."
+    )
+    return Drawn(fig, caption, notes)

@@ -5,7 +5,8 @@ a :class:`ohmslice.study.file.Study` names, runs
 
 * the GITT analysis (:func:`ohmslice.dc.gitt.analyze_gitt`),
 * the time constants of each symmetric-cell spectrum, per electrode
-  (:func:`ohmslice.impedance.time_constants`) and of each half-cell spectrum,
+  (:func:`ohmslice.impedance.time_constants`) and of each half-cell spectrum, with the
+  lin-KK test of each (:func:`ohmslice.impedance.kk.lin_kk`),
 * the pulses' own DRT (:func:`ohmslice.dc.drt.gitt_drt`) -- the time constants at SOCs
   without a spectrum, and the source of them where a cell has no spectrum at all,
 * the decomposition into R1/R2/R3 by both methods (:func:`ohmslice.method.decompose.decompose`),
@@ -124,6 +125,16 @@ def _key(key: str, path: Any) -> Iterator[None]:
         raise err from None
 
 
+def _with_kk(tc: Any) -> Any:
+    """``tc`` with the lin-KK test of its spectrum (``tc.kk``), a series capacitor added
+    where the spectrum's low-frequency end is capacitive."""
+    from ..impedance.kk import lin_kk
+    from ..impedance.shapes import low_frequency_exponent
+
+    tc.kk = lin_kk(tc.spectrum, add_capacitance=bool(low_frequency_exponent(tc.spectrum) > 0.5))
+    return tc
+
+
 def _cell(spec: Any, settings: dict[str, Any], step: Callable[[str], None]) -> CellResult:
     from ..dc.drt import dc_tau_table, gitt_drt
     from ..dc.gitt import analyze_gitt
@@ -137,11 +148,12 @@ def _cell(spec: Any, settings: dict[str, Any], step: Callable[[str], None]) -> C
     for soc, path in sorted(spec.symmetric_eis.items()):
         step(f"{spec.name}: symmetric-cell spectrum at {soc:g} % SOC")
         with _key(f"symmetric_eis.{soc:g}", path):
-            out.time_constants[soc] = time_constants(read_spectra(path)[0], circuit, symmetric=True)
+            tc = time_constants(read_spectra(path)[0], circuit, symmetric=True)
+            out.time_constants[soc] = _with_kk(tc)
     for soc, path in sorted(spec.half_eis.items()):
         step(f"{spec.name}: half-cell spectrum at {soc:g} % SOC")
         with _key(f"half_eis.{soc:g}", path):
-            out.half_time_constants[soc] = time_constants(read_spectra(path)[0], circuit)
+            out.half_time_constants[soc] = _with_kk(time_constants(read_spectra(path)[0], circuit))
     if spec.gitt is not None:
         step(f"{spec.name}: GITT")
         ref = settings["soc_reference"]

@@ -211,6 +211,19 @@ def _kk_rows(tc: Any) -> pd.DataFrame | None:
     return pd.DataFrame([row])
 
 
+def _kk_residual_rows(tc: Any) -> pd.DataFrame | None:
+    kk = getattr(tc, "kk", None)
+    if kk is None:
+        return None
+    return pd.DataFrame(
+        {
+            "freq_Hz": np.asarray(kk.freq_hz, dtype=float),
+            "residual_real": np.asarray(kk.residuals_real, dtype=float),
+            "residual_imag": np.asarray(kk.residuals_imag, dtype=float),
+        }
+    )
+
+
 def _spectrum_rows(tc: Any) -> pd.DataFrame | None:
     spec = getattr(tc, "spectrum", None)
     if spec is None:
@@ -594,6 +607,7 @@ def build_tables(
         "time_constants": _per_spectrum(result, lambda tc: getattr(tc, "table", None)),
         "eis_fits": _per_spectrum(result, _eis_fit_rows),
         "kk": _per_spectrum(result, _kk_rows),
+        "kk_residuals": _per_spectrum(result, _kk_residual_rows),
         "spectra": _per_spectrum(result, _spectrum_rows),
         "drt": _per_spectrum(result, _drt_peaks),
         "drt_curves": _per_spectrum(result, _drt_curve),

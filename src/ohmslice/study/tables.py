@@ -308,6 +308,15 @@ _KK = _cols(
     ("threshold", "float", "lin-KK pass limit on noise_estimate (NULL without the test)"),
 )
 
+_KK_RESIDUALS = _cols(
+    _CELL,
+    _SPECTRUM,
+    _SOC_SPECTRUM,
+    ("freq_Hz", "float", "frequency"),
+    ("residual_real", "float", "lin-KK residual of Z', (Z - Z_KK) / |Z| [-]"),
+    ("residual_imag", "float", "lin-KK residual of Z'', (Z - Z_KK) / |Z| [-]"),
+)
+
 _SPECTRA = _cols(
     _CELL,
     _SPECTRUM,
@@ -619,6 +628,11 @@ TABLES: dict[str, Table] = {
         ),
         Table("eis_fits", "one row per parameter of every spectrum's circuit fit", _EIS_FITS),
         Table("kk", "one row per spectrum: Kramers-Kronig consistency of the data and fit", _KK),
+        Table(
+            "kk_residuals",
+            "one row per frequency of every spectrum: its lin-KK test's residuals",
+            _KK_RESIDUALS,
+        ),
         Table(
             "spectra", "one row per frequency of every spectrum: measured and fitted Z", _SPECTRA
         ),
