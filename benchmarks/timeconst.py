@@ -3,7 +3,7 @@ against impedance.py fitting the same candidate circuits.
 
 ``ohmslice.time_constants(spectrum)`` fits the default cathode circuit
 ``R0-p(R1,CPE1)-p(R2,CPE2)-<diffusion>`` with each candidate diffusion element (``Wo``,
-``Ws``, ``Wsph``, ``Wa``), keeps the best by AIC, reads the DRT beside it and judges every
+``Ws``, ``Wsc``, ``Wsph``, ``Wa``), keeps the best by AIC, reads the DRT beside it and judges every
 process (measured / bounded / undetermined). Timed here, the whole call:
 
 * on one typical spectrum -- 61 points from 1 MHz to 10 mHz, ``Wo`` diffusion, 0.5 %
@@ -13,9 +13,9 @@ process (measured / bounded / undetermined). Timed here, the whole call:
   often the true shape is chosen, and the errors of the diffusion R and tau.
 
 The peer, impedance.py's ``CustomCircuit.fit`` (``bench`` extra; the sphere and ``Wa``
-added to it as custom elements with the same formulas), fits the same four circuits
+added to it as custom elements with the same formulas), fits the same five circuits
 from the same starting values (ohmslice's first fit, each candidate's diffusion element
-mapped as ohmslice maps it), modulus-weighted; its time is the four fits alone (no DRT,
+mapped as ohmslice maps it), modulus-weighted; its time is the five fits alone (no DRT,
 no judgement). Printed beside ohmslice: the time ratio, the shape each chooses by the
 same AIC, and the chi2 of both for the chosen shape. Without impedance.py installed,
 only ohmslice's numbers are printed.
@@ -85,7 +85,8 @@ def synthetic(n: int, seed: int = 7) -> dict[str, list[tuple[Spectrum, float, fl
             rw = rng.uniform(50, 300)
             nw = rng.uniform(0.6, 0.9) if kind == "Wa" else 1.0
             tw = 10 ** rng.uniform(-1.5, 0.5) / float(slowest_mode(kind, 1.0, nw))
-            p = [r0, r1, t1**n1 / r1, n1, r2, t2**n2 / r2, n2, rw, tw] + [nw] * (kind == "Wa")
+            extra = {"Wa": [nw], "Wsc": [2.0 * tw / rw]}.get(kind, [])  # Wsc: C ~ tau/R
+            p = [r0, r1, t1**n1 / r1, n1, r2, t2**n2 / r2, n2, rw, tw, *extra]
             out[shape].append((spectrum(kind, p, rng), rw, tw))
     return out
 
@@ -125,7 +126,7 @@ def bench_typical(repeats: int = 30) -> None:
 
 
 def load_peer():
-    """impedance.py's CustomCircuit with Wsph and Wa added, or None when not installed."""
+    """impedance.py's CustomCircuit with Wsph, Wsc and Wa added, or None when not installed."""
     try:
         from impedance.models.circuits import CustomCircuit
         from impedance.models.circuits.elements import circuit_elements, element
@@ -148,11 +149,17 @@ def load_peer():
             y = (2j * np.pi * np.asarray(f) * p[1]) ** (p[2] / 2)
             return p[0] / (np.tanh(y) * y)
 
+        @element(num_params=3, units=["Ohm", "sec", "F"])
+        def Wsc(p, f):  # noqa: N802
+            s = 2j * np.pi * np.asarray(f)
+            x = np.sqrt(s * p[1])
+            return p[0] * np.tanh(x) / x + 1 / (s * p[2])
+
     return CustomCircuit
 
 
 def peer_candidates(cc_class, spec: Spectrum, tc) -> tuple[str, float, dict[str, float]]:
-    """impedance.py's fits of the four candidates from ohmslice's starts: (chosen shape
+    """impedance.py's fits of the five candidates from ohmslice's starts: (chosen shape
     by AIC, total time [s], chi2 per shape)."""
     ref = tc.diffusion_fits.get("wo") or tc.fit
     name = next(n for n, k in ref.circuit.elements if k in SHAPE_ELEMENTS.values())
@@ -224,7 +231,7 @@ def bench_shapes(n: int) -> None:
         print("(impedance.py not installed: the peer's columns are left out; `make bench`)")
     else:
         print(
-            "ratio = impedance.py's four candidate fits / ohmslice's whole time_constants call "
+            "ratio = impedance.py's five candidate fits / ohmslice's whole time_constants call "
             "(fits, DRT, judgement); chi2 ours/peer < 1: ohmslice's fit of the chosen shape is "
             "the better one"
         )
