@@ -45,6 +45,7 @@ STAGES = (
     ("decomposition (windows)", "decomposition, windows"),
     ("decomposition (model)", "decomposition, model"),
     ("rate tests", "rate tests: read + analyse"),
+    ("errors the pulses share", "shared errors (time constants, shapes)"),
     ("comparing", "comparison + bootstrap"),
 )
 

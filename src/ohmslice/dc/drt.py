@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy.linalg import solve_triangular
-from scipy.optimize import lsq_linear
+from scipy.optimize import nnls
 from scipy.signal import find_peaks
 
 from .._blas import one_blas_thread
@@ -167,6 +167,24 @@ def choose_lambda(
     return float(np.exp(np.median(chosen)))
 
 
+def _bounded_below(a: np.ndarray, b: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    """min ||a x - b|| subject to x >= lower (-inf: free), by NNLS (Lawson-Hanson) on
+    the bounded columns once the free ones are projected out: for given bounded values
+    the free ones are their least-squares fit, so the problem in the bounded ones is the
+    residual after that fit (one QR of the few free columns)."""
+    free = ~np.isfinite(lower)
+    shift = a[:, ~free] @ lower[~free]  # x_B = lower_B + y, y >= 0
+    q, _ = np.linalg.qr(a[:, free])
+    ab = a[:, ~free]
+    m = ab - q @ (q.T @ ab)
+    v = (b - shift) - q @ (q.T @ (b - shift))
+    y, _ = nnls(m, v, maxiter=50 * m.shape[1])
+    x = np.empty(a.shape[1])
+    x[~free] = lower[~free] + y
+    x[free] = np.linalg.lstsq(a[:, free], b - ab @ x[~free], rcond=None)[0]
+    return x
+
+
 def regularised_nnls(
     a: np.ndarray,
     b: np.ndarray,
@@ -181,8 +199,7 @@ def regularised_nnls(
     """
     aug = np.vstack([a, np.sqrt(lam) * reg])
     rhs = np.r_[b, np.zeros(reg.shape[0])]
-    sol = lsq_linear(aug, rhs, bounds=(lower, np.full(lower.shape, np.inf)), method="bvls")
-    x = sol.x
+    x = _bounded_below(aug, rhs, lower)
     r = a @ x - b
     # M = aug' aug = R'R (aug = Q R) and A = Q1 R, Q1 the rows of Q that belong to A:
     # M^-1 A'A M^-1 = C C' with C = M^-1 A' = R^-1 Q1'. A'A, whose condition number is
