@@ -309,10 +309,11 @@ _TAU3_FACTORS = np.geomspace(0.1, 10.0, 41)
 
 
 def _relaxation_fit(
-    gitt: Any, tau3: np.ndarray, n3: np.ndarray, shape3: str
+    gitt: Any, tau3: np.ndarray, n3: np.ndarray, shape3: str, which: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """R1 + R2 developed by the pulse end from the rest's early samples, and its standard
-    error [Ohm], per pulse; NaN with fewer than :data:`MIN_RELAXATION_POINTS` samples
+    error [Ohm], for the pulses ``which`` (bool per pulse; NaN for the others); NaN with
+    fewer than :data:`MIN_RELAXATION_POINTS` samples
     within :data:`RELAXATION_SPAN` times the first one's time.
 
     After the pulse (length T), once charge transfer has relaxed, the drop R(T) -
@@ -332,6 +333,8 @@ def _relaxation_fit(
     )
     dur = p["duration_s"].to_numpy(float)
     for k, (t, r) in enumerate(gitt.traces()):
+        if not which[k]:
+            continue
         after = t > dur[k]
         if not after.any() or not np.isfinite(r_end[k]):
             continue
@@ -465,7 +468,7 @@ def _windows(
     a3 = np.where(at_end, 1 - (f2 - f3), a3)
     # ... and where the rest has samples enough early on, from the relaxation fitted with
     # the diffusion's shape and a time constant of its own (the spectra may only bound it)
-    extrap, extrap_err = _relaxation_fit(gitt, taus[:, 2], ns[:, 2], shapes[2])
+    extrap, extrap_err = _relaxation_fit(gitt, taus[:, 2], ns[:, 2], shapes[2], late)
     from_data = late & has_ocv & np.isfinite(extrap)
     r12 = np.where(from_data, extrap, r12)
     a3 = np.where(from_data, 0.0, a3)
