@@ -10,6 +10,7 @@ returns a :class:`~ohmslice.report._common.Drawn` or raises
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -289,6 +290,53 @@ def _grid_footer(fig: Any, axes: Any, n_panels: int, xlabel: str) -> None:
 
 
 # --- residuals -------------------------------------------------------------------------
+def _residual_panels(
+    tables: Any,
+    data: pd.DataFrame,
+    colors: dict[str, str],
+    residual: Callable[[pd.DataFrame], np.ndarray],
+    mark: Callable[[Any, str, str, float], None],
+    ylabel: str,
+) -> Any:
+    """A grid of residual panels, one per spectrum kind and SOC of ``data`` (rows with
+    ``cell``, ``spectrum``, ``soc_pct``, ``freq_Hz``): ``residual(rows)`` [complex, %]
+    drawn per cell (solid real, dashed imaginary part), ``mark(ax, cell, kind, soc)``
+    adds a panel's reference lines. Returns the figure."""
+    panels = [
+        (k, s)
+        for k in KINDS
+        for s in sorted(data.loc[data["spectrum"] == k, "soc_pct"].unique(), reverse=True)
+    ]
+    cells = [c for c in cells_in_order(tables) if c in set(data["cell"])] or sorted(
+        set(data["cell"])
+    )  # fmt: skip
+    nrows, ncols = _grid(len(panels), most=2)
+    fig, axes = new_figure(0.85 + 1.7 * nrows + 0.55 * (nrows - 1), nrows, ncols, sharex=True,
+                           sharey=True, wspace=0.45, top=0.5)  # fmt: skip
+    for ax, (kind, soc) in zip(axes.ravel(), panels, strict=False):
+        for cell in cells:
+            d = data[(data["cell"] == cell) & (data["spectrum"] == kind) & (data["soc_pct"] == soc)]
+            if not len(d):
+                continue
+            f, r = d["freq_Hz"].to_numpy(float), residual(d)
+            ax.plot(f, r.real, "-", color=colors[cell], lw=0.8, label=f"{cell} Z'")
+            ax.plot(f, r.imag, "--", color=colors[cell], lw=0.8, label=f"{cell} Z''")
+            mark(ax, cell, kind, soc)
+        ax.axhline(0, color="0.5", lw=0.5)
+        log_axis(ax, "x", numticks=5)
+        ax.set_title(f"{KINDS[kind]}, SOC {soc:g} %", loc="left")
+        if ax in axes[:, 0]:  # the panels share y: label the left column only
+            ax.set_ylabel(ylabel)
+    _grid_footer(fig, axes, len(panels), "frequency / Hz")
+    return fig
+
+
+def _kk_row(kk: pd.DataFrame, cell: str, kind: str, soc: float) -> pd.DataFrame:
+    if not len(kk):
+        return kk
+    return kk[(kk["cell"] == cell) & (kk["spectrum"] == kind) & (kk["soc_pct"] == soc)]
+
+
 def fig_fit_residuals(tables: Any, colors: dict[str, str]) -> Drawn:
     """Relative residuals of every circuit fit, (Z - Z_fit) / |Z| in %, real and
     imaginary, against frequency, one panel per spectrum kind and SOC; the lin-KK rms
@@ -298,35 +346,20 @@ def fig_fit_residuals(tables: Any, colors: dict[str, str]) -> Drawn:
     if not len(sp) or not np.isfinite(sp["z_fit_real_ohm"].to_numpy(float)).any():
         raise Skip("the store holds no fitted spectra")
     kk = tables["kk"]
-    panels = [(k, s) for k in KINDS for s in sorted(sp.loc[sp["spectrum"] == k, "soc_pct"].unique(),
-                                                    reverse=True)]  # fmt: skip
-    cells = [c for c in cells_in_order(tables) if c in set(sp["cell"])] or sorted(set(sp["cell"]))
-    nrows, ncols = _grid(len(panels), most=2)
-    fig, axes = new_figure(0.85 + 1.7 * nrows + 0.55 * (nrows - 1), nrows, ncols, sharex=True,
-                           sharey=True, wspace=0.45, top=0.5)  # fmt: skip
-    for ax, (kind, soc) in zip(axes.ravel(), panels, strict=False):
-        for cell in cells:
-            d = sp[(sp["cell"] == cell) & (sp["spectrum"] == kind) & (sp["soc_pct"] == soc)]
-            if not len(d):
-                continue
-            f = d["freq_Hz"].to_numpy(float)
-            z = d["z_real_ohm"].to_numpy(float) + 1j * d["z_imag_ohm"].to_numpy(float)
-            zf = d["z_fit_real_ohm"].to_numpy(float) + 1j * d["z_fit_imag_ohm"].to_numpy(float)
-            r = 100 * (z - zf) / np.abs(z)
-            ax.plot(f, r.real, "-", color=colors[cell], lw=0.8, label=f"{cell} Z'")
-            ax.plot(f, r.imag, "--", color=colors[cell], lw=0.8, label=f"{cell} Z''")
-            if len(kk):
-                k = kk[(kk["cell"] == cell) & (kk["spectrum"] == kind) & (kk["soc_pct"] == soc)]
-                level = float(k["kk_residual"].iloc[0]) if len(k) else np.nan
-                if np.isfinite(level):
-                    for s in (-1, 1):
-                        ax.axhline(100 * s * level, color=colors[cell], lw=0.7, ls=":")
-        ax.axhline(0, color="0.5", lw=0.5)
-        log_axis(ax, "x", numticks=5)
-        ax.set_title(f"{KINDS[kind]}, SOC {soc:g} %", loc="left")
-        if ax in axes[:, 0]:  # the panels share y: label the left column only
-            ax.set_ylabel("(Z - Z_fit) / |Z| / %")
-    _grid_footer(fig, axes, len(panels), "frequency / Hz")
+
+    def residual(d: pd.DataFrame) -> np.ndarray:
+        z = d["z_real_ohm"].to_numpy(float) + 1j * d["z_imag_ohm"].to_numpy(float)
+        zf = d["z_fit_real_ohm"].to_numpy(float) + 1j * d["z_fit_imag_ohm"].to_numpy(float)
+        return 100 * (z - zf) / np.abs(z)
+
+    def mark(ax: Any, cell: str, kind: str, soc: float) -> None:
+        k = _kk_row(kk, cell, kind, soc)
+        level = float(k["kk_residual"].iloc[0]) if len(k) else np.nan
+        if np.isfinite(level):
+            for sign in (-1, 1):
+                ax.axhline(100 * sign * level, color=colors[cell], lw=0.7, ls=":")
+
+    fig = _residual_panels(tables, sp, colors, residual, mark, "(Z - Z_fit) / |Z| / %")
     caption = (
         "Residuals of the circuit fits, (Z - Z_fit)/|Z| in % against frequency (solid: "
         "real, dashed: imaginary part). Dotted: ± the rms residual of a "
@@ -349,36 +382,21 @@ def fig_kk_residuals(tables: Any, colors: dict[str, str]) -> Drawn:
             "lin-KK level instead"
         )
     kk = tables["kk"]
-    panels = [(k, s) for k in KINDS for s in sorted(r.loc[r["spectrum"] == k, "soc_pct"].unique(),
-                                                    reverse=True)]  # fmt: skip
-    cells = [c for c in cells_in_order(tables) if c in set(r["cell"])] or sorted(set(r["cell"]))
-    nrows, ncols = _grid(len(panels), most=2)
-    fig, axes = new_figure(0.85 + 1.7 * nrows + 0.55 * (nrows - 1), nrows, ncols, sharex=True,
-                           sharey=True, wspace=0.45, top=0.5)  # fmt: skip
-    failed = []
-    for ax, (kind, soc) in zip(axes.ravel(), panels, strict=False):
-        for cell in cells:
-            d = r[(r["cell"] == cell) & (r["spectrum"] == kind) & (r["soc_pct"] == soc)]
-            if not len(d):
-                continue
-            f = d["freq_Hz"].to_numpy(float)
-            ax.plot(f, 100 * d["residual_real"], "-", color=colors[cell], lw=0.8,
-                    label=f"{cell} Z'")  # fmt: skip
-            ax.plot(f, 100 * d["residual_imag"], "--", color=colors[cell], lw=0.8,
-                    label=f"{cell} Z''")  # fmt: skip
-            k = kk[(kk["cell"] == cell) & (kk["spectrum"] == kind) & (kk["soc_pct"] == soc)]
-            if len(k) and "threshold" in k and np.isfinite(float(k["threshold"].iloc[0])):
-                for sign in (-1, 1):
-                    ax.axhline(100 * sign * float(k["threshold"].iloc[0]), color="0.5", lw=0.6,
-                               ls=":")  # fmt: skip
-                if "passed" in k and not flag_bool(k["passed"], default=True)[0]:
-                    failed.append(f"{cell} {KINDS[kind]} {soc:g} %")
-        ax.axhline(0, color="0.5", lw=0.5)
-        log_axis(ax, "x", numticks=5)
-        ax.set_title(f"{KINDS[kind]}, SOC {soc:g} %", loc="left")
-        if ax in axes[:, 0]:  # the panels share y: label the left column only
-            ax.set_ylabel("(Z - Z_KK) / |Z| / %")
-    _grid_footer(fig, axes, len(panels), "frequency / Hz")
+    failed: list[str] = []
+
+    def residual(d: pd.DataFrame) -> np.ndarray:
+        return 100 * (d["residual_real"].to_numpy(float) + 1j * d["residual_imag"].to_numpy(float))
+
+    def mark(ax: Any, cell: str, kind: str, soc: float) -> None:
+        k = _kk_row(kk, cell, kind, soc)
+        if len(k) and "threshold" in k and np.isfinite(float(k["threshold"].iloc[0])):
+            for sign in (-1, 1):
+                ax.axhline(100 * sign * float(k["threshold"].iloc[0]), color="0.5", lw=0.6,
+                           ls=":")  # fmt: skip
+            if "passed" in k and not flag_bool(k["passed"], default=True)[0]:
+                failed.append(f"{cell} {KINDS[kind]} {soc:g} %")
+
+    fig = _residual_panels(tables, r, colors, residual, mark, "(Z - Z_KK) / |Z| / %")
     notes = [f"lin-KK test failed: {', '.join(failed)}"] if failed else []
     caption = (
         "Linear Kramers-Kronig test of every spectrum (Schönleber's lin-KK): the residuals "
