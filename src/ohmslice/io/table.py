@@ -522,9 +522,14 @@ def _line_starts(data: bytes, count: int) -> list[int]:
     return starts
 
 
-def _read_frame(path: Path) -> _Table:
-    with open(path, "rb") as fh:
-        head = fh.read(LAYOUT_BYTES)
+def _read_frame(path: Path, text: bytes | None = None) -> _Table:
+    """The table of ``path`` (or of ``text``, its contents as delimited text, where a
+    reader has rendered another format -- a spreadsheet's sheet -- as text)."""
+    if text is not None:
+        head = text[:LAYOUT_BYTES]
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(LAYOUT_BYTES)
     if head.startswith(b"PAR1"):
         with open(path, "rb") as fh:
             fh.seek(max(0, path.stat().st_size - 4))
@@ -535,7 +540,7 @@ def _read_frame(path: Path) -> _Table:
                 )
         with foreign(path, "Parquet"):
             return _Table(pd.read_parquet(path), None, [])
-    data, encoding, zero_bytes = plain_text(path.read_bytes())
+    data, encoding, zero_bytes = plain_text(path.read_bytes() if text is None else text)
     sample = decode(data[:LAYOUT_BYTES], encoding)
     lines = _lines(sample)
     found = layout(sample)
@@ -737,15 +742,17 @@ def read_table(
     columns: Mapping[str, str] | None = None,
     *,
     info: Mapping[str, Any] | None = None,
+    text: bytes | None = None,
 ) -> ReadResult:
     """Read a delimited text table (or Parquet) and assemble its Recording/Spectrum.
 
     :func:`load` with ``info`` merged into the metadata: vendor readers whose files are a
     preamble and a table this module parses (CH Instruments, Parstat, Autolab NOVA, ...)
-    pass their ``format``, ``instrument``, ``technique``, ``settings`` and ``notes``.
+    pass their ``format``, ``instrument``, ``technique``, ``settings`` and ``notes``;
+    ``text``: the table as delimited text where the file itself is not (a spreadsheet).
     Warnings and errors as for :func:`load`.
     """
-    table = _read_frame(path)
+    table = _read_frame(path, text)
     df = table.frame
     names = [str(c) for c in df.columns]
     df.columns = names
