@@ -78,3 +78,17 @@ def test_broken_and_foreign_workbooks_say_what_is_wrong(tmp_path):
     pd.DataFrame({"colour": ["red", "blue"], "weight": [1.0, 2.0]}).to_excel(other, index=False)
     with pytest.raises(MissingColumnError, match=r"other\.xlsx"):
         read(other)
+
+
+@pytest.mark.parametrize("name", ["Z''", "Zimag", "Im(Z)/Ohm"])
+def test_a_z_imag_column_whose_name_does_not_say_its_sign(tmp_path, name):
+    """Many programs write -Z'' under a plain Z'' name: positive at most points, it is
+    negated with a note (a capacitive arc ends below the axis); with the physical sign,
+    or named -Z'', it is kept."""
+    df, f, z = _spectrum()
+    path = tmp_path / "eis.csv"
+    for values, noted in ((-z.imag, True), (z.imag, False)):
+        pd.DataFrame({"freq/Hz": f, "Re(Z)/Ohm": z.real, name: values}).to_csv(path, index=False)
+        sp = read(path)
+        np.testing.assert_allclose(sp.z.imag[np.argsort(sp.freq)], z.imag[np.argsort(f)])
+        assert any("so it holds -Z''" in n for n in sp.meta["notes"]) == noted

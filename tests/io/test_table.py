@@ -71,8 +71,9 @@ def test_semicolon_decimal_comma_with_preamble(write):
     "header, sign",
     [
         ("Frequency (Hz),Z' (Ohm),-Z'' (Ohm)", -1),
-        ("Frequency (Hz),Z' (Ohm),Z'' (Ohm)", 1),
-        ("freq,Zreal,Zimag", 1),
+        # a Z'' whose name does not say its sign, positive at most points: it is -Z''
+        ("Frequency (Hz),Z' (Ohm),Z'' (Ohm)", -1),
+        ("freq,Zreal,Zimag", -1),
         ("Freq (Hz),Re(Z) (Ohm),-Im(Z) (Ohm)", -1),
         ("freq/Hz,Re(Z)/Ohm,-Im(Z)/Ohm", -1),
         ("freq_Hz,z_real_ohm,z_imag_ohm", 1),

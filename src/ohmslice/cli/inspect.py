@@ -56,7 +56,18 @@ def _techniques(items: list[Any]) -> str:
         t = x.meta.get("technique")
         if t and t not in names:
             names.append(t)
-    text = ", ".join(names) if names else "n/a (not recorded in the file)"
+    steps: list[str] = []
+    if not names:  # the file names the kind of each step instead (a cycler's step types)
+        for x in items:
+            col = x.data.get("technique") if hasattr(x, "data") else None
+            if col is not None:
+                steps += [str(k) for k in dict.fromkeys(col.dropna()) if str(k) not in steps]
+    if names:
+        text = ", ".join(names)
+    elif steps:
+        text = "steps of kinds " + ", ".join(steps)
+    else:
+        text = "n/a (not recorded in the file)"
     if meta.get("sequence"):
         text += f" (sequence: {', '.join(meta['sequence'])})"
     return text

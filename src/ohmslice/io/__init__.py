@@ -19,6 +19,8 @@ format               what                                          suffixes
 ``powersuite-text``  PowerSuite impedance text export              ``.txt``
 ``chi-text``         CH Instruments text export                    ``.txt``
 ``autolab-nova``     Metrohm Autolab NOVA impedance export         ``.txt``
+``neware``           Neware BTS cycler file (via NewareNDA)        ``.nda .ndax``
+``spreadsheet``      Excel / OpenDocument sheet, as a table        ``.xlsx .xlsm .ods``
 ``table``            CSV / TSV / Parquet, columns recognised       ``.csv .tsv .txt
                                                                    .dat .parquet .pq``
 ===================  ============================================  ===================

@@ -247,7 +247,7 @@ def _charge_checks(df: pd.DataFrame, meta: Mapping[str, Any]) -> str | None:
       :data:`CAPACITY_RANGE_AH` (100 A h) no lab cell holds it: the current is likely in
       mA under a header that says A (or the time in ms under a header that says s);
     * **charge between rest-voltage extremes**: among the rest rows, the highest and the
-      lowest voltage; if they are :data:`REST_SWING_V` (0.5 V) or more apart, the state of
+      lowest voltage (the 99th and 1st percentile); if they are :data:`REST_SWING_V` (0.5 V) or more apart, the state of
       charge changed a lot between them, so the charge passed between them is a good part
       of the cell's capacity. Below the bottom of :data:`CAPACITY_RANGE_AH` (1 uA h) no lab
       cell is that small: the current is likely in A under a header that says mA (or a
@@ -286,7 +286,11 @@ def _charge_checks(df: pd.DataFrame, meta: Mapping[str, Any]) -> str | None:
     rest = np.flatnonzero(np.abs(i) <= REST_FRACTION * imax)
     if rest.size < 2:
         return None
-    hi_row, lo_row = rest[np.argmax(v[rest])], rest[np.argmin(v[rest])]
+    # the rest rows' 1st and 99th percentile of voltage (a few glitched records in a
+    # rest must not pass for a change of state of charge)
+    order = rest[np.argsort(v[rest], kind="stable")]
+    k = int(0.01 * rest.size)
+    lo_row, hi_row = order[k], order[-1 - k]
     swing = float(v[hi_row] - v[lo_row])
     if swing < REST_SWING_V:
         return None

@@ -720,19 +720,20 @@ def headerless_spectrum(df: pd.DataFrame) -> str | None:
     )
 
 
-def _imag_sign(zi: np.ndarray) -> tuple[float, str]:
-    """Sign to apply to a header-less Z'' column so that capacitive points are negative,
-    and the sentence saying what was decided. Most electrochemical spectra are capacitive
-    over most of their points: a column that is positive at more than half of its points
-    holds -Z''."""
+def _imag_sign(zi: np.ndarray, column: str = "column 3") -> tuple[float, str]:
+    """Sign to apply to a Z'' column whose name does not say its sign (a header-less
+    table, or a name such as ``Z''`` or ``Zimag`` many programs write -Z'' under) so that
+    capacitive points are negative, and the sentence saying what was decided. Most
+    electrochemical spectra are capacitive over most of their points: a column that is
+    positive at more than half of its points holds -Z''."""
     finite = zi[np.isfinite(zi)]
     if finite.size and np.count_nonzero(finite > 0) > finite.size / 2:
         return -1.0, (
-            f"column 3 is positive at {np.count_nonzero(finite > 0)} of {finite.size} points, "
+            f"{column} is positive at {np.count_nonzero(finite > 0)} of {finite.size} points, "
             "so it holds -Z'' (capacitive arcs above the axis): it was negated"
         )
     return 1.0, (
-        "column 3 is negative or 0 at most points, so it holds Z'' with its physical sign "
+        f"{column} is negative or 0 at most points, so it holds Z'' with its physical sign "
         "(a capacitive arc below the axis): it was kept"
     )
 
@@ -780,6 +781,12 @@ def read_table(
             values = values * factor(unit, kind, column=name, path=path)
         frame[canon] = -values if neg else values
         used[canon] = name
+    named_imag = Z_IMAG in frame and not numbered and not (columns and Z_IMAG in columns)
+    # a name that does not say its sign (not -Z'', not ohmslice's own z_imag_ohm)
+    if named_imag and not chosen[Z_IMAG][2] and used[Z_IMAG] != Z_IMAG:
+        imag_sign, sign_note = _imag_sign(frame[Z_IMAG], f"column '{used[Z_IMAG]}'")
+        if imag_sign < 0:
+            notes.append(sign_note)
     if imag_sign < 0:
         frame[Z_IMAG] = -frame[Z_IMAG]
         used[Z_IMAG] = f"-({used[Z_IMAG]})"
