@@ -1,6 +1,6 @@
 """Side-by-side benchmark: ohmslice's circuit fit against impedance.py's ``CustomCircuit.fit``.
 
-On the same 100 synthetic spectra of the seed's three-process cathode
+On the same 100 synthetic spectra of the reference paper's three-process cathode
 ``R0-p(R1,CPE1)-p(R2,CPE2)-Wo1`` (1 MHz -> 10 mHz, 10 points per decade, parameters and
 0.1-1 % noise drawn at random with a fixed seed), both tools fit the same circuit from
 the same starting values with the same (modulus) weighting. Printed: per-spectrum median

@@ -1,6 +1,6 @@
 """Pulse engine benchmark: segmentation + per-pulse GITT analysis on a 100-pulse GITT.
 
-The record is the seed's protocol from the known-answer generator of the tests
+The record is the reference paper's protocol from the known-answer generator of the tests
 (``tests/synth_gitt.py``): a 0.1C CC-CV charge, then 100 pulses of 0.5C for 72 s with
 rests of 4928 s (so that the whole GITT is 0.5 M rows at 1 s and 5 M rows at 0.1 s
 sampling), voltage noise 0.1 mV, current noise 0.05 %.

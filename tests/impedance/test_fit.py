@@ -11,7 +11,7 @@ from ohmslice.impedance.circuits import Circuit
 from ohmslice.impedance.fit import FitSeries, fit_circuit, fit_many
 from ohmslice.schema import Spectrum
 
-# the seed's three-process cathode: contact ~1 MHz, charge transfer ~500 Hz, diffusion
+# the reference paper's three-process cathode: contact ~1 MHz, charge transfer ~500 Hz, diffusion
 FREQ = np.logspace(6, -2, 81)  # 1 MHz -> 10 mHz, 10 points per decade
 CATHODE = "R0-p(R1,CPE1)-p(R2,CPE2)-Wo1"
 

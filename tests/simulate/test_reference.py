@@ -1,4 +1,4 @@
-"""The reference study shows what the seed reports, and its files are what the truth says."""
+"""The reference study shows what the reference paper reports, and its files are what the truth says."""
 
 from __future__ import annotations
 

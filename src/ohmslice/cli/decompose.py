@@ -49,7 +49,9 @@ def decompose_command(
     circuit: str = typer.Option(
         None, "--circuit", help="Circuit fitted to the spectra (default: three processes)."
     ),
-    method: str = typer.Option("windows", "--method", help="windows (the seed's) or model."),
+    method: str = typer.Option(
+        "windows", "--method", help="windows (the reference paper's) or model."
+    ),
     boundary: str = typer.Option(
         "balanced", "--boundary", help="Window boundary rule: balanced, fraction, geometric."
     ),

@@ -25,11 +25,13 @@ def reference(
         ".", "--decimal", help="Decimal mark of the .mpt files: '.' or ','."
     ),
     pulses: int = typer.Option(
-        0, "--pulses", help="Number of GITT pulses (0: until the 3.0 V cut-off, as the seed)."
+        0,
+        "--pulses",
+        help="Number of GITT pulses (0: until the 3.0 V cut-off, as in the reference paper).",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
 ) -> None:
-    """Write the seed's experiment on two simulated cathodes (S_SE, L_SE).
+    """Write the reference paper's experiment on two simulated cathodes (S_SE, L_SE).
 
     GITT (0.1C CC-CV charge, 0.5C x 72 s pulses, 5000 s rests), symmetric and half-cell
     PEIS at SOC 50 % and 0 %, rate tests at 0.1-2C, a study.toml and truth.json.

@@ -2,7 +2,7 @@
 
 :func:`compare_curves` puts two cells' voltage curves at the same rate on a common
 capacity, SOC or depth-of-discharge grid and finds where their difference changes sign
-(the seed paper's "trend reversal" of the overvoltage during discharge, Figure 1).
+(the reference paper's "trend reversal" of the overvoltage during discharge, Figure 1).
 :class:`Curve` is one step's voltage vs charge passed, as :meth:`RateResult.curve
 <ohmslice.dc.rate.RateResult.curve>` returns it or built from arrays.
 

@@ -1,6 +1,6 @@
 """GITT: per-pulse SOC, open-circuit voltages, resistances and R(t) from a recording.
 
-The protocol this module expects (the seed's): a full charge (CC or CC-CV) of the
+The protocol this module expects (the reference paper's): a full charge (CC or CC-CV) of the
 working electrode, optionally a rest, then a sequence of constant-current pulses of
 one sign and about one current, each followed by a rest long enough for the voltage to
 relax to the open-circuit voltage (OCV), down to a cut-off voltage. A charge-direction

@@ -9,7 +9,7 @@ C-rate, capacity (mAh, mAh/g, mAh/cm2), energy, mean and end voltage, how it end
 CV part where one follows, and the retention relative to the lowest rate.
 :func:`compare_curves` (:mod:`ohmslice.dc.curves`, re-exported here) puts two cells'
 voltage curves at the same rate on a common capacity, SOC or depth-of-discharge grid and
-finds where their difference changes sign (the seed paper's "trend reversal" of the
+finds where their difference changes sign (the reference paper's "trend reversal" of the
 overvoltage during discharge, Figure 1).
 
 Conventions: SI units inside (s, V, A, Ah, Wh); the tables give capacities in mAh as

@@ -1,4 +1,4 @@
-"""Regions I, II and III of a GITT discharge (the seed's Figure 4), by a stated rule."""
+"""Regions I, II and III of a GITT discharge (the reference paper's Figure 4), by a stated rule."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Time windows between processes: where in a pulse's R(t) one process ends and the next begins.
 
-The seed method splits each GITT pulse's R(t) = (V(t) - OCV_before)/I at two boundary
+The reference paper's method splits each GITT pulse's R(t) = (V(t) - OCV_before)/I at two boundary
 times t1 < t2 taken from the time constants of the symmetric-cell impedance:
 R1 = R(t1), R2 = R(t2) - R(t1), R3 = R(t_end) - R(t2).
 

@@ -1,4 +1,4 @@
-"""The seed's method: split every GITT pulse's resistance into R1, R2, R3 by EIS time constants.
+"""The reference paper's method: split every GITT pulse's resistance into R1, R2, R3 by EIS time constants.
 
 Each pulse of a GITT gives R(t) = (V(t) - OCV_before) / I. The impedance of the same
 electrode (a symmetric cell, per electrode) gives the time constants of its processes:
@@ -7,10 +7,10 @@ diffusion (tau3, longest). Both methods below give the same columns with the sam
 meaning (:mod:`ohmslice.method.columns`): r1 (series + contact), r2 and r3 (charge
 transfer and diffusion *developed by the end of the pulse*) and r_ocv (the OCV change of
 the pulse's charge), with r1 + r2 + r3 + r_ocv = r_total (``closure_ohm`` the
-residual); ``r3_paper_ohm`` = r_total - r1 - r2 is the seed's R3. ``soc_pct`` is the SOC
+residual); ``r3_paper_ohm`` = r_total - r1 - r2 is the reference paper's R3. ``soc_pct`` is the SOC
 halfway through the pulse, on the GITT's scale (table ``attrs``).
 
-``method="windows"`` (the seed's)
+``method="windows"`` (the reference paper's)
     Boundary times t1 (between contact and charge transfer) and t2 (between charge
     transfer and diffusion) from the time constants at the pulse's SOC
     (:func:`ohmslice.method.boundaries.boundary_times`; rule ``boundary``, default
@@ -603,7 +603,7 @@ def decompose(
         Time constants per SOC: a table as :func:`tau_table` returns, or the mapping
         ``{soc_pct: TimeConstants}`` it is built from.
     method
-        ``"windows"`` (the seed's) or ``"model"`` (see the module docstring).
+        ``"windows"`` (the reference paper's) or ``"model"`` (see the module docstring).
     boundary, fraction
         Boundary rule of the windows method (:mod:`ohmslice.method.boundaries`).
     max_leak

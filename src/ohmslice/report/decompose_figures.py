@@ -99,7 +99,9 @@ def plot_resistance_map(
     for ax in axes[2:]:
         ax.set_xlabel(xlabel)
     axes[0].legend(fontsize=8)
-    axes[0].invert_xaxis()  # discharge runs from high to low SOC, as in the seed's figures
+    axes[
+        0
+    ].invert_xaxis()  # discharge runs from high to low SOC, as in the reference paper's figures
     if path is not None:
         save_figure(fig, path)
     return fig

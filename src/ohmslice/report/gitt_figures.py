@@ -1,5 +1,5 @@
 """Figures of a GITT: the voltage record with its pulses, OCV points and regions, and the
-resistances per pulse against SOC (the seed's Figures 4 and 5a).
+resistances per pulse against SOC (the reference paper's Figures 4 and 5a).
 
 Reads a :class:`ohmslice.dc.gitt.GittResult` only.
 """

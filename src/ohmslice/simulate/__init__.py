@@ -11,7 +11,7 @@
 * :mod:`~ohmslice.simulate.sampling` -- EC-Lab-like recording (dt and dE criteria);
 * :mod:`~ohmslice.simulate.noise` -- voltage, current and impedance noise;
 * :mod:`~ohmslice.simulate.writers` -- EC-Lab .mpt (GITT/GCPL, PEIS) and CSV writers;
-* :mod:`~ohmslice.simulate.reference` -- the seed's study on two cathodes + truth.json.
+* :mod:`~ohmslice.simulate.reference` -- the reference paper's study on two cathodes + truth.json.
 """
 
 from .cell import OCV, OCV_NCM523_VS_LI, CellModel, ElectrodeParameters, ncm523_cell, table

@@ -1,7 +1,7 @@
 """A cathode half-cell model: NCM523 open-circuit voltage and SOC-dependent impedance.
 
 The cell is a composite cathode (NCM523 : LPSCl : carbon = 75 : 22 : 3 wt %) on an
-LPSCl separator with an In-Li counter electrode, as in the seed study. Its voltage under
+LPSCl separator with an In-Li counter electrode, as in the reference paper. Its voltage under
 a current I (> 0 charges the cathode) is
 
     V = OCV_Li(x) + E_counter + eta,     eta = overpotential of the linear network below,
@@ -44,8 +44,8 @@ NCM523 defaults and why
 * ``OCV_NCM523_VS_LI`` (:mod:`~ohmslice.simulate.curves`): tabulated OCV vs Li/Li+
   from 3.00 V (x = 0) to 4.35 V (x = 1), monotone cubic (PCHIP) in between. Shape of published NCM523 curves: a steep
   tail below 5 % SOC (3.0 -> 3.6 V, the fully lithiated end that terminates
-  discharges), a gentle slope through 3.8 V at 50 % SOC (the seed's resistance minimum
-  at 3.8 V ~ 50 % SOC) and a steeper rise above 90 % to 4.35 V. The window is the seed's
+  discharges), a gentle slope through 3.8 V at 50 % SOC (the reference paper's resistance minimum
+  at 3.8 V ~ 50 % SOC) and a steeper rise above 90 % to 4.35 V. The window is the reference paper's
   3.0-4.35 V, so 0 and 100 % of the table are the cut-off potentials at rest.
 * In-Li counter electrode: -0.62 V (``counter_potential_V``); voltages the instrument
   records are cathode vs In-Li, i.e. 2.38-3.73 V for the window above.
@@ -54,7 +54,7 @@ NCM523 defaults and why
   all of it accessible (``capacity_fraction`` = 1).
 * R1 (contact) 4 Ohm cm^2, rising by up to 50 % at low SOC (the lithiated NCM is the
   poorer electronic conductor); tau1 = 3 us. Same for both cathodes of the reference
-  study, as the seed finds.
+  study, as the reference paper finds.
 * R2 (charge transfer) 12 Ohm cm^2 at 50 % SOC, U-shaped in SOC (x 3.1 at 0 %,
   x 1.6 at 100 %), n2 = 0.85, tau2 = 1 ms: far enough from tau1 and from the first
   100 us sample of a GITT pulse for R1 and R2 to be told apart in time.

@@ -259,7 +259,7 @@ def gitt(
     """GITT: repeat {CC pulse of ``c_rate`` for ``pulse_s``, rest ``rest_s``}.
 
     With ``n_pulses=None`` the pulses continue until one reaches the voltage limit
-    (then its rest still runs). The seed's protocol is the default: 0.5C x 72 s
+    (then its rest still runs). The reference paper's protocol is the default: 0.5C x 72 s
     (1 % of the nominal capacity) with 5000 s rests, discharging to 3.0 V vs Li.
     """
     i = _c_rate(cell, c_rate)

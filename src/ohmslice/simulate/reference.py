@@ -1,4 +1,4 @@
-"""The reference study: the seed's experiment on two simulated cathodes with known answers.
+"""The reference study: the reference paper's experiment on two simulated cathodes, answers known.
 
 Two NCM523 | LPSCl | In-Li half cells (:mod:`ohmslice.simulate.cell` defaults) differ
 only in their composite's solid electrolyte:
@@ -12,20 +12,20 @@ only in their composite's solid electrolyte:
   which is exp(-k) above the crossover SOC_x (L_SE better), exp(+k) below it (worse)
   and exactly 1 at SOC_x: R2 with k = ln(1/0.7) (30 % lower / 43 % higher) and
   SOC_x = 22 %; R3 with k = 0.5 (39 % lower / 65 % higher) and SOC_x = 18 %, so R3
-  shows the difference most, as in the seed. R1 (contact) is the same for both.
-  0.3 % of L_SE's active material is isolated (``capacity_fraction = 0.997``): the seed
+  shows the difference most, as in the reference paper. R1 (contact) is the same for both.
+  0.3 % of L_SE's active material is isolated (``capacity_fraction = 0.997``): the reference paper
   explains L_SE's lower 0.1C discharge capacity so. (In a linear model a low-SOC
   resistance large enough to cost capacity at 0.1C would also stop a 2C charge from
   the discharged state, so the isolation carries that effect.)
 
-With these, the data show what the seed reports: total resistance lowest near
+With these, the data show what the reference paper reports: total resistance lowest near
 3.8 V vs Li (~50 % SOC); L_SE lower R2 and R3 above ~20 % SOC and higher below; L_SE
 does better in the charge-rate tests (more capacity at 0.5-2C and higher retention
 vs 0.1C; a charge's cut-off comes at high SOC) and S_SE in the discharge-rate tests at
 every rate including 0.1C (a discharge's cut-off comes at low SOC); the two 2C
 discharge curves cross.
 
-Experiments per cell (files named like the seed's, EC-Lab text exports):
+Experiments per cell (files named like the reference paper's, EC-Lab text exports):
 
 * ``<cell>_GITT_C01.mpt`` -- from the discharged, relaxed state: rest 10 min, 0.1C CC
   charge to 4.35 V vs Li and CV to 0.02C, rest 1 h, then {0.5C discharge 72 s (1 %
