@@ -395,3 +395,21 @@ def test_a_long_file_is_parsed_from_disk_the_same(long_gitt, monkeypatch):
         again = read(cut)
     pd.testing.assert_frame_equal(again.data, in_memory[1].data)
     assert len(in_memory[1]) == len(in_memory[0]) - 1
+
+
+def test_an_impedance_header_that_lost_its_first_name(write):
+    """One value more per row than the header names, the names starting at Re(Z)/Ohm:
+    EC-Lab's first impedance column is freq/Hz. A first column that is a frequency sweep
+    is read as it, with a warning; one that is not is refused."""
+    from ohmslice.errors import InputWarning
+
+    f = np.logspace(4, -1, 11)
+    rows = [[fi, 10.0 + i, 1.0 + i] for i, fi in enumerate(f)]
+    data = mpt_bytes(["Re(Z)/Ohm", "-Im(Z)/Ohm"], rows)
+    with pytest.warns(InputWarning, match="read as freq/Hz"):
+        sp = read(write("gap.mpt", data))
+    assert isinstance(sp, Spectrum)
+    np.testing.assert_allclose(np.sort(sp.freq), np.sort(f))
+    flat = [[1.0, 10.0 + i, 1.0 + i] for i in range(11)]
+    with pytest.raises(FileFormatError, match="not a frequency sweep"):
+        read(write("gap2.mpt", mpt_bytes(["Re(Z)/Ohm", "-Im(Z)/Ohm"], flat)))

@@ -29,9 +29,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from ..errors import EmptyDataError, FileFormatError, TruncatedFileError, TruncatedFileWarning
+from ..errors import (
+    EmptyDataError,
+    FileFormatError,
+    InputWarning,
+    TruncatedFileError,
+    TruncatedFileWarning,
+)
 from . import _biologic
 from ._assemble import assemble
 from ._registry import NO, YES, Reader, ReadResult, foreign, register
@@ -268,6 +275,12 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     row_end = data.find(b"\n", first.start()) if first is not None else -1
     first_row = data[first.start() : len(data) if row_end < 0 else row_end] if first else b""
     n_values = first_row.rstrip(b"\r").rstrip(b"\t").count(b"\t") + 1
+    restored = None
+    if n_values == len(names) + 1 and names and names[0] == "Re(Z)/Ohm" and "freq/Hz" not in names:
+        # an impedance export whose header lost its first name: EC-Lab writes freq/Hz
+        # there (checked below: the column must be a frequency sweep)
+        names.insert(0, "freq/Hz")
+        restored = "freq/Hz"
     if n_values > len(names):
         raise FileFormatError(
             f"its first data row (line {n_header + 1}) holds {n_values} "
@@ -302,6 +315,30 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     settings = parse_settings(lines)
     loops = settings.get("loops")
     pending = []
+    if restored is not None:
+        freq = pd.to_numeric(raw[restored], errors="coerce").to_numpy(dtype=float)
+        steps = np.diff(np.log10(freq[np.isfinite(freq) & (freq > 0)]))
+        sweep = (
+            freq.size >= 5
+            and np.all(freq > 0)
+            and steps.size > 0
+            and (np.all(steps < 0) or np.all(steps > 0))
+        )
+        if not sweep:
+            raise FileFormatError(
+                f"its first data row (line {n_header + 1}) holds {n_values} values but line "
+                f"{n_header} names {n_values - 1} columns, and the unnamed first column is "
+                "not a frequency sweep; expected one name per column",
+                path=path,
+            )
+        pending.append(
+            (
+                InputWarning,
+                f"{path}: line {n_header} names {n_values - 1} columns for {n_values} values "
+                "per row; the unnamed first column is a frequency sweep and was read as "
+                "freq/Hz (EC-Lab's first impedance column)",
+            )
+        )
     text = message(
         path,
         kept=len(raw),
