@@ -323,3 +323,19 @@ def test_every_new_reader_is_listed():
         "gamry-dta", "zplot", "versastudio-par", "chi-text", "parstat-text",
         "powersuite-text", "autolab-nova",
     } <= names  # fmt: skip
+
+
+def test_a_point_count_in_superscript_digits_is_not_a_number(write):
+    """Found by the fuzzer: a ZPlotW point count '7¹' passed str.isdigit() but not int();
+    counts are read only from decimal digits, and the file is judged on its rows."""
+    from ohmslice.errors import InputError
+
+    data = (
+        b'"ZPlotW Data File: Version 3.2c"\n"Data"\nDate: 12-05\n7\xb9\n'
+        b'"  Freq(Hz)    Ampl     Bias   Time(Sec)   Z\'(a)    Z\'\'(b)    GD   Err   Range"\n'
+        b"1.000000E+05, 1.0000E-02, 0.0000E+00, 2.5, 1.0000E+01, -2.0E+00, 0, 0, 1\n"
+    )
+    try:
+        read(write("superscript.z", data))
+    except InputError as exc:  # whatever the verdict on one point: one clear line
+        assert "superscript.z" in str(exc) and "\n" not in str(exc)

@@ -142,7 +142,7 @@ class _Parser:
             self.pos = start
             raise self.error("an element (e.g. R0, CPE1, Wo1) or 'p('")
         while self.pos < len(self.text) and (
-            self.text[self.pos].isdigit() or self.text[self.pos] == "_"
+            self.text[self.pos].isdecimal() or self.text[self.pos] == "_"
         ):
             self.pos += 1
         name = self.text[start : self.pos]

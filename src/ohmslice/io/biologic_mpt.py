@@ -383,7 +383,7 @@ def _sequence(settings: Mapping[str, Any]) -> dict[int, str]:
     ctrl = ctrl if isinstance(ctrl, list) else [ctrl]
     out = {}
     for k, c in zip(ns, ctrl, strict=False):
-        if k.isdigit() and c:
+        if k.isdecimal() and c:
             out[int(k)] = c
     return out
 

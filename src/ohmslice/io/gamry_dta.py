@@ -145,7 +145,7 @@ def parse_header(lines: list[str]) -> dict[str, Any]:
                 "values": [_number(fields[3]), _number(fields[4])],
             }
         elif kind == "NOTES":
-            n = int(value) if value.strip().isdigit() else 0
+            n = int(value) if value.strip().isdecimal() else 0
             settings[key] = "\n".join(ln.strip() for ln in lines[k : k + n]).strip()
             k += n
         else:
@@ -158,7 +158,7 @@ class _Table:
 
     def __init__(self, name: str, declared: str | None, body: str, at_end: bool) -> None:
         self.name = name
-        self.declared = int(declared) if declared and declared.strip().isdigit() else None
+        self.declared = int(declared) if declared and declared.strip().isdecimal() else None
         parts = body.split("\n", 2)
         self.names = [n.strip() for n in parts[0].rstrip("\t").split("\t")[1:]] if parts else []
         units = parts[1].split("\t")[1:] if len(parts) > 1 else []

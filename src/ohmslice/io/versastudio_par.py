@@ -127,7 +127,7 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     actions = {
         int(v["Segments"]): TECHNIQUES.get(v.get("Name", k), v.get("Name", k))
         for k, v in settings.items()
-        if k.startswith("Action") and v.get("Segments", "").isdigit()
+        if k.startswith("Action") and v.get("Segments", "").isdecimal()
     }
     frames, found, cut, used = [], [], None, {}
     for number, body, at_end in segments:

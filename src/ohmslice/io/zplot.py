@@ -99,7 +99,7 @@ def _zplot2(path: Path, text: str) -> tuple[dict[str, Any], list[str], str, str,
     names = names_line.strip().split("\t") if "freq" in names_line.lower() else DEFAULT_NAMES
     names = [n.strip() for n in names]
     points = settings.get("Data Points", "")
-    declared = int(points) if points.isdigit() else None
+    declared = int(points) if points.isdecimal() else None
     return settings, names, "\t", text[end.end() + 1 :], declared
 
 
@@ -115,7 +115,7 @@ def _zplotw(path: Path, text: str) -> tuple[dict[str, Any], list[str], str, str,
         )
     head = [ln.strip().strip('"').strip() for ln in text[: m.start()].split("\n")]
     head = [ln for ln in head if ln]
-    declared = int(head[-1]) if head and head[-1].isdigit() else None
+    declared = int(head[-1]) if head and head[-1].isdecimal() else None
     settings: dict[str, Any] = {"header": head}
     for line in head:
         if "Date:" in line and _DATE.search(line):
