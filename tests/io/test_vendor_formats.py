@@ -332,7 +332,7 @@ def test_a_point_count_in_superscript_digits_is_not_a_number(write):
 
     data = (
         b'"ZPlotW Data File: Version 3.2c"\n"Data"\nDate: 12-05\n7\xb9\n'
-        b'"  Freq(Hz)    Ampl     Bias   Time(Sec)   Z\'(a)    Z\'\'(b)    GD   Err   Range"\n'
+        b"\"  Freq(Hz)    Ampl     Bias   Time(Sec)   Z'(a)    Z''(b)    GD   Err   Range\"\n"
         b"1.000000E+05, 1.0000E-02, 0.0000E+00, 2.5, 1.0000E+01, -2.0E+00, 0, 0, 1\n"
     )
     try:
