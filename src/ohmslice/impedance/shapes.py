@@ -515,9 +515,10 @@ def choose_shape(
             if shape in fits:
                 anchor = shape
             continue
-        # from the first fit (wa, which generalises wo, from wo's)
+        # from the first fit (wa, which generalises wo, from wo's; wsc from ws's where that
+        # fit describes the data, else from the first: a poor ws start leaves it far off)
         simple = NESTED.get(shape)
-        base = simple if simple in fits else anchor
+        base = simple if simple in fits and (shape == "wa" or _ok(fits[simple])) else anchor
         fit_from(shape, base if base in fits else min(fits, key=lambda s: fits[s].chi2))
     # the best candidate, if its fit is not accepted, gets an ordinary fit's restarts;
     # while none is accepted, the others are fitted from the spectrum itself, until one
