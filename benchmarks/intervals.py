@@ -35,7 +35,11 @@ import numpy as np
 import pandas as pd
 
 from ohmslice.cli.demo import true_crossovers
-from ohmslice.simulate.reference import developed_crossovers, write_reference_study
+from ohmslice.simulate.reference import (
+    developed_crossovers,
+    score_crossover,
+    write_reference_study,
+)
 from ohmslice.study.file import load_study
 from ohmslice.study.run import run_study
 
@@ -63,7 +67,6 @@ def main(n_seeds: int) -> None:
         )
         cx = result.comparison.crossovers if result.comparison is not None else pd.DataFrame()
         for comp in KEYS:
-            sub = cx[cx.component == comp] if len(cx) else cx
             for which, tr in (("param", param.get(comp, [])), ("pulse", pulse.get(comp, []))):
                 if not tr:
                     continue
@@ -71,24 +74,11 @@ def main(n_seeds: int) -> None:
                 # zero again at the ends), and the reported crossover nearest to it
                 anchor = param[comp][0] if param.get(comp) else tr[0]
                 x_true = min(tr, key=lambda x: abs(x - anchor))
-                if len(sub) == 0:
-                    rows.append({"seed": seed, "component": comp, "truth": which, "found": False})
-                    continue
-                r = sub.iloc[int(np.argmin(np.abs(sub.soc_pct - x_true)))]
-                rows.append(
-                    {
-                        "seed": seed,
-                        "component": comp,
-                        "truth": which,
-                        "found": True,
-                        "method": result.method_used,
-                        "error_pp": r.soc_pct - x_true,
-                        "covered": bool(r.ci_low_pct <= x_true <= r.ci_high_pct),
-                        "width_pp": r.ci_high_pct - r.ci_low_pct,
-                        "sim_s": t_sim,
-                        "run_s": t_run,
-                    }
-                )
+                row = {"seed": seed, "component": comp, "truth": which}
+                row |= score_crossover(cx, comp, x_true)
+                if row["found"]:
+                    row |= {"method": result.method_used, "sim_s": t_sim, "run_s": t_run}
+                rows.append(row)
         done = pd.DataFrame(rows)
         last = done[done.seed == seed]
         print(

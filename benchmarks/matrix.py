@@ -45,6 +45,7 @@ from ohmslice.simulate import INSTRUMENT
 from ohmslice.simulate.reference import (
     developed_crossovers,
     pulse_truth_table,
+    score_crossover,
     write_reference_study,
 )
 from ohmslice.study.file import load_study
@@ -101,18 +102,8 @@ def _crossovers(result, truth) -> list[dict]:
         tr = want.get(comp, [])
         if not tr:
             continue
-        sub = cx[cx.component == comp] if len(cx) else cx
         x_true = tr[0] if len(tr) == 1 else min(tr, key=lambda x: abs(x - 20.0))
-        if len(sub) == 0:
-            rows.append({"component": comp, "truth_pct": x_true, "found": False})
-            continue
-        r = sub.iloc[int(np.argmin(np.abs(sub.soc_pct - x_true)))]
-        rows.append(
-            {"component": comp, "truth_pct": x_true, "found": True,
-             "error_pp": float(r.soc_pct - x_true),
-             "covered": bool(r.ci_low_pct <= x_true <= r.ci_high_pct),
-             "width_pp": float(r.ci_high_pct - r.ci_low_pct)}
-        )  # fmt: skip
+        rows.append({"component": comp, "truth_pct": x_true, **score_crossover(cx, comp, x_true)})
     return rows
 
 

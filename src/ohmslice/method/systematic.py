@@ -39,8 +39,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ..impedance.shapes import SHAPE_ELEMENTS, step_kind
 from .boundaries import DC_FRACTION
+from .decompose import MAX_TAU_REL, _col, _soc_mid, decompose
 
 __all__ = ["Systematic", "systematic", "MIN_SHAPE_WEIGHT", "COMPONENTS"]
 
@@ -84,13 +86,6 @@ class Systematic:
             alts = ", ".join(f"{a['shape']} (weight {a['weight']:.2f})" for a in self.alternatives)
             text += f" and the diffusion shapes the spectra do not rule out: {alts}"
         return text
-
-
-def _values(table: pd.DataFrame, comp: str) -> np.ndarray:
-    col = f"{comp}_ohm"
-    if col not in table.columns:
-        return np.full(len(table), np.nan)
-    return table[col].to_numpy(float)
 
 
 def _row_weights(taus: pd.DataFrame, soc: np.ndarray) -> np.ndarray:
@@ -153,15 +148,12 @@ def systematic(
     Costs three decompositions, and one more per alternative shape. A perturbed
     decomposition that fails (an input error) leaves that source out.
     """
-    from ..errors import InputError
-    from .decompose import MAX_TAU_REL, _soc_mid, decompose
-
     t = taus.sort_values("soc_pct").reset_index(drop=True)
     table = base.table
     w = _row_weights(t, _soc_mid(gitt.pulses))
     out = Systematic()
     cols: dict[str, list[np.ndarray]] = {c: [] for c in COMPONENTS}
-    base_vals = {c: _values(table, c) for c in COMPONENTS}
+    base_vals = {c: _col(table, f"{c}_ohm") for c in COMPONENTS}
     for k in (1, 2, 3):
         tau = t[f"tau{k}_s"].to_numpy(float)
         err = (
@@ -178,7 +170,7 @@ def systematic(
             continue
         denom = w @ step  # per pulse: the ln-tau step it saw
         for c in COMPONENTS:
-            delta = _values(pert, c) - base_vals[c]
+            delta = _col(pert, f"{c}_ohm") - base_vals[c]
             slope = np.where(np.isfinite(delta), delta, 0.0) / denom  # per unit ln tau
             for i in range(len(t)):
                 cols[c].append(slope * w[:, i] * rel[i])
@@ -195,9 +187,6 @@ def systematic(
 def _shape_alternatives(
     gitt: Any, taus: pd.DataFrame, tcs: Mapping[float, Any], options: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], float]:
-    from ..errors import InputError
-    from .decompose import decompose
-
     shapes: set[str] = set()
     for tc in tcs.values():
         cand = getattr(tc, "diffusion_candidates", None)
@@ -214,7 +203,11 @@ def _shape_alternatives(
         except InputError:
             continue
         alts.append(
-            {"shape": shape, "weight": weight, "values": {c: _values(tab, c) for c in COMPONENTS}}
+            {
+                "shape": shape,
+                "weight": weight,
+                "values": {c: _col(tab, f"{c}_ohm") for c in COMPONENTS},
+            }
         )
     total = sum(a["weight"] for a in alts)
     if total > 1:  # the weights are means over spectra: keep them a distribution

@@ -672,3 +672,19 @@ def developed_crossovers(
         ok = np.isfinite(d)
         out[key] = crossings(grid[ok], d[ok])
     return out
+
+
+def score_crossover(crossovers: pd.DataFrame, component: str, x_true: float) -> dict[str, Any]:
+    """The reported crossover of ``component`` (rows of a comparison's ``crossovers``)
+    nearest to the true SOC ``x_true`` [%]: ``found``, and where found ``error_pp``
+    (reported - true), ``covered`` (its interval holds the truth) and ``width_pp``."""
+    sub = crossovers[crossovers["component"] == component] if len(crossovers) else crossovers
+    if len(sub) == 0:
+        return {"found": False}
+    r = sub.iloc[int(np.argmin(np.abs(sub["soc_pct"].to_numpy(float) - x_true)))]
+    return {
+        "found": True,
+        "error_pp": float(r.soc_pct - x_true),
+        "covered": bool(r.ci_low_pct <= x_true <= r.ci_high_pct),
+        "width_pp": float(r.ci_high_pct - r.ci_low_pct),
+    }
