@@ -193,3 +193,71 @@ def test_a_circuit_given_is_fitted_as_given_unless_asked():
         time_constants(spec, "R0-p(R1,CPE1)-p(R2,CPE2)", diffusion="auto")
     with pytest.raises(InputError, match="diffusion='magic'"):
         time_constants(spec, diffusion="magic")
+
+
+# --- starts that mislead: regressions from the random-spectrum benchmark -------------------
+F61 = np.logspace(6, -2, 61)  # 1 MHz -> 10 mHz, 7.5 points per decade (benchmarks/timeconst)
+
+
+def _draw(kind: str, p: list, seed: int) -> Spectrum:
+    return noisy_spectrum(Circuit(f"R0-p(R1,CPE1)-p(R2,CPE2)-{kind}1"), p, seed, f=F61)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_wa_left_at_n_one_by_a_poor_start_gets_its_own(seed):
+    """Wa with n = 0.62: from the Wo fit (knee far below the band) it settled at n = 1, as
+    Wo, and Wsc was chosen; its own start from the spectrum finds the data's optimum."""
+    p = [5.96214, 28.176, 1.03e-6**0.8729 / 28.176, 0.8729, 152.725, 4.8e-5, 0.7734,
+         148.389, 3.81976, 0.616386]  # fmt: skip
+    tc = time_constants(_draw("Wa", p, seed))
+    assert tc.diffusion_shape == "wa", tc.shape_note
+    row = tc.table.set_index("process").loc["diffusion"]
+    assert abs(row.r_fit_ohm - p[7]) < 4 * row.r_fit_err_ohm
+    assert abs(row.tau_fit_s - p[8]) < 4 * row.tau_fit_err_s
+
+
+def test_a_candidate_started_from_a_failed_fit_is_started_again_from_the_best():
+    """Wsph (slowest mode 43 ms): the first (Wo) fit failed, Wsph started from it and lost
+    to Wsc; started again from the best fit it is found, and named diffusion (a diffusion
+    element whose shape the data chose, slowest mode above 10 ms)."""
+    p = [7.70521, 6.08404, 1.94714e-06, 0.855505, 69.2272, 2.21522e-05, 0.873885,
+         221.982, 0.86595]  # fmt: skip
+    tc = time_constants(_draw("Wsph", p, 0))
+    assert tc.diffusion_shape == "wsph", tc.shape_note
+    row = tc.table.set_index("process").loc["diffusion"]
+    assert row.element == "Wsph1" and row.status == "measured"
+    assert abs(row.r_fit_ohm / p[7] - 1) < 0.03 and abs(row.tau_fit_s / p[8] - 1) < 0.03
+
+
+def test_an_accepted_fit_far_above_the_kk_residual_is_tried_from_its_own_start():
+    """A reference fit with the roles permuted (Ws on the 1 us contact arc, the arcs on the
+    charge transfer and the diffusion) is accepted (rms 2.8x the lin-KK residual, under
+    its 3x limit); the chosen shape is then fitted once more from its own reading of the
+    spectrum and the true assignment found."""
+    p = [2.81891, 5.76922, 9.78022e-07, 0.902363, 67.5881, 5.03838e-05, 0.802105, 121.815,
+         0.204459]  # fmt: skip
+    spec = _draw("Ws", p, 0)
+    c = Circuit("R0-p(R1,CPE1)-p(R2,CPE2)-Ws1")
+    permuted = [2.2, 88.0, 6.8e-5, 0.75, 101.0, 8.3e-4, 0.97, 6.2, 4e-6]
+    from ohmslice.impedance.shapes import quiet_fit
+
+    ref = quiet_fit(spec, c, initial=permuted, restarts=0)
+    assert ref.success and ref.residual_rms > 2 * ref.kk_residual  # the trap is set
+    choice = choose_shape(spec, c, "Ws1", reference=ref)
+    assert choice.shape == "ws"
+    assert choice.fit.params["Ws1_0"] == pytest.approx(p[7], rel=0.03)
+    assert choice.fit.params["Ws1_1"] == pytest.approx(p[8], rel=0.03)
+
+
+def test_shapes_the_data_do_not_tell_apart_keep_the_fewest_parameters_then_the_circuits():
+    """Diffusion below the band: every shape draws the same Warburg line. Among them the
+    fewest parameters, then the user's circuit's own element, is kept (not whichever
+    candidate's chi2 came out lowest by 1e-3)."""
+    c = Circuit("R0-p(R1,CPE1)-p(R2,CPE2)-Wsph1")
+    spec = noisy_spectrum(c, [*BASE.values(), 60.0, 3e4], 0)
+    for circuit, own in (("R0-p(R1,CPE1)-p(R2,CPE2)-Wsph1", "wsph"), (DEFAULT_CIRCUIT, "wo")):
+        tc = time_constants(spec, circuit, diffusion="auto")
+        cand = tc.diffusion_candidates.set_index("shape")
+        assert not tc.shape_determined
+        assert tc.diffusion_shape == own, tc.shape_note
+        assert cand.loc[own, "n_free"] == cand["n_free"].min()

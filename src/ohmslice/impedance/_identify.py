@@ -36,6 +36,9 @@ PROFILE_REACH = 100.0
 #: or peak below ~3 Hz: solid-state diffusion in cathode particles lies at 0.1 s - hours,
 #: charge transfer at 1 us - 10 ms)
 DIFFUSION_MIN_S = 0.05
+#: ... and at least this slow [s] when it is a diffusion element whose shape the data chose
+#: (a sphere's slowest mode is tau / 20: particles of tau = r^2 / D ~ 0.2 s and more)
+DIFFUSION_ELEMENT_MIN_S = 0.01
 #: smallest CPE exponent of an arc
 MIN_EXPONENT = 0.3
 
@@ -358,12 +361,14 @@ def _shape_spread(choice, procs, v, status, why, lower, upper, max_rel_err) -> N
     why[k] = "; ".join(filter(None, [why[k], note]))
 
 
-def _labels(seen: np.ndarray, mode: np.ndarray) -> list[str]:
-    """Process names by time constant (module docstring)."""
+def _labels(seen: np.ndarray, mode: np.ndarray, diffusive: np.ndarray) -> list[str]:
+    """Process names by time constant (module docstring); ``diffusive``: the process is a
+    diffusion element (its slowest-mode threshold :data:`DIFFUSION_ELEMENT_MIN_S`)."""
     labels = [""] * len(mode)
     idx = sorted((int(i) for i in np.flatnonzero(seen)), key=lambda i: mode[i])
     rest = idx
-    if idx and mode[idx[-1]] >= DIFFUSION_MIN_S:
+    slow = DIFFUSION_ELEMENT_MIN_S if idx and diffusive[idx[-1]] else DIFFUSION_MIN_S
+    if idx and mode[idx[-1]] >= slow:
         labels[idx[-1]] = "diffusion"
         rest = idx[:-1]
     if rest:
@@ -521,7 +526,7 @@ def judge_processes(
     image = np.array([float(slowest_mode(k, 1.0, n)) for k, n in zip(kinds, v["n"], strict=True)])
     mode = np.where(np.isfinite(lower), np.fmax(mode, lower * image), mode)
     mode = np.where(np.isfinite(upper), np.fmin(mode, upper * image), mode)
-    labels = _labels(seen, mode)
+    labels = _labels(seen, mode, np.array([k in SHAPE_ELEMENTS.values() for k in kinds]))
     if not accepted:
         status = ["undetermined"] * len(procs)
         fit_why = "; ".join(reasons)

@@ -74,8 +74,17 @@ The fits (same data, weighting, bounds and fixed values for every candidate):
 3. if the best candidate's fit is not accepted (``FitResult.success``), it is refitted
    with an ordinary fit's restarts; while none is accepted (and ``rescue``), the
    candidates are fitted from the spectrum itself in turn until one is;
-4. the candidates within 10 of the best's AIC (and ``wo``/``wa``, nested) that did not
-   start from the best are refitted from it, so that no shape loses for a poor start.
+   an accepted best whose residual is still above :data:`KK_RETRY` times the lin-KK
+   model's is fitted once more from its own reading of the spectrum (a start from DRT
+   peaks or another shape's fit can leave the diffusion element on a faster arc);
+4. the candidates within 10 of the best's AIC (and ``wo``/``wa``, nested), and those
+   started from a fit that was not accepted, that did not start from the best are
+   refitted from it, so that no shape loses for a poor start; a ``Wa`` left at n = 1
+   (it is then ``Wo``) gets its own start from the spectrum.
+
+Shapes whose AIC lies within the margin of the best are not told apart by the data: the
+one with fewest parameters is kept, then the circuit's own element, and the others are
+listed as alternatives.
 
 The step responses the decomposition needs for each shape are named by
 :func:`step_kind` ('wo', 'ws', 'wsph' as in :mod:`ohmslice.method.boundaries`; 'wa'
@@ -142,6 +151,9 @@ NFEV_PER_PARAM = 4
 #: 10 restarts, unlimited evaluations for the first start)
 FIRST_RESTARTS = 2
 FIRST_NFEV_PER_PARAM = 30
+#: residual rms / lin-KK residual above which the chosen shape's accepted fit is tried
+#: once more from its own start (a correct circuit on noisy data gives ~1.0-1.3)
+KK_RETRY = 1.5
 #: x1^2 of the sphere's slowest mode, x1 = 4.4934 the first root of tan x = x
 _SPHERE_MODE = 20.1907
 
@@ -294,6 +306,25 @@ def _vanishes(fit: FitResult, element: str) -> bool:
     return not bool(np.isfinite(z_el) and abs(z_el) >= 1e-3 * z)
 
 
+def _above_kk(fit: FitResult) -> bool:
+    """Whether the fit's residual is above :data:`KK_RETRY` times the lin-KK model's of the
+    same data (and above 0.2 % of |Z|): accepted, yet short of what a causal model reaches.
+    Started from the DRT's peaks or another candidate's fit, the diffusion element can take
+    a faster arc's place and each arc the next one's; the fit's own reading of the
+    spectrum (arc sizes and apexes, no peak list) then starts near the data's optimum."""
+    kk = max(float(fit.kk_residual), 2e-3)
+    return bool(np.isfinite(fit.residual_rms) and fit.residual_rms > KK_RETRY * kk)
+
+
+def _wa_at_wo(fit: FitResult) -> bool:
+    """Whether the fit is a ``Wa`` whose exponent ended at its bound 1 (it is then ``Wo``).
+    Started from another shape's fit whose knee lies far from the data's (a ``Wo`` knee
+    below the band, a ``Wsc`` describing a CPE-like tail), ``Wa`` settles there although
+    the data call for an exponent well below 1; its own start from the spectrum finds it."""
+    name = next((n for n, k in fit.circuit.elements if k == "Wa"), None)
+    return name is not None and float(fit.params[f"{name}_2"]) >= 0.99
+
+
 def aic(chi2: float, n_obs: int, k: int) -> float:
     """Akaike's criterion m ln(chi2/m) + 2k for a weighted least-squares fit of m values.
 
@@ -396,6 +427,7 @@ def choose_shape(
     margin: float = MARGIN,
     restarts: int = 0,
     rescue: bool = True,
+    prefer: str | None = None,
 ) -> ShapeChoice:
     """Fit ``circuit`` with each candidate shape in place of ``element``; choose by AIC.
 
@@ -423,6 +455,9 @@ def choose_shape(
         While no candidate's fit is accepted, fit the others from the spectrum itself
         (with restarts) until one is: worth it on data a circuit can describe, wasted on
         data none can (False).
+    prefer
+        The shape kept among shapes the data do not tell apart (AIC within ``margin``)
+        with equally few parameters: the user's circuit's own (default: ``element``'s).
 
     Returns
     -------
@@ -457,6 +492,7 @@ def choose_shape(
     names: dict[str, str] = {}
     notes: dict[str, str] = {}
     started: dict[str, str] = {}  # shape -> the shape whose fit it started from
+    good_start: dict[str, bool] = {}  # shape -> whether that fit was accepted
     circuits: dict[str, Circuit] = {}
     n_lf = low_frequency_exponent(spectrum)
     own = next((s for s in shapes if SHAPE_ELEMENTS[s] == kind), None)
@@ -467,14 +503,15 @@ def choose_shape(
     anchor = own  # the fit the others start from
     full_done: set[str] = set()  # candidates given an ordinary fit's restarts and budget
 
-    def fit_from(shape: str, base: str | None, full: bool = False) -> None:
-        """Fit candidate ``shape`` from the spectrum itself (``base`` None: DRT peaks and
-        restarts), or from the fit of ``base`` (a few evaluations; ``full``: with the
-        restarts and evaluations of an ordinary fit)."""
+    def fit_from(shape: str, base: str | None, full: bool = False, peaks: bool = True) -> None:
+        """Fit candidate ``shape`` from the spectrum itself (``base`` None: DRT peaks, or
+        the fit's own reading of the spectrum without ``peaks``, and restarts), or from the
+        fit of ``base`` (a few evaluations; ``full``: with the restarts and evaluations of
+        an ordinary fit)."""
         circ = circuits[shape]
         opts = {k: v for k, v in (fopts if base is None or full else cand_opts).items()}
         opts.pop("initial", None)
-        if base is not None:
+        if base is not None or not peaks:
             opts.pop("peaks", None)
         if isinstance(fixed, dict):  # fixed values of the replaced element do not carry
             opts["fixed"] = {k: v for k, v in fixed.items() if k in circ.param_names}
@@ -499,6 +536,7 @@ def choose_shape(
         old = fits.get(shape)
         if old is None or (_ok(res), -res.chi2) > (_ok(old), -old.chi2):  # accepted first
             fits[shape], started[shape] = res, base or shape
+            good_start[shape] = base is None or base == shape or _ok(fits[base])
             notes.pop(shape, None)
 
     for shape in shapes:
@@ -529,6 +567,8 @@ def choose_shape(
         best = min(good, key=crit.get)
         if not _ok(fits[best]):
             fit_from(best, best, full=True)
+        elif _above_kk(fits[best]) and best not in full_done:
+            fit_from(best, None, peaks=False)  # accepted, yet a start of its own may do better
         order = [s for s in [own, *shapes] if s is not None and s in circuits]
         for shape in dict.fromkeys(order) if rescue else ():
             if any(_ok(f) for f in fits.values()):
@@ -541,8 +581,11 @@ def choose_shape(
         nested = {**NESTED, **{v: k for k, v in NESTED.items()}}.get(best)
         for shape in list(fits):
             near = crit[shape] - crit[best] < 10 or shape == nested
+            near = near or not good_start.get(shape, True)  # started from a failed fit
             if shape != best and started[shape] != best and near:
                 fit_from(shape, best)
+            if shape != best and _wa_at_wo(fits[shape]) and shape not in full_done:
+                fit_from(shape, None)  # no fit's start helps: its own from the spectrum
 
     shape_list = list(shapes)
     got = [fits.get(s) for s in shape_list]
@@ -574,6 +617,18 @@ def choose_shape(
                 f"{what} is not supported over {simple} (AIC lower by {gain:.2g} < {margin:g})"
             )
             shape, best = simple, by[simple]
+    # among shapes the data do not tell apart: the one with fewest parameters, then the
+    # circuit's own element, then the lowest AIC
+    is_own = np.array([s == (prefer or own) for s in shape_list])
+    rank = [(n_free[i], not is_own[i], aics[i]) for i in range(len(shape_list))]
+    tied = pool & (aics - aics[best] < margin)
+    pick = min(np.flatnonzero(tied), key=lambda i: rank[i], default=best)
+    if rank[pick] < rank[best]:
+        why = "with fewer parameters" if n_free[pick] < n_free[best] else "the circuit's own"
+        note[pick] = "; ".join(filter(None, [note[pick], (
+            f"as good as {shape} (AIC higher by {aics[pick] - aics[best]:.2g} < {margin:g}): "
+            f"{why}")]))  # fmt: skip
+        shape, best = shape_list[pick], int(pick)
     delta = aics - aics[best]
     idx = np.arange(len(shape_list))
     # evidence is the data's: a candidate whose fit was judged unusable (a parameter run
@@ -774,7 +829,9 @@ def select_shape(
         raise InputError(f"'{element}' is not a diffusion element of '{circuit.text}'")
     fopts = dict(fit_options or {})
     fit, circ, name = first_candidate(spectrum, circuit, element, fopts)
+    kind = dict(circuit.elements)[element]
+    prefer = next((s for s, k in SHAPE_ELEMENTS.items() if k == kind), "wo")  # W: wo
     return choose_shape(
         spectrum, circ, name, shapes=CANDIDATES, reference=fit, fit_options=fopts,
-        margin=margin, rescue=rescue,
+        margin=margin, rescue=rescue, prefer=prefer,
     )  # fmt: skip

@@ -68,7 +68,9 @@ bounded one taken at its bound):
 
 * ``diffusion``: the slowest, if its slowest mode is at least :data:`DIFFUSION_MIN_S`
   (50 ms: a knee or peak below ~3 Hz; solid-state diffusion in cathode particles lies
-  at 0.1 s - hours, charge transfer at 1 us - 10 ms). A spectrum that stops above the
+  at 0.1 s - hours, charge transfer at 1 us - 10 ms), or 10 ms
+  (``DIFFUSION_ELEMENT_MIN_S``) when it is a diffusion element whose shape the data
+  chose (a sphere's slowest mode is tau / 20). A spectrum that stops above the
   diffusion has none.
 * ``contact``: the fastest of the others, if its characteristic frequency is above
   :data:`CONTACT_MIN_HZ` (10 kHz) or another (non-diffusion) process is slower.
@@ -388,7 +390,8 @@ def _read(d: DrtResult, edges: list[tuple[float, float]]) -> list[dict[str, floa
 def _blocking(fit: FitResult, spectrum: Spectrum) -> bool:
     """Whether the fitted circuit is capacitive below the measured range (Z'' ~ 1/omega)."""
     f0 = float(spectrum.freq.min())
-    z = np.asarray(fit.predict(np.array([f0 * 1e-3, f0 * 1e-4])))
+    with np.errstate(all="ignore"):  # a degenerate element may overflow there
+        z = np.asarray(fit.predict(np.array([f0 * 1e-3, f0 * 1e-4])))
     return bool(-z.imag[0] > 0 and -z.imag[1] > 5 * -z.imag[0])
 
 
