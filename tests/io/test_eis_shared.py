@@ -202,8 +202,9 @@ def test_zplot_files_with_fewer_rows_than_their_header_promises(shared_data):
             s = read(shared_data / "eis" / name)
         assert len(caught) == 1 and len(s) == have
         msg = str(caught[0].message)
-        assert name in msg and f"lists {promised} rows" in msg
-        assert f"{promised - have} rows missing" in msg
+        assert name in msg and f"says {promised} points, {have} read" in msg
+        assert "cut short after its last complete row" in msg  # trimmed: no row cut inside
+        assert f"{promised - have} points missing" in msg
     with warnings.catch_warnings():
         warnings.simplefilter("error", TruncatedFileWarning)
         assert len(read(shared_data / "eis" / "Circuit1_EIS_1.z")) == 48  # Data Points: 48

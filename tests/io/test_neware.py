@@ -253,6 +253,50 @@ def test_copy_cut_among_its_records_reads_what_is_there(neware_dir, recs, tmp_pa
     assert rec.meta["warnings"]
 
 
+def _v29_records_start(data: bytes) -> int:
+    """Where the 86-byte records of new_nda_file.nda (version 29) begin, found here
+    independently: the first record Index 1 (bytes 2-5 of a ``55 00`` record)."""
+    at = data.index(b"\x55\x00" + struct.pack("<I", 1))
+    assert data[14] == 29 and (len(data) - at) % 86 == 0  # a complete file: whole records
+    return at
+
+
+@pytest.mark.parametrize("extra", [30, 85])
+def test_version_29_copy_cut_inside_a_record_warns(neware_dir, recs, tmp_path, extra):
+    data = (neware_dir / "new_nda_file.nda").read_bytes()
+    start = _v29_records_start(data)
+    cut = tmp_path / "running29.nda"
+    cut.write_bytes(data[: start + 200 * 86 + extra])  # 200 records and part of one
+    with pytest.warns(TruncatedFileWarning) as caught:
+        rec = read(cut)
+    texts = [str(w.message) for w in caught if w.category is TruncatedFileWarning]
+    assert len(texts) == 1 and str(cut) in texts[0]
+    assert f"ends inside a record ({extra} of its 86 bytes" in texts[0]
+    records = sum(data[start + 86 * k] == 0x55 for k in range(200))  # data records kept
+    assert f"read {records} complete records" in texts[0]
+    full = recs["new_nda_file.nda"][0]
+    np.testing.assert_array_equal(rec.voltage, full.voltage[: len(rec)])
+    assert rec.meta["warnings"] == texts
+
+
+def test_version_29_file_ending_in_zero_bytes_warns(neware_dir, tmp_path):
+    data = (neware_dir / "new_nda_file.nda").read_bytes()
+    start = _v29_records_start(data)
+    crashed = tmp_path / "crashed29.nda"
+    crashed.write_bytes(data[: start + 150 * 86] + bytes(8192))
+    with pytest.warns(TruncatedFileWarning, match=r"crashed29\.nda: .*zero bytes") as caught:
+        read(crashed)
+    assert len([w for w in caught if w.category is TruncatedFileWarning]) == 1
+
+
+def test_version_29_complete_file_has_no_truncation_warning(neware_dir):
+    data = (neware_dir / "new_nda_file.nda").read_bytes()
+    _v29_records_start(data)  # the file is a whole number of records
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TruncatedFileWarning)
+        read(neware_dir / "new_nda_file.nda")
+
+
 @pytest.mark.parametrize(
     "name, data, match",
     [

@@ -196,6 +196,38 @@ def test_zplot_cut_last_row(write):
     assert len(s) == 8 and "1 row dropped" in str(caught[0].message)
 
 
+def test_zplot_hand_trimmed_file_says_both_counts(write):
+    f = np.logspace(4, 0, 12)
+    text = ZPLOT2.format(control="Control Voltage", n=12) + _zplot_rows(f[:8], 0.0)
+    with pytest.warns(TruncatedFileWarning) as caught:
+        s = read(write("trimmed.z", text))
+    assert len(s) == 8 and len(caught) == 1
+    msg = str(caught[0].message)
+    assert msg.startswith(str(s.meta["source"]))
+    assert "the header says 12 points, 8 read: the file is cut short after its last " in msg
+    assert msg.endswith("; 4 points missing")
+
+
+def test_zplot_cut_inside_a_row_with_points_missing(write):
+    f = np.logspace(4, 0, 12)
+    text = ZPLOT2.format(control="Control Voltage", n=12) + _zplot_rows(f[:8], 0.0)
+    with pytest.warns(TruncatedFileWarning) as caught:
+        s = read(write("cut.z", text.rstrip("\n")[:-12]))
+    msg = str(caught[0].message)
+    assert len(s) == 7
+    assert "says 12 points, 7 read: its last row is incomplete (cut mid-" in msg
+    assert "5 points missing" in msg
+
+
+def test_zplot_more_rows_than_the_header_says_is_a_note(write):
+    f = np.logspace(4, 0, 9)
+    text = ZPLOT2.format(control="Control Voltage", n=6) + _zplot_rows(f, 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = read(write("more.z", text))
+    assert len(s) == 9 and "says 6 points but the file holds 9 rows" in s.meta["notes"][-1]
+
+
 def test_zplot_without_end_of_header(write):
     text = ZPLOT2.format(control="Control Voltage", n=9).replace("End Comments\n", "")
     with pytest.raises(TruncatedFileError, match="noend.z: .*End Comments"):
@@ -321,7 +353,7 @@ def test_every_new_reader_is_listed():
     names = {r.name for r in readers()}
     assert {
         "gamry-dta", "zplot", "versastudio-par", "chi-text", "parstat-text",
-        "powersuite-text", "autolab-nova",
+        "powersuite-text", "autolab-nova", "autolab-dfr", "ivium", "parstat-p00",
     } <= names  # fmt: skip
 
 

@@ -87,7 +87,11 @@ def summarize(result: Any) -> list[tuple[str, str]]:
         lines.append(("instrument", str(meta["instrument"])))
     lines.append(("technique(s)", _techniques(items)))
     settings = meta.get("settings") or {}
-    started = settings.get("Acquisition started on") or settings.get("acquisition_start")
+    started = (
+        settings.get("Acquisition started on")
+        or settings.get("acquisition_start")
+        or meta.get("acquired")
+    )
     if started:
         lines.append(("started", str(started)))
     if meta.get("rows_in_file") is not None:

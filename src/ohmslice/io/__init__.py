@@ -19,6 +19,9 @@ format               what                                          suffixes
 ``powersuite-text``  PowerSuite impedance text export              ``.txt``
 ``chi-text``         CH Instruments text export                    ``.txt``
 ``autolab-nova``     Metrohm Autolab NOVA impedance export         ``.txt``
+``autolab-dfr``      Metrohm Autolab / Eco Chemie FRA data file    ``.dfr``
+``ivium``            Ivium data file, impedance measurements       ``.idf .ids``
+``parstat-p00``      PARstat / PowerSine impedance data file       ``.P00``
 ``neware``           Neware BTS cycler file (via NewareNDA)        ``.nda .ndax``
 ``spreadsheet``      Excel / OpenDocument sheet, as a table        ``.xlsx .xlsm .ods``
 ``table``            CSV / TSV / Parquet, columns recognised       ``.csv .tsv .txt

@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import FileFormatError, TruncatedFileError, TruncatedFileWarning, show_path
 from ._registry import foreign
 from ._text import decode, plain_text
-from ._truncation import Cut, last_line_cut, message
+from ._truncation import Cut, count, last_line_cut, message
 from ._units import factor
 from ._warn import Pending
 
@@ -150,3 +150,71 @@ def truncation(
     if extra:
         text = (text + "; " if text else f"{show_path(path)}: ") + "; ".join(extra)
     return [(TruncatedFileWarning, text)] if text else []
+
+
+def short_of_count(
+    path: Path,
+    *,
+    declared: int | None,
+    kept: int,
+    cut: Cut | None = None,
+    zero_bytes: int = 0,
+    said_by: str = "the header",
+    unit: str = "point",
+) -> list[Pending]:
+    """The one :class:`~ohmslice.errors.TruncatedFileWarning` of an impedance file whose
+    header gives its point count, read up to its last complete row; an empty list if the
+    file was read whole.
+
+    The text says what was found, first the counts: ``"f.z: the header says 60 points, 52
+    read: the file is cut short after its last complete row (trimmed by hand, or copied
+    while the sweep was running); 8 points missing"``; a last row cut inside (dropped) and
+    zero bytes at the end are said too. Without a shortfall it is
+    :func:`truncation`'s text.
+
+    Parameters
+    ----------
+    declared
+        The count the file gives (None: it gives none).
+    kept
+        Complete rows read.
+    cut
+        The incomplete last line that was dropped, if any.
+    zero_bytes
+        Zero bytes removed from the end of the file.
+    said_by
+        What gives the count, as the message names it (``"the header"``, ``"dataset 2"``).
+    unit
+        What one row is (``"point"``).
+    """
+    read_rows = kept + (1 if cut else 0)
+    if declared is None or declared <= read_rows:
+        return truncation(path, kept=kept, cut=cut, zero_bytes=zero_bytes)
+
+    def n(k: int) -> str:
+        return f"{count(k)} {unit}{'' if k == 1 else 's'}"
+
+    how = []
+    if cut:
+        how.append(
+            f"its last row is incomplete ({cut.what}) and dropped, so the file was cut "
+            "while being written or copied"
+        )
+    elif zero_bytes:
+        how.append("the file stops after its last complete row")
+    else:
+        how.append(
+            "the file is cut short after its last complete row (trimmed by hand, or "
+            "copied while the sweep was running)"
+        )
+    if zero_bytes:
+        how.append(
+            f"it ends in {count(zero_bytes)} zero bytes (the computer stopped while it was "
+            "being written?)"
+        )
+    text = (
+        f"{show_path(path)}: {said_by} says {n(declared)}, {count(kept)} read: "
+        + "; ".join(how)
+        + f"; {n(declared - kept)} missing"
+    )
+    return [(TruncatedFileWarning, text)]

@@ -51,13 +51,20 @@ NewareNDA's own exception (its log messages are silenced):
 
 An ``.nda`` of version 130 whose records run to the end of the file without the block that
 closes a complete file (a copy taken while the test ran, or cut short) is read as far as
-it goes, with one :class:`~ohmslice.errors.TruncatedFileWarning`; an older (version 29)
-``.nda`` has no such block, so a cut there is only seen when it leaves no record.
+it goes, with one :class:`~ohmslice.errors.TruncatedFileWarning`. An older (version 29)
+``.nda`` has no such block: its records (86 bytes each) simply run to the end of a
+complete file, so a cut is seen where it leaves the last record partial (the file's data
+part is not a whole number of records) or where the file ends in zero bytes (a computer
+that stopped while writing it); it is read as far as it goes with one
+:class:`~ohmslice.errors.TruncatedFileWarning` saying how many records were read and
+where the last one stands (its step of the run, the time into that step). A version-29 file cut exactly between two records cannot be told
+from a complete one.
 """
 
 from __future__ import annotations
 
 import logging
+import mmap
 import re
 import warnings
 import zipfile
@@ -101,6 +108,11 @@ _V130 = 130
 _V130_DATA = 1024
 #: First byte of the block BTS writes after the last record of a version-130 file.
 _V130_END = 0x81
+#: Version-29 ``.nda``: the length of a record, and the bytes before the first one (four
+#: zero bytes, then a data record's ``55 00``), as NewareNDA finds them.
+_V29 = 29
+_V29_RECORD = 86
+_V29_FIRST = b"\x00\x00\x00\x00\x55\x00"
 _AUX_TEMPERATURE = re.compile(r"^T(-?\d+)$")
 
 _CHARGE_IN = "Charge_Capacity(mAh)"
@@ -202,6 +214,33 @@ def _v130_cut(path: Path, head: bytes, size: int) -> tuple[bool, bool]:
     return (not closed), (not closed and (size - _V130_DATA) % length != 0)
 
 
+def _v29_cut(path: Path, head: bytes, size: int) -> tuple[int, int]:
+    """(bytes of a partial last record, zero bytes at the end of the file) for a
+    version-29 ``.nda``; (0, 0) for other versions, or where no record is found (NewareNDA
+    then says so itself).
+
+    The records start where NewareNDA starts reading: after the first four zero bytes
+    followed by ``55 00`` whose record (status byte nonzero) is followed by another data
+    record; from there a complete file is a whole number of 86-byte records.
+    """
+    if len(head) <= _VERSION_BYTE or head[_VERSION_BYTE] != _V29 or size == 0:
+        return 0, 0
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        at = mm.find(_V29_FIRST)
+        while at >= 0:
+            nxt = at + 4 + _V29_RECORD
+            if nxt >= size or (mm[nxt] == 0x55 and mm[at + 4 + 12] != 0):
+                break
+            at = mm.find(_V29_FIRST, at + 4)
+        if at < 0:
+            return 0, 0
+        start = at + 4
+        tail = mm[max(start, size - 65_536) :]
+    partial = (size - start) % _V29_RECORD
+    zeros = len(tail) - len(tail.rstrip(b"\x00"))
+    return partial, zeros
+
+
 def _zip_cut(path: Path, size: int) -> bool:
     """The file starts as a zip but ends before the end of its closing directory record
     (22 bytes and a comment of the length it declares, in the last 64 KiB)."""
@@ -242,6 +281,8 @@ def _decode(path: Path) -> tuple[pd.DataFrame, str, list[Pending]]:
             path=path,
         )
     cut, partial = _v130_cut(path, head, size) if kind == "nda" else (False, False)
+    v29_partial, v29_zeros = _v29_cut(path, head, size) if kind == "nda" else (0, 0)
+    cut = cut or bool(v29_partial or v29_zeros >= _V29_RECORD)
     df = _call_newarenda(path, kind, size, cut)
     if len(df) == 0:
         if cut:
@@ -250,7 +291,9 @@ def _decode(path: Path) -> tuple[pd.DataFrame, str, list[Pending]]:
             )
         raise EmptyDataError("holds no data records", path=path)
     pending: list[Pending] = []
-    if cut:
+    if cut and head[_VERSION_BYTE] == _V29:
+        pending.append((TruncatedFileWarning, _v29_message(path, df, v29_partial, v29_zeros)))
+    elif cut:
         lost = "; its last record is incomplete and left out" if partial else ""
         pending.append(
             (
@@ -262,6 +305,32 @@ def _decode(path: Path) -> tuple[pd.DataFrame, str, list[Pending]]:
             )
         )
     return df, kind, pending
+
+
+def _v29_message(path: Path, df: pd.DataFrame, partial: int, zeros: int) -> str:
+    """The warning text of a version-29 ``.nda`` cut short (see :func:`_v29_cut`)."""
+    what = []
+    if partial and zeros < _V29_RECORD:
+        what.append(
+            f"the file ends inside a record ({partial} of its {_V29_RECORD} bytes are "
+            "there; the partial record is left out)"
+        )
+    if zeros >= _V29_RECORD:
+        what.append(
+            f"the file ends in {count(zeros)} zero bytes (the computer stopped while it "
+            "was being written?)"
+        )
+    reached = ""
+    if "Time" in df and "Step" in df and len(df):
+        last = df.iloc[-1]
+        reached = (
+            f", the last in step {int(last['Step'])} of the run, {float(last['Time']):.6g} s into "
+            "that step"
+        )
+    return (
+        f"{show_path(path)}: {' and '.join(what)}: a copy taken while the test was running, "
+        f"or a file cut short; read {count(len(df))} complete records{reached}"
+    )
 
 
 def _call_newarenda(path: Path, kind: str, size: int, cut: bool) -> pd.DataFrame:
@@ -555,7 +624,8 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     Warns
     -----
     TruncatedFileWarning
-        A version-130 ``.nda`` ends among its records (read as far as it goes).
+        A version-130 ``.nda`` ends among its records, or a version-29 ``.nda`` inside a
+        record or in zero bytes (read as far as it goes).
 
     Raises
     ------
