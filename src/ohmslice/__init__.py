@@ -10,21 +10,28 @@ The public API, by stage of the data flow (the subpackage each name lives in)::
     read, read_recording, read_spectra, readers        io/         files -> Recording / Spectrum
     segment, analyze_gitt, dcir, hppc                   dc/         pulses
     analyze_rate, compare_curves                        dc/         rate capability
+    analyze_cycling, dc_polarization                    dc/         cycling; electronic conductivity
     pulse_drt, gitt_drt, dc_tau_table                   dc/         time constants from the pulses
     Circuit, fit_circuit, fit_many, lin_kk, drt,
     time_constants, step_response, pulse_response      impedance/  spectra, time domain
+    pellet_conductivity, conductivity_series,
+    arrhenius, composite_conductivity                   impedance/  ionic conductivity, Arrhenius
     decompose, tau_table, gitt_eis_consistency,
     compare                                             method/     R1/R2/R3 per pulse, cells side by side
+    resistance_over_cycles, tortuosity_factor           method/     contact loss over cycles; tortuosity
     load_study, run_study                               study/      a whole study (study.toml)
     write_results, open_results                         study/      the results store (Parquet + DuckDB)
 """
 
 from .dc import (
+    CyclingResult,
     GittResult,
     RateResult,
+    analyze_cycling,
     analyze_gitt,
     analyze_rate,
     compare_curves,
+    dc_polarization,
     dc_tau_table,
     dcir,
     gitt_drt,
@@ -38,16 +45,29 @@ from .impedance import (
     FitResult,
     KKResult,
     TimeConstants,
+    arrhenius,
+    composite_conductivity,
+    conductivity_series,
     fit_circuit,
     fit_many,
     lin_kk,
+    pellet_conductivity,
     pulse_response,
     step_response,
     time_constants,
 )
 from .impedance.drt import DrtResult, drt
 from .io import read, read_recording, read_spectra, readers
-from .method import Comparison, Decomposition, compare, decompose, gitt_eis_consistency, tau_table
+from .method import (
+    Comparison,
+    Decomposition,
+    compare,
+    decompose,
+    gitt_eis_consistency,
+    resistance_over_cycles,
+    tau_table,
+    tortuosity_factor,
+)
 from .schema import Recording, Spectrum
 from .study import Results, Study, StudyResult, load_study, open_results, run_study, write_results
 
@@ -56,6 +76,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Circuit",
     "Comparison",
+    "CyclingResult",
     "Decomposition",
     "DrtResult",
     "FitResult",
@@ -70,10 +91,15 @@ __all__ = [
     "Spectrum",
     "TimeConstants",
     "__version__",
+    "analyze_cycling",
     "analyze_gitt",
     "analyze_rate",
+    "arrhenius",
     "compare",
     "compare_curves",
+    "composite_conductivity",
+    "conductivity_series",
+    "dc_polarization",
     "dcir",
     "dc_tau_table",
     "decompose",
@@ -86,16 +112,19 @@ __all__ = [
     "lin_kk",
     "load_study",
     "open_results",
+    "pellet_conductivity",
     "pulse_drt",
     "pulse_response",
     "read",
     "read_recording",
     "read_spectra",
     "readers",
+    "resistance_over_cycles",
     "run_study",
     "segment",
     "step_response",
     "tau_table",
     "time_constants",
+    "tortuosity_factor",
     "write_results",
 ]

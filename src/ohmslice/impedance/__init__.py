@@ -18,6 +18,16 @@ and the reasons for the limits are in :mod:`ohmslice.impedance._input`.
 """
 
 from .circuits import Circuit, CircuitError, describe_elements
+from .conductivity import (
+    Arrhenius,
+    CompositeConductivity,
+    ConductivitySeries,
+    PelletConductivity,
+    arrhenius,
+    composite_conductivity,
+    conductivity_series,
+    pellet_conductivity,
+)
 from .drt import DrtResult
 from .fit import (
     FitResult,
@@ -51,4 +61,12 @@ __all__ = [
     "initial_guesses",
     "pulse_response",
     "step_response",
+    "Arrhenius",
+    "CompositeConductivity",
+    "ConductivitySeries",
+    "PelletConductivity",
+    "arrhenius",
+    "composite_conductivity",
+    "conductivity_series",
+    "pellet_conductivity",
 ]

@@ -10,6 +10,8 @@
 * :mod:`~ohmslice.simulate.run` -- exact time integration of a programme;
 * :mod:`~ohmslice.simulate.sampling` -- EC-Lab-like recording (dt and dE criteria);
 * :mod:`~ohmslice.simulate.noise` -- voltage, current and impedance noise;
+* :mod:`~ohmslice.simulate.cycling` -- galvanostatic cycling with known capacities and a
+  contact resistance growing from a known cycle (fast linear model);
 * :mod:`~ohmslice.simulate.writers` -- EC-Lab .mpt (GITT/GCPL, PEIS) and CSV writers;
 * :mod:`~ohmslice.simulate.reference` -- the reference paper's study on two cathodes + truth.json.
 """
@@ -30,6 +32,8 @@ __all__ = [
     "OCV_NCM523_VS_LI",
     "QUIET",
     "CellModel",
+    "CyclingCell",
+    "CyclingSim",
     "ElectrodeParameters",
     "NoiseModel",
     "RCChain",
@@ -45,10 +49,12 @@ __all__ = [
     "rate_step",
     "reference_cells",
     "simulate",
+    "simulate_cycling",
     "table",
     "tlm_rc",
     "warburg_rc",
     "write_csv",
+    "write_cycling",
     "write_mpt",
     "write_mpt_spectrum",
     "write_reference_study",
