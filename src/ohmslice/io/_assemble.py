@@ -58,6 +58,7 @@ from ..schema import (
     Recording,
     Spectrum,
 )
+from ..schema import _meta as _schema_meta
 from ._registry import ReadResult
 from ._truncation import count
 from ._units import split_header
@@ -355,6 +356,58 @@ def _duplicate_time_check(df: pd.DataFrame, meta: Mapping[str, Any]) -> str | No
     )
 
 
+def _spectra(
+    frame: pd.DataFrame,
+    points: np.ndarray,
+    starts: np.ndarray,
+    base: Mapping[str, Any],
+    step_technique: Mapping[int, str] | None,
+) -> list[Spectrum]:
+    """One Spectrum per sweep: the usable impedance rows ``points`` of ``frame`` (finite
+    Z', Z'', frequency > 0: checked by the caller), split at ``starts``.
+
+    The points of all sweeps are ordered by (sweep, frequency) in one sort and held in
+    one float block; each spectrum's table is a slice of it (its ``cycle`` column, one
+    value per sweep, as integer where finite), built without re-validating what was
+    checked for the whole table -- a file of thousands of spectra is read in
+    milliseconds per thousand, not seconds.
+    """
+    bounds = np.r_[starts, len(points)]
+    sweep = np.repeat(np.arange(len(starts)), np.diff(bounds))
+    freq = frame[FREQ].to_numpy(dtype=float)[points]
+    rows = points[np.lexsort((freq, sweep))]  # stable within equal frequencies
+    names = {FREQ: FREQ, Z_REAL: Z_REAL, Z_IMAG: Z_IMAG, VOLTAGE: DC_V, CURRENT: DC_A, TIME: TIME}
+    cols = [c for c in names if c in frame]
+    block = np.column_stack([frame[c].to_numpy(dtype=float)[rows] for c in cols])
+    columns = [names[c] for c in cols]
+    step = frame[STEP].to_numpy(dtype=float)[points[starts]] if STEP in frame else None
+    cycles = frame[CYCLE].to_numpy(dtype=float)[rows] if CYCLE in frame else None
+    if cycles is not None:  # integer where a sweep's cycle numbers are all finite
+        whole = np.logical_and.reduceat(np.isfinite(cycles), starts) if len(rows) else []
+    out = []
+    for k in range(len(starts)):
+        lo, hi = bounds[k], bounds[k + 1]
+        m = dict(base)
+        m["sweep"] = k
+        if step is not None and np.isfinite(step[k]):
+            m["step"] = int(step[k])
+            if step_technique and m["step"] in step_technique:
+                m["technique"] = step_technique[m["step"]]
+        if cycles is None:
+            df = pd.DataFrame(block[lo:hi], columns=columns)
+        else:
+            c = cycles[lo:hi]
+            data = {name: block[lo:hi, j] for j, name in enumerate(columns)}
+            data[CYCLE] = c.astype(np.int64) if whole[k] else c
+            df = pd.DataFrame(data)
+            if np.isfinite(c[0]):
+                m["cycle"] = int(c[0])
+        spec = object.__new__(Spectrum)  # checked above: no second validation
+        spec.meta, spec.data = _schema_meta(m), df
+        out.append(spec)
+    return out
+
+
 def assemble(
     frame: pd.DataFrame,
     meta: Mapping[str, Any],
@@ -472,24 +525,7 @@ def assemble(
         usable = ~bad[positions]
         points = positions[usable]
         starts = sweep_starts(frame, positions, usable)
-        bounds = np.r_[starts, len(points)]
-        rename = {VOLTAGE: DC_V, CURRENT: DC_A}
-        cols = [c for c in (FREQ, Z_REAL, Z_IMAG, VOLTAGE, CURRENT, TIME, CYCLE) if c in frame]
-        for k in range(len(starts)):
-            rows = points[bounds[k] : bounds[k + 1]]
-            df = frame.iloc[rows][cols].rename(columns=rename).reset_index(drop=True)
-            m = dict(base)
-            m["sweep"] = k
-            first = frame.iloc[rows[0]]
-            if STEP in frame and np.isfinite(first[STEP]):
-                m["step"] = int(first[STEP])
-                if step_technique and m["step"] in step_technique:
-                    m["technique"] = step_technique[m["step"]]
-            if CYCLE in df:
-                df[CYCLE] = _as_int(df[CYCLE])
-                if np.isfinite(df[CYCLE].iloc[0]):
-                    m["cycle"] = int(df[CYCLE].iloc[0])
-            out.append(Spectrum(df, m))
+        out += _spectra(frame, points, starts, base, step_technique)
     if not out:
         raise EmptyDataError(
             "no impedance points (frequency > 0) and no time/voltage/current rows", path=src

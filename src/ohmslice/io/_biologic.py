@@ -116,11 +116,12 @@ TECHNIQUE_ID = {
 }
 
 
-def _column(raw: pd.DataFrame, name: str) -> np.ndarray:
+def _column(raw: Any, name: str) -> np.ndarray:
+    """Column ``name`` of ``raw`` (a DataFrame, or a mapping of arrays) as float."""
     series = raw[name]
     if series.dtype.kind in "biuf":
-        return series.to_numpy(dtype=float)
-    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+        return np.asarray(series, dtype=float)
+    values = pd.to_numeric(pd.Series(series), errors="coerce").to_numpy(dtype=float)
     return values  # non-numeric cells become NaN and are reported with their row
 
 

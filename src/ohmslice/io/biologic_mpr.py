@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import numpy as np
 
 from ..errors import FileFormatError, TruncatedFileError, UnknownColumnError
 from . import _biologic
@@ -163,7 +163,8 @@ def _open(path: Path) -> Any:
     from galvani.BioLogic import MPR_MAGIC, MPRfile
 
     column_table()
-    data = path.read_bytes()
+    with open(path, "rb") as fh:
+        data = fh.read(len(MPR_MAGIC))
     if len(data) < len(MPR_MAGIC) and MPR_MAGIC.startswith(data):
         raise TruncatedFileError(
             f"the file ends after {len(data)} bytes, inside the {len(MPR_MAGIC)}-byte "
@@ -208,12 +209,29 @@ def _ends_in_module_magic(message: str) -> bool:
     return bool(m) and b"MODULE".startswith(m.group(1).encode("latin-1"))
 
 
-def _frame(mpr: Any) -> pd.DataFrame:
-    data = mpr.data
-    cols = {name: data[name] for name in data.dtype.names if name != "flags"}
-    for flag in mpr.flags_dict:
-        cols[flag] = mpr.get_flag(flag)
-    return pd.DataFrame(cols)
+class _Fields:
+    """The columns of galvani's record array under their EC-Lab names, as
+    :func:`~ohmslice.io._biologic.canonical` reads a table (``in``, ``[name]``, ``len``,
+    ``columns``): each field a view of the records, the flags decoded only when read --
+    no DataFrame of every column (most are not needed)."""
+
+    def __init__(self, mpr: Any) -> None:
+        self._mpr = mpr
+        self._names = [n for n in mpr.data.dtype.names if n != "flags"]
+        self.columns = self._names + [f for f in mpr.flags_dict if f not in self._names]
+
+    def __len__(self) -> int:
+        return len(self._mpr.data)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.columns
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name in self._names:
+            return self._mpr.data[name]
+        if name in self._mpr.flags_dict:
+            return self._mpr.get_flag(name)
+        raise KeyError(name)
 
 
 def _module(mpr: Any, short: bytes) -> dict | None:
@@ -230,7 +248,7 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
         Always naming the file.
     """
     mpr = _open(path)
-    raw = _frame(mpr)
+    raw = _Fields(mpr)
     settings: dict[str, Any] = {"data_module_version": int(mpr.version)}
     set_module = _module(mpr, b"VMP Set")
     technique = None
