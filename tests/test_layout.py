@@ -55,6 +55,7 @@ def test_analysis_modules_live_in_their_stage():
         "__init__.py",
         "_atomic.py",
         "_blas.py",
+        "_display.py",
         "_paths.py",
         "errors.py",
         "schema.py",

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._display import Plottable, html_summary
 from .errors import EmptyDataError, InvalidDataError, MissingColumnError
 
 # --- canonical column names -------------------------------------------------------------
@@ -108,8 +109,27 @@ def _check_finite(df: pd.DataFrame, columns: tuple[str, ...], source: Any) -> No
             )
 
 
-class _Table:
-    """Common part of Recording and Spectrum: a validated DataFrame plus metadata."""
+def _span(lo: float, hi: float, unit: str, digits: int = 4) -> str:
+    return f"{lo:.{digits}g} .. {hi:.{digits}g} {unit}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.4g} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.4g} min"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:.4g} h"
+    return f"{seconds / 86400:.4g} d"
+
+
+def _name(source: Any) -> str:
+    return str(source).replace("\\", "/").rsplit("/", 1)[-1] if source else ""
+
+
+class _Table(Plottable):
+    """Common part of Recording and Spectrum: a validated DataFrame plus metadata;
+    ``.plot()`` draws it (:mod:`ohmslice._display`)."""
 
     _required: tuple[str, ...] = ()
     _optional: tuple[str, ...] = ()
@@ -133,10 +153,23 @@ class _Table:
             out[c] = out[c].astype(float)
         return out
 
-    def __repr__(self) -> str:
-        src = f" from {self.source}" if self.source else ""
+    def _head(self) -> str:
+        src = f" from {_name(self.source)}" if self.source else ""
         tech = f" ({self.meta['technique']})" if self.meta.get("technique") else ""
-        return f"<{type(self).__name__}{tech}: {len(self)} rows{src}>"
+        return f"{type(self).__name__}{src}{tech}"
+
+    def _lines(self) -> list[str]:
+        return []
+
+    def __repr__(self) -> str:
+        return "\n  ".join([f"<{self._head()}: {len(self)} rows", *self._lines()]) + ">"
+
+    def _repr_html_(self) -> str:
+        lines = [f"{len(self)} rows", *self._lines()]
+        if self.source:
+            lines.append(f"file: {self.source}")
+        return html_summary(self._head(), lines, self.data, max_rows=6,
+                            notes=self.meta.get("notes") or ())  # fmt: skip
 
 
 class Recording(_Table):
@@ -152,6 +185,8 @@ class Recording(_Table):
         File metadata: ``source`` (path), ``format``, ``instrument``, ``technique``,
         ``settings`` (header settings as a dict).
 
+    Notes
+    -----
     Time after construction is strictly increasing:
 
     * rows identical in every column to the row before them are dropped;
@@ -253,6 +288,23 @@ class Recording(_Table):
         t = self.time
         return float(t[-1] - t[0])
 
+    def _lines(self) -> list[str]:
+        v, i = self.voltage, self.current
+        lines = [
+            f"{_duration(self.duration_s)} ({_span(self.time[0], self.time[-1], 's')}); "
+            f"voltage {_span(v.min(), v.max(), 'V')}, current "
+            f"{_span(1e3 * i.min(), 1e3 * i.max(), 'mA')}"
+        ]
+        counts = [
+            f"{self.data[c].nunique()} {c}s ({self.data[c].min():g} .. {self.data[c].max():g})"
+            for c in ("step", "cycle")
+            if c in self.data.columns and self.data[c].notna().any()
+        ]
+        if counts:
+            lines.append(", ".join(counts))
+        lines.append("columns: " + ", ".join(map(str, self.data.columns)))
+        return lines
+
 
 class Spectrum(_Table):
     """Impedance points of one spectrum, in canonical columns and SI units.
@@ -266,6 +318,8 @@ class Spectrum(_Table):
         File metadata, as for :class:`Recording`; ``meta["symmetric"]`` records whether
         :meth:`per_electrode` was applied.
 
+    Notes
+    -----
     Rows are sorted by increasing frequency.
 
     Raises
@@ -308,6 +362,17 @@ class Spectrum(_Table):
     def z(self) -> np.ndarray:
         """Complex impedance Z' + jZ'' [Ohm]."""
         return self.data[Z_REAL].to_numpy() + 1j * self.data[Z_IMAG].to_numpy()
+
+    def _lines(self) -> list[str]:
+        f, z = self.freq, self.z
+        lines = [
+            f"{_span(f.min(), f.max(), 'Hz')}; Z' {_span(z.real.min(), z.real.max(), 'Ohm')}, "
+            f"-Z'' up to {(-z.imag).max():.4g} Ohm"
+        ]
+        if self.meta.get("symmetric"):
+            lines.append(f"per electrode: {self.meta['symmetric']}")
+        lines.append("columns: " + ", ".join(map(str, self.data.columns)))
+        return lines
 
     def per_electrode(self, r_sep_ohm: float = 0.0) -> Spectrum:
         """Impedance of one electrode of a symmetric cell: (Z - R_sep) / 2 [Ohm].

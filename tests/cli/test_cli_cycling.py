@@ -27,7 +27,7 @@ def test_real_files_table_and_figure(tmp_path, shared_data):
         str(shared_data / "biologic" / f) for f in ("gcpl.issue_211.mpr", "gcpl.issue_149.mpt")
     ]
     out, fig = tmp_path / "cycles.csv", tmp_path / "cycling.png"
-    res = runner.invoke(app, ["cycling", *files, "--mass-g", "0.001", "-o", str(out),
+    res = runner.invoke(app, ["cycling", *files, "--mass-mg", "1", "-o", str(out),
                               "--plot", str(fig)])  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "gcpl.issue_211: 5 complete cycle(s)" in res.output
@@ -72,7 +72,7 @@ def test_bad_input_exits_2(tmp_path, simulated, shared_data):
     res = runner.invoke(app, ["cycling", str(joined), "--cycles", "current"])
     assert res.exit_code == 0, res.output
     for args, msg in (
-        (["--mass-g", "-1"], "--mass-g"),
+        (["--mass-mg", "-1"], "--mass-mg"),
         (["-o", str(tmp_path / "t.xlsx")], "not supported"),
         (["--plot", str(tmp_path / "nodir" / "f.png")], "folder does not exist"),
         (["--cycles", "steps"], "--cycles"),

@@ -51,7 +51,7 @@ def test_decompose_command(files):
         tab.columns
     )
     np.testing.assert_allclose(tab.closure_ohm, 0.0, atol=1e-9)  # the windows method closes
-    assert "SOC (charge, mid-pulse)" in " ".join(res.output.split())
+    assert "SOC reference: charge scale" in " ".join(res.output.split())
     assert fig.stat().st_size > 0
     assert "GITT vs EIS" in res.output
     # R2 per electrode from the spectrum agrees with the pulses' R2 near its SOC

@@ -48,7 +48,7 @@ def test_parquet_capacity_and_diffusion(gitt_csv, tmp_path):
     )
     assert res.exit_code == 0, res.output
     df = pd.read_parquet(out)
-    assert "d_sphere_m2_s" in df.columns and "D m²/s" in res.output
+    assert "d_sphere_m2_s" in df.columns and "m²/s" in res.output
     # twice the capacity: every pulse moves SOC by half as much
     np.testing.assert_allclose(
         df.soc_end_pct - df.soc_start_pct,
@@ -87,9 +87,8 @@ def test_soc_reference_option(gitt_csv, tmp_path):
     assert res.exit_code == 0, res.output
     df = pd.read_csv(out)
     assert df.soc_end_pct.iat[-1] == pytest.approx(0.0, abs=1e-9)
-    assert "SOC (discharge)" in res.output and "0 % at the end of the last pulse" in " ".join(
-        res.output.split()
-    )
+    text = " ".join(res.output.split())
+    assert "SOC reference: discharge scale" in text and "0 % at the end of the last pulse" in text
     res = runner.invoke(
         app,
         ["gitt", str(path), "-o", str(out), "--soc-reference", "nominal", "--capacity-mAh", "5"],
@@ -99,7 +98,7 @@ def test_soc_reference_option(gitt_csv, tmp_path):
     cap = 1e3 * s.truth.charge_Ah.abs().iloc[0]  # mAh per pulse
     np.testing.assert_allclose(df.soc_start_pct - df.soc_end_pct, 100 * cap / 5, rtol=1e-3)
     res = runner.invoke(app, ["gitt", str(path), "--soc-reference", "2.36mAh"])
-    assert res.exit_code == 0 and "SOC (given)" in res.output
+    assert res.exit_code == 0 and "SOC reference: given scale" in " ".join(res.output.split())
     for args, message in (
         (["--soc-reference", "nominal"], "--capacity-mAh"),
         (["--soc-reference", "2.36"], "unit"),

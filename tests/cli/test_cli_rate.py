@@ -47,7 +47,7 @@ def test_two_cells_report_crossing(tmp_path, files):
     paths, _ = files
     out = tmp_path / "steps.parquet"
     res = runner.invoke(app, ["rate", "--cell", f"L_SE={paths['L_SE']}", "--cell",
-                              f"S_SE={paths['S_SE']}", "--capacity-mAh", "2.5", "--x", "soc",
+                              f"S_SE={paths['S_SE']}", "--capacity-mAh", "2.5", "--axis", "soc",
                               "-o", str(out)])  # fmt: skip
     assert res.exit_code == 0, res.output
     # both start full from the same CC-CV charge; R0 equal at x = 0.2 of the model capacity

@@ -196,8 +196,8 @@ def test_cli_kk(tmp_path):
         assert fig.stat().st_size > 10_000
         strict = runner.invoke(app, ["eis", "kk", str(path), "--strict"])
         assert strict.exit_code == (0 if ok else 1)
-    bad = runner.invoke(app, ["eis", "kk", str(path), "--c", "2"])
-    assert bad.exit_code == 2 and "c=2" in bad.output
+    bad = runner.invoke(app, ["eis", "kk", str(path), "--mu-cutoff", "2"])
+    assert bad.exit_code == 2 and "--mu-cutoff 2" in bad.output
     missing = runner.invoke(app, ["eis", "kk", str(tmp_path / "nope.csv")])
     assert missing.exit_code == 2
 

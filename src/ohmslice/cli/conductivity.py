@@ -17,27 +17,15 @@ import typer
 from rich.markup import escape
 
 from ._app import app, console, input_errors
+from ._options import F_MAX, F_MIN, JSON, SWEEP, output_option, plot_option
+from ._output import check_outputs as _check_outputs
+from ._output import num, pm
 
 KINDS = ("pellet", "composite")
 
 
 def _f(v: float, spec: str = ".4g") -> str:
     return "" if v is None or not math.isfinite(v) else format(v, spec)
-
-
-def _check_outputs(output: Path | None, plot: Path | None) -> None:
-    from ..errors import InputError
-    from ..report._save import FORMATS
-    from ._output import TABLE_SUFFIXES
-
-    for path, kinds, what in ((output, TABLE_SUFFIXES, "table"), (plot, FORMATS, "figure")):
-        if path is None:
-            continue
-        if path.suffix.lower() not in kinds:
-            raise InputError(f"{what} format '{path.suffix}' not supported; use one of {kinds}",
-                             path=path)  # fmt: skip
-        if not path.parent.is_dir():
-            raise InputError("folder does not exist", path=path.parent)
 
 
 def _temperatures(temps: list[float] | None, n: int) -> list[float | None]:
@@ -54,7 +42,7 @@ def _temperatures(temps: list[float] | None, n: int) -> list[float | None]:
 
 
 def _pm(v: float, e: float) -> str:
-    return f"{_f(v, '.4g')} ± {_f(e, '.2g')}" if math.isfinite(v) else "-"
+    return pm(v, e) if math.isfinite(v) else "-"
 
 
 def _print_pellets(results, files: list[Path]) -> None:
@@ -112,25 +100,23 @@ def conductivity(
         ..., help="Spectra of ONE sample (one file per temperature for an Arrhenius fit)."
     ),
     thickness_mm: float = typer.Option(
-        None, "--thickness-mm", help=escape("Sample thickness [mm] (one electrode's, composite).")
+        None, "--thickness-mm", help="Sample thickness (mm); one electrode's for a composite."
     ),
-    area_cm2: float = typer.Option(None, "--area-cm2", help=escape("Electrode area [cm2].")),
+    area_cm2: float = typer.Option(None, "--area-cm2", help="Electrode area (cm2)."),
     thickness_err_mm: float = typer.Option(
-        0.0, "--thickness-err-mm", help=escape("Standard error of the thickness [mm].")
+        0.0, "--thickness-err-mm", help="Standard error of the thickness (mm)."
     ),
     area_err_cm2: float = typer.Option(
-        0.0, "--area-err-cm2", help=escape("Standard error of the area [cm2].")
+        0.0, "--area-err-cm2", help="Standard error of the area (cm2)."
     ),
     temperature_c: list[float] = typer.Option(
         None,
         "--temperature-c",
-        help=escape(
-            "Temperature [°C]: once for all files or once per file, in order "
-            "(else read from the files)."
-        ),
+        help="Temperature (°C): once for all files or once per file, in order "
+        "(else read from the files).",
     ),
     temperature_err_c: float = typer.Option(
-        None, "--temperature-err-c", help=escape("Standard error of the temperatures [K].")
+        None, "--temperature-err-c", help="Standard error of the temperatures (K)."
     ),
     kind: str = typer.Option(
         "pellet",
@@ -141,17 +127,13 @@ def conductivity(
     symmetric: bool = typer.Option(
         False, "--symmetric", help="composite: a cell of two identical electrodes."
     ),
-    sweep: int = typer.Option(0, "--sweep", help="Which sweep of a multi-sweep file (0 = first)."),
-    f_min: float = typer.Option(None, "--f-min", help=escape("Ignore points below [Hz].")),
-    f_max: float = typer.Option(None, "--f-max", help=escape("Ignore points above [Hz].")),
-    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
-    output: Path = typer.Option(
-        None, "-o", "--output", help="Write the per-file table (.csv or .parquet)."
-    ),
-    plot: Path = typer.Option(
-        None,
-        "--plot",
-        help="Write the figure (.png/.pdf/.svg): Arrhenius plot and Nyquist fits.",
+    sweep: int = SWEEP,
+    f_min: float = F_MIN,
+    f_max: float = F_MAX,
+    as_json: bool = JSON,
+    output: Path = output_option("Write the per-file table (.csv or .parquet)."),
+    plot: Path = plot_option(
+        "Write the figure (.png, .pdf or .svg): Arrhenius plot and Nyquist fits."
     ),
 ) -> None:
     """Ionic conductivity sigma = L / (R A) from blocking-electrode spectra, with its
@@ -249,9 +231,10 @@ def conductivity(
             if a is not None:
                 lo, hi = a.sigma_ref_ci95_S_cm
                 console.print(
-                    f"Arrhenius ({len(a.data)} temperatures): Ea = {a.ea_eV:.4g} ± "
-                    f"{a.ea_err_eV:.2g} eV; sigma({a.t_ref_C:g} °C) = {a.sigma_ref_S_cm:.4g} ± "
-                    f"{a.sigma_ref_err_S_cm:.2g} S/cm (95 %: {lo:.4g}..{hi:.4g})",
+                    f"Arrhenius ({len(a.data)} temperatures): Ea = "
+                    f"{pm(a.ea_eV, a.ea_err_eV, 'eV')}; sigma({a.t_ref_C:g} °C) = "
+                    f"{pm(a.sigma_ref_S_cm, a.sigma_ref_err_S_cm, 'S/cm')} (95 %: "
+                    f"{num(lo, 'S/cm')} .. {num(hi, 'S/cm')})",
                     highlight=False,
                 )
                 for text in a.notes:

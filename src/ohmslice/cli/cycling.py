@@ -14,8 +14,9 @@ import typer
 from rich.table import Table
 
 from ..errors import InputError
-from ._app import app, console, input_errors
-from ._output import TABLE_SUFFIXES, fmt, write_table
+from ._app import app, console, err_console, input_errors
+from ._options import output_option, plot_option
+from ._output import check_outputs, fmt, pm, write_table
 
 #: Cycles printed in full; longer tables show the first and last half of this.
 MAX_ROWS = 20
@@ -60,7 +61,7 @@ def _print_cell(res, resist) -> None:
             if not math.isfinite(tr.slope):
                 continue
             console.print(
-                f"  {name} {comp}: trend {tr.slope:.4g} ± {tr.slope_err:.2g} Ohm/cycle; "
+                f"  {name} {comp}: trend {pm(tr.slope, tr.slope_err, 'Ohm/cycle')}; "
                 f"{c2.change.summary()}",
                 highlight=False,
             )
@@ -70,11 +71,14 @@ def _print_cell(res, resist) -> None:
 @input_errors
 def cycling(
     files: list[Path] = typer.Argument(..., help="Cycling files, one cell each."),
-    mass_g: float | None = typer.Option(
-        None, "--mass-g", help="Active-material mass, g, for mAh/g (all cells)."
+    mass_mg: float | None = typer.Option(
+        None, "--mass-mg", help="Active-material mass (mg), for mAh/g (all cells)."
+    ),
+    mass_g_old: float | None = typer.Option(
+        None, "--mass-g", hidden=True, help="Deprecated: use --mass-mg."
     ),
     area_cm2: float | None = typer.Option(
-        None, "--area-cm2", help="Electrode area, cm2, for mAh/cm2 (all cells)."
+        None, "--area-cm2", help="Electrode area (cm2), for mAh/cm2 (all cells)."
     ),
     cycles: str = typer.Option(
         "auto", "--cycles", help="Cycles from: auto (file counter, else current), counter, current."
@@ -85,10 +89,8 @@ def cycling(
     circuit: str | None = typer.Option(
         None, "--circuit", help="Circuit for --eis (default: the impedance engine's)."
     ),
-    output: Path | None = typer.Option(
-        None, "-o", "--output", help="Write the per-cycle table (.csv or .parquet)."
-    ),
-    plot: Path | None = typer.Option(None, "--plot", help="Write the figure (.png/.pdf/.svg)."),
+    output: Path | None = output_option("Write the per-cycle table (.csv or .parquet)."),
+    plot: Path | None = plot_option(),
 ) -> None:
     """Capacity, coulombic efficiency, energy, mean voltages, CV share and the resistance
     at each step start of every cycle; trend and change-point of the resistance.
@@ -100,23 +102,21 @@ def cycling(
     from ..dc.cycling import analyze_cycling
     from ..io import read
     from ..method.cycling import resistance_over_cycles, step_resistance_over_cycles
-    from ..report._save import FORMATS
     from ..schema import Recording, Spectrum
 
     if cycles not in ("auto", "counter", "current"):
         raise InputError(f"--cycles {cycles!r}: expected auto, counter or current")
-    for opt, val in (("--mass-g", mass_g), ("--area-cm2", area_cm2)):
+    if mass_g_old is not None:
+        if mass_mg is not None:
+            raise InputError("--mass-mg and --mass-g (deprecated) both given: give --mass-mg")
+        err_console.print("[yellow]warning:[/] --mass-g is deprecated: use --mass-mg (in mg)",
+                          highlight=False)  # fmt: skip
+        mass_mg = 1e3 * mass_g_old
+    for opt, val in (("--mass-mg", mass_mg), ("--area-cm2", area_cm2)):
         if val is not None and not val > 0:
             raise InputError(f"{opt} {val}: expected a value > 0")
-    # check both outputs before any work, so that nothing is written half-way
-    for path, kinds, what in ((output, TABLE_SUFFIXES, "table"), (plot, FORMATS, "figure")):
-        if path is None:
-            continue
-        if path.suffix.lower() not in kinds:
-            raise InputError(f"{what} format '{path.suffix}' not supported; use one of {kinds}",
-                             path=path)  # fmt: skip
-        if not path.parent.is_dir():
-            raise InputError("folder does not exist", path=path.parent)
+    mass_g = None if mass_mg is None else mass_mg / 1e3
+    check_outputs(output, plot)  # before any work: nothing is written half-way
     results, resist, eis_res = {}, {}, {}
     for path in files:
         items = read(path)

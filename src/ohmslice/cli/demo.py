@@ -34,6 +34,8 @@ import typer
 from .. import __version__
 from ..errors import InputError
 from ._app import app, console, input_errors, stage
+from ._options import BOOT, QUIET
+from ._progress import progress
 
 COMPONENT_NAMES = {"r1": "R1 contact", "r2": "R2 charge transfer", "r3": "R3 diffusion",
                    "r12": "R1 + R2", "r_total": "total"}  # fmt: skip
@@ -121,33 +123,11 @@ def _recording_warnings(shown: list[tuple[str, str]]) -> Iterator[None]:
         warnings.showwarning = show
 
 
-def _run(study: Any, n_boot: int):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+def _run(study: Any, n_boot: int, step: Any):
+    """Run the study, reporting each stage to ``step`` (:mod:`ohmslice.cli._progress`)."""
     from ..study.run import run_study
 
-    with Progress(
-        TextColumn("{task.description:<48}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("reading", total=_n_steps(study))
-        state = {"first": True}
-
-        def step(msg: str) -> None:
-            stage["now"] = msg
-            if not state["first"]:
-                bar.advance(task)
-            state["first"] = False
-            bar.update(task, description=msg)
-
-        result = run_study(study, progress=step, n_boot=n_boot)
-        bar.update(task, completed=_n_steps(study))
-    stage["now"] = ""
-    return result
+    return run_study(study, progress=step, n_boot=n_boot)
 
 
 def _summary(result: Any, truth: dict | None) -> None:
@@ -170,6 +150,8 @@ def _summary(result: Any, truth: dict | None) -> None:
             console.print(f"{head}: no GITT", highlight=False)
     for note in result.notes:
         console.print(f"- {note}", highlight=False)
+    for note in skipped(result):
+        console.print(f"- skipped: {note}", highlight=False)
     cmp = result.comparison
     if cmp is not None and len(cmp.crossovers):
         t = Table(title=f"Where the cells' order reverses ({result.method_used} method)")
@@ -221,7 +203,32 @@ def _summary(result: Any, truth: dict | None) -> None:
         )
 
 
-def _analyse_into(study_file: Path, tmp: Path, n_boot: int, pool: Any = None) -> tuple:
+def skipped(result: Any) -> list[str]:
+    """The analyses a study did not run, and why: the comparison of the cells (fewer
+    than two cells with a decomposition), the rate analysis (no rate files), the
+    comparison of the discharge curves (fewer than two cells with rate tests)."""
+    out = []
+    dec = result.decompositions() if result.cells else {}
+    if result.comparison is None:
+        n = len(dec)
+        why = (f"only one cell ({next(iter(dec))}) has a decomposition" if n == 1 else
+               "no cell has a GITT to decompose" if n == 0 else "not run")  # fmt: skip
+        out.append(f"comparison of the cells' R1/R2/R3: {why}; it needs two or more")
+    no_rate = [n for n, c in result.cells.items() if c.rate is None]
+    if no_rate and len(no_rate) == len(result.cells):
+        out.append("rate analysis: the study names no rate files (rate.charge / "
+                   "rate.discharge of a cell)")  # fmt: skip
+    elif no_rate:
+        out.append(f"rate analysis of {', '.join(no_rate)}: no rate files")
+    rated = [n for n, c in result.cells.items() if c.rate is not None]
+    if len(rated) == 1:
+        out.append(f"comparison of the discharge curves: only {rated[0]} has rate tests")
+    return out
+
+
+def _analyse_into(
+    study_file: Path, tmp: Path, n_boot: int, pool: Any = None, quiet: bool = False
+) -> tuple:
     """Run the study and write into the folder ``tmp`` its results store (``results/``,
     with the warnings shown while it ran), its figures (``figures/``) and ``report.html``,
     both drawn from the stored tables (:func:`ohmslice.report.write_report`; ``pool``:
@@ -235,16 +242,18 @@ def _analyse_into(study_file: Path, tmp: Path, n_boot: int, pool: Any = None) ->
 
     study = load_study(study_file)
     shown: list[tuple[str, str]] = []
-    t0 = time.perf_counter()
-    with _recording_warnings(shown):
-        result = _run(study, n_boot)
-    t1 = time.perf_counter()
-    stage["now"] = "writing tables, figures and the report"
-    write_tables(result, tmp / "results", study=study, study_file=study_file, warnings=shown)
-    t2 = time.perf_counter()
-    _, figures = write_report(tmp, pool=pool)
-    t3 = time.perf_counter()
-    stage["now"] = ""
+    with progress(_n_steps(study) + 2, quiet=quiet) as step:
+        t0 = time.perf_counter()
+        with _recording_warnings(shown):
+            result = _run(study, n_boot, step)
+        t1 = time.perf_counter()
+        step("writing the results tables")
+        write_tables(result, tmp / "results", study=study, study_file=study_file, warnings=shown)
+        t2 = time.perf_counter()
+        step("drawing the figures and the report")
+        _, figures = write_report(tmp, pool=pool)
+        t3 = time.perf_counter()
+        step.done("analysis, tables, figures and report done")
     seconds = {"analysis": t1 - t0, "tables": t2 - t1, "figures and report": t3 - t2}
     return result, figures, seconds
 
@@ -285,8 +294,9 @@ def demo_command(
         Path("ohmslice-demo"), "--output", "-o", help="Folder for the study, tables, figures."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the simulated instrument noise."),
-    n_boot: int = typer.Option(300, "--boot", help="Bootstrap replicas of the intervals."),
+    n_boot: int = BOOT,
     force: bool = _FORCE,
+    quiet: bool = QUIET,
 ) -> None:
     """Simulate the two-cathode reference study (known answers) and analyse it end to end."""
     from ..report import figure_workers
@@ -299,10 +309,13 @@ def demo_command(
         figure_workers() as pool,  # started now: their imports overlap the analysis
         results_folder(output, study=DEMO_STUDY, info=info, force=force) as tmp,
     ):
-        console.print(f"writing the reference study to {output / 'study'} ...")
-        write_reference_study(tmp / "study", seed=seed)
+        with progress(quiet=quiet) as step:
+            step(f"writing the reference study to {output / 'study'}")
+            write_reference_study(tmp / "study", seed=seed)
         truth = json.loads((tmp / "study" / "truth.json").read_text())
-        result, figures, seconds = _analyse_into(tmp / "study" / "study.toml", tmp, n_boot, pool)
+        result, figures, seconds = _analyse_into(
+            tmp / "study" / "study.toml", tmp, n_boot, pool, quiet=quiet
+        )
     _summary(result, truth)
     _done(output, figures, seconds)
 
@@ -314,8 +327,9 @@ def run_command(
     output: Path = typer.Option(
         None, "--output", "-o", help="Output folder (default: beside the study file)."
     ),
-    n_boot: int = typer.Option(300, "--boot", help="Bootstrap replicas of the intervals."),
+    n_boot: int = BOOT,
     force: bool = _FORCE,
+    quiet: bool = QUIET,
 ) -> None:
     """Run every analysis of a study: GITT, EIS, R1/R2/R3, rate tests, comparison."""
     from ..report import figure_workers
@@ -338,6 +352,6 @@ def run_command(
         figure_workers() as pool,  # started now: their imports overlap the analysis
         results_folder(out, study=study.name, info=info, force=force) as tmp,
     ):
-        result, figures, seconds = _analyse_into(study_file, tmp, n_boot, pool)
+        result, figures, seconds = _analyse_into(study_file, tmp, n_boot, pool, quiet=quiet)
     _summary(result, None)
     _done(out, figures, seconds)

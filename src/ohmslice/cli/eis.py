@@ -13,6 +13,8 @@ from pathlib import Path
 import typer
 
 from ._app import app, console, input_errors
+from ._options import F_MAX, F_MIN, JSON, R_SEP, SWEEP, output_option, plot_option
+from ._output import check_outputs, num, pm, write_table
 
 eis_app = typer.Typer(
     name="eis",
@@ -38,7 +40,7 @@ def load_spectrum(file: Path, sweep: int):
 
 
 def crop(spectrum, f_min: float | None, f_max: float | None):
-    """Keep the points with f_min <= f <= f_max [Hz] (either bound optional)."""
+    """Keep the points with f_min <= f <= f_max (Hz; either bound optional)."""
     from ..errors import InputError
 
     if f_min is None and f_max is None:
@@ -79,10 +81,6 @@ def per_electrode(spectrum, symmetric: bool, r_sep: float | None):
     return spectrum.per_electrode(r_sep), note
 
 
-def _fmt(v: float) -> str:
-    return "inf" if not math.isfinite(v) else f"{v:.4g}"
-
-
 @eis_app.command("fit")
 @input_errors
 def fit_command(
@@ -96,12 +94,10 @@ def fit_command(
         help="Symmetric cell: fit one electrode, (Z - R_sep)/2, R_sep from the "
         "high-frequency intercept unless --r-sep is given.",
     ),
-    r_sep: float = typer.Option(
-        None, "--r-sep", help="Separator resistance [Ohm] for --symmetric."
-    ),
-    sweep: int = typer.Option(0, "--sweep", help="Which sweep of a multi-sweep file (0 = first)."),
-    f_min: float = typer.Option(None, "--f-min", help="Ignore points below this frequency [Hz]."),
-    f_max: float = typer.Option(None, "--f-max", help="Ignore points above this frequency [Hz]."),
+    r_sep: float = R_SEP,
+    sweep: int = SWEEP,
+    f_min: float = F_MIN,
+    f_max: float = F_MAX,
     weighting: str = typer.Option(
         "modulus", "--weighting", help="Residual weighting: modulus, proportional or unit."
     ),
@@ -112,11 +108,12 @@ def fit_command(
         "circuit's diffusion element and keep the best by AIC (every candidate printed); "
         "or one of those shapes. Default: the circuit as given.",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
-    plot: Path = typer.Option(
-        None,
-        "--plot",
-        help="Write Nyquist + Bode with the fit drawn over the data (.png/.pdf/.svg).",
+    as_json: bool = JSON,
+    plot: Path = plot_option(
+        "Write Nyquist + Bode with the fit drawn over the data (.png, .pdf or .svg)."
+    ),
+    output: Path = output_option(
+        "Write the parameters (.csv or .parquet): name, value, error, unit, fixed."
     ),
 ) -> None:
     """Fit an equivalent circuit to a spectrum: values, standard errors, chi2, AIC.
@@ -131,11 +128,14 @@ def fit_command(
     from ..impedance import Circuit, fit_circuit
 
     circ = Circuit(circuit)  # parse errors before reading the file
+    check_outputs(output, plot)
     spectrum = crop(load_spectrum(file, sweep), f_min, f_max)
     spectrum, note = per_electrode(spectrum, symmetric, r_sep)
     res = fit_circuit(spectrum, circ, weighting=weighting, diffusion=diffusion)
     circ = res.circuit  # with diffusion: the chosen shape's element in place
     tc = res.time_constants()
+    if output is not None:
+        write_table(res.to_frame(), output)
     if plot is not None:
         from ..report.eis_figures import plot_spectrum
 
@@ -158,25 +158,26 @@ def fit_command(
     if not res.success:
         title += "  [NOT USABLE: see below]"
     table = Table(title=escape(title), title_justify="left")
-    for col, just in (("name", "left"), ("value", "right"), ("std err", "right")):
+    for col, just in (("name", "left"), ("value ± std err", "right")):
         table.add_column(col, justify=just)
     table.add_column("unit")
     table.add_column("rel. err", justify="right")
     for row in res.to_frame().itertuples():
         rel = row.error / abs(row.value) if row.value else math.inf
-        err = "fixed" if row.fixed else _fmt(row.error)
-        table.add_row(row.name, _fmt(row.value), err, row.unit, f"{100 * rel:.2g} %")
+        value = f"{num(row.value)} (fixed)" if row.fixed else pm(row.value, row.error)
+        rel_text = "" if row.fixed else "> 1000 %" if rel > 10 else f"{num(100 * rel, digits=2)} %"
+        table.add_row(row.name, value, escape(row.unit), rel_text)
     console.print(table)
     if not tc.empty:
         tt = Table(title="time constants", title_justify="left")
-        for col in ("process", "R [Ohm]", "tau [s]", "f_peak [Hz]", "n"):
+        for col in ("process", "R", "tau", "f_peak", "n"):
             tt.add_column(col, justify="left" if col == "process" else "right")
         for r in tc.itertuples():
             tt.add_row(
                 r.element,
-                f"{_fmt(r.r_ohm)} ± {_fmt(r.r_err_ohm)}",
-                f"{_fmt(r.tau_s)} ± {_fmt(r.tau_err_s)}",
-                _fmt(r.f_peak_Hz),
+                pm(r.r_ohm, r.r_err_ohm, "Ohm"),
+                pm(r.tau_s, r.tau_err_s, "s"),
+                num(r.f_peak_Hz, "Hz"),
                 f"{r.n:.3g}",
             )
         console.print(tt)
@@ -200,8 +201,10 @@ def fit_command(
     if note:
         console.print(
             f"symmetric cell: per-electrode spectrum (Z - R_sep)/2 with R_sep = "
-            f"{note['r_sep_ohm']:.4g} Ohm ({note['r_sep_source']})"
+            f"{num(note['r_sep_ohm'], 'Ohm')} ({note['r_sep_source']})"
         )
+    if output is not None:
+        console.print(f"table written to {output}")
     if plot is not None:
         console.print(f"figure written to {plot}")
     for text in res.notes:

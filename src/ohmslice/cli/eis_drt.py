@@ -9,17 +9,16 @@ from pathlib import Path
 import typer
 
 from ._app import console, input_errors
+from ._options import JSON, R_SEP, SWEEP, output_option, plot_option
+from ._output import check_outputs, num, pm, write_table
 from .eis import eis_app, load_spectrum, per_electrode
 
-SWEEP = typer.Option(0, "--sweep", help="Which sweep of a multi-sweep file (0 = first).")
 SYMMETRIC = typer.Option(
     False,
     "--symmetric",
     help="Symmetric cell: analyse one electrode, (Z - R_sep)/2, R_sep from the "
     "high-frequency intercept unless --r-sep is given.",
 )
-R_SEP = typer.Option(None, "--r-sep", help="Separator resistance [Ohm] for --symmetric.")
-JSON = typer.Option(False, "--json", help="Print the result as JSON.")
 
 
 def _lam(text: str):
@@ -34,10 +33,6 @@ def _lam(text: str):
     if not (math.isfinite(value) and value > 0):
         raise InputError(f"--lambda {text}: expected 'gcv', 'lcurve' or a number > 0")
     return value
-
-
-def _g(v: float) -> str:
-    return f"{v:.4g}" if math.isfinite(v) else "inf"
 
 
 @eis_app.command("drt")
@@ -59,9 +54,8 @@ def drt_command(
     symmetric: bool = SYMMETRIC,
     r_sep: float = R_SEP,
     sweep: int = SWEEP,
-    plot: Path = typer.Option(
-        None, "--plot", help="Write Nyquist, Bode and DRT figure here (.png/.pdf/.svg)."
-    ),
+    plot: Path = plot_option("Write Nyquist, Bode and DRT figure here (.png, .pdf or .svg)."),
+    output: Path = output_option("Write the peak table (.csv or .parquet)."),
     as_json: bool = JSON,
 ) -> None:
     """Distribution of relaxation times: one row per process (tau, f_peak, R +- error).
@@ -76,10 +70,13 @@ def drt_command(
     from ..impedance.drt import drt
 
     lam_value = _lam(lam)
+    check_outputs(output, plot)
     spectrum = load_spectrum(file, sweep)
     spectrum, note = per_electrode(spectrum, symmetric, r_sep)
     res = drt(spectrum, lam=lam_value, part=part, basis=basis, order=order, n_boot=n_boot)
     peaks = res.peaks(prominence=prominence)
+    if output is not None:
+        write_table(peaks, output)
     if plot is not None:
         from ..report.eis_figures import plot_spectrum
 
@@ -93,8 +90,8 @@ def drt_command(
     table = Table(
         title=f"{file.name}  sweep {sweep}  DRT ({len(spectrum)} points)", title_justify="left"
     )
-    for col in ("#", "tau [s]", "f_peak [Hz]", "R [Ohm]", "share"):
-        table.add_column(escape(col), justify="right")
+    for col in ("#", "tau", "f_peak", "R", "share"):
+        table.add_column(col, justify="right")
     table.add_column("measured?", justify="left")
     total = peaks["r_ohm"].sum() if len(peaks) else math.nan
     for i, pk in enumerate(peaks.itertuples(), start=1):
@@ -103,26 +100,26 @@ def drt_command(
             where = "no: above f_max" if pk.tau_s < res.tau_measured_s[0] else "no: below f_min"
         table.add_row(
             str(i),
-            f"{_g(pk.tau_s)} ± {_g(pk.tau_err_s)}",
-            _g(pk.f_peak_Hz),
-            f"{_g(pk.r_ohm)} ± {_g(pk.r_err_ohm)}",
+            pm(pk.tau_s, pk.tau_err_s, "s"),
+            num(pk.f_peak_Hz, "Hz"),
+            pm(pk.r_ohm, pk.r_err_ohm, "Ohm"),
             f"{100 * pk.r_ohm / total:.0f} %",
             where,
         )
     console.print(table)
     t_fast, t_slow = res.tau_measured_s
     console.print(
-        f"R_inf = {_g(res.r_inf_ohm)} ± {_g(res.r_inf_err_ohm)} Ohm, "
-        f"L = {_g(res.inductance_h)} ± {_g(res.inductance_err_h)} H, "
-        f"R_pol = {_g(res.r_pol_ohm)} ± {_g(res.r_pol_err_ohm)} Ohm; rms residual "
+        f"R_inf = {pm(res.r_inf_ohm, res.r_inf_err_ohm, 'Ohm')}, "
+        f"L = {pm(res.inductance_h, res.inductance_err_h, 'H')}, "
+        f"R_pol = {pm(res.r_pol_ohm, res.r_pol_err_ohm, 'Ohm')}; rms residual "
         f"{100 * res.summary()['rms_residual']:.2g} %",
         highlight=False,
     )
     console.print(escape(res.lambda_choice), highlight=False)
     console.print(
-        f"measured time constants: {t_fast:.3g} s to {t_slow:.3g} s "
-        f"(1/(2 pi f) over {_g(float(spectrum.freq.max()))} Hz .. "
-        f"{_g(float(spectrum.freq.min()))} Hz)",
+        f"measured time constants: {num(t_fast, 's', 3)} to {num(t_slow, 's', 3)} "
+        f"(1/(2 pi f) over {num(float(spectrum.freq.max()), 'Hz')} .. "
+        f"{num(float(spectrum.freq.min()), 'Hz')})",
         highlight=False,
     )
     for i, pk in enumerate(peaks.itertuples(), start=1):
@@ -131,8 +128,10 @@ def drt_command(
     if note:
         console.print(
             f"symmetric cell: per-electrode spectrum (Z - R_sep)/2 with R_sep = "
-            f"{note['r_sep_ohm']:.4g} Ohm ({note['r_sep_source']})"
+            f"{num(note['r_sep_ohm'], 'Ohm')} ({note['r_sep_source']})"
         )
+    if output is not None:
+        console.print(f"table written to {output}")
     if plot is not None:
         console.print(f"figure written to {plot}")
 
@@ -141,8 +140,12 @@ def drt_command(
 @input_errors
 def kk_command(
     file: Path = typer.Argument(..., help="Instrument file holding an impedance spectrum."),
-    c: float = typer.Option(0.85, "--c", help="mu cut-off choosing the number of RC elements."),
-    m: int = typer.Option(None, "--m", help="Fixed number of RC elements (no automatic choice)."),
+    c: float = typer.Option(
+        0.85, "--mu-cutoff", help="Cut-off of mu that chooses the number of RC elements."
+    ),
+    m: int = typer.Option(
+        None, "--rc-elements", help="Fixed number of RC elements (no automatic choice)."
+    ),
     threshold: float = typer.Option(
         0.01, "--threshold", help="Largest acceptable rms relative residual (0.01 = 1 %)."
     ),
@@ -151,17 +154,33 @@ def kk_command(
     ),
     fit: str = typer.Option("complex", "--fit", help="Fit 'complex', 'real' or 'imag' part."),
     sweep: int = SWEEP,
-    plot: Path = typer.Option(
-        None, "--plot", help="Write the residual figure here (.png/.pdf/.svg)."
+    plot: Path = plot_option("Write the residual figure here (.png, .pdf or .svg)."),
+    output: Path = output_option(
+        "Write the residuals per frequency (.csv or .parquet): freq_Hz, z_real_ohm, "
+        "z_imag_ohm, z_kk_real_ohm, z_kk_imag_ohm, residual_real, residual_imag."
     ),
     strict: bool = typer.Option(False, "--strict", help="Exit with code 1 when the test fails."),
     as_json: bool = JSON,
 ) -> None:
     """Linear Kramers-Kronig test (Schönleber): M, mu, residuals, pass or fail."""
+    from ..errors import InputError
     from ..impedance.kk import lin_kk
 
+    if not (math.isfinite(c) and 0 < c <= 1):
+        raise InputError(f"--mu-cutoff {c}: expected 0 < value <= 1")
+    if m is not None and m < 1:
+        raise InputError(f"--rc-elements {m}: expected a number >= 1")
+    check_outputs(output, plot)
     spectrum = load_spectrum(file, sweep)
     res = lin_kk(spectrum, c=c, m=m, fit=fit, add_capacitance=capacitance, threshold=threshold)
+    if output is not None:
+        import pandas as pd
+
+        write_table(pd.DataFrame({
+            "freq_Hz": res.freq_hz, "z_real_ohm": res.z.real, "z_imag_ohm": res.z.imag,
+            "z_kk_real_ohm": res.z_fit.real, "z_kk_imag_ohm": res.z_fit.imag,
+            "residual_real": res.residuals_real, "residual_imag": res.residuals_imag,
+        }), output)  # fmt: skip
     if plot is not None:
         from ..report.eis_figures import plot_kk
 
@@ -174,11 +193,13 @@ def kk_command(
         verdict = "[green]pass[/]" if res.passed else "[bold red]FAIL[/]"
         console.print(
             f"{file.name}  sweep {sweep}  lin-KK ({len(spectrum)} points, {res.fit} fit)\n"
-            f"M = {res.m} RC elements, mu = {res.mu:.3f} (c = {res.c})\n"
+            f"M = {res.m} RC elements, mu = {res.mu:.3f} (mu cut-off {res.c})\n"
             f"residuals: rms {100 * res.noise_estimate:.3g} %, max "
             f"{100 * res.max_residual:.3g} % of |Z|; pseudo chi2 = {res.pseudo_chi2:.3g}\n"
             f"limit: rms <= {100 * res.threshold:.3g} %, max <= max(limit, 4 rms): {verdict}"
         )
+        if output is not None:
+            console.print(f"table written to {output}")
         if plot is not None:
             console.print(f"figure written to {plot}")
     if strict and not res.passed:

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from ..errors import InputError
 from ._app import app, console, input_errors
-from ._output import TABLE_SUFFIXES, fmt, write_table
+from ._options import (
+    CAPACITY_MAH,
+    CUTOFF_V,
+    JSON,
+    MIN_REST_S,
+    QUIET,
+    SOC_REFERENCE,
+    output_option,
+    plot_option,
+)
+from ._output import check_outputs, column_unit, fmt, num, pm, write_table
+from ._progress import progress
 
 
 def _positive(name: str, value: float | None) -> float | None:
@@ -45,41 +58,53 @@ def soc_scale_options(
     return ref, None, None
 
 
+def soc_scale_lines(res) -> list[tuple[str, str]]:
+    """(style, text) lines saying which SOC reference a GITT result uses; a warning where
+    no full charge before the pulses anchors it (SOC is then a share of the pulses' own
+    charge, not the cell's state of charge)."""
+    out = [("", f"SOC reference: {res.soc_basis} scale, {res.capacity_Ah * 1e3:.5g} mAh = "
+                f"100 % ({res.capacity_source}); {res.soc_reference}")]  # fmt: skip
+    if not res.anchored and res.soc_basis in ("discharge", "charge"):
+        out.append(("warning", (
+            f"no full {'charge' if res.direction == 'discharge' else 'discharge'} before the "
+            f"pulses: the SOC shown is the share of the pulses' own {res.soc_basis} "
+            "(both ends assumed), not the cell's state of charge; give --soc-reference with "
+            "a capacity ('2.3mAh') or nominal with --capacity-mAh for a real SOC scale"
+        )))  # fmt: skip
+    return out
+
+
+def print_soc_scale(res) -> None:
+    """Print :func:`soc_scale_lines` (the warning on stderr, in yellow)."""
+    from ._app import err_console
+
+    for style, text in soc_scale_lines(res):
+        if style == "warning":
+            err_console.print(f"[yellow]warning:[/] {escape(text)}", highlight=False,
+                              soft_wrap=True)  # fmt: skip
+        else:
+            console.print(escape(text), highlight=False)
+
+
 @app.command("gitt")
 @input_errors
 def gitt_command(
     file: Path = typer.Argument(..., help="Instrument file holding the GITT record."),
-    output: Path = typer.Option(
-        None, "--output", "-o", help="Write the per-pulse table (.csv or .parquet)."
-    ),
-    plot: Path = typer.Option(
-        None, "--plot", help="Save the figure (voltage with pulses/OCV/regions, R vs SOC)."
-    ),
-    capacity_mah: float = typer.Option(
-        None,
-        "--capacity-mAh",
-        help="Reference capacity [mAh] of the SOC scale (with --soc-reference nominal: the "
-        "nominal capacity).",
-    ),
-    soc_reference: str = typer.Option(
-        None,
-        "--soc-reference",
-        help="SOC scale: discharge | charge | nominal | a capacity ('2.355mAh'). Default: the "
-        "GITT's own charge (0 % at the end of the last pulse of a discharge GITT).",
-    ),
+    output: Path = output_option("Write the per-pulse table (.csv or .parquet)."),
+    plot: Path = plot_option("Save the figure (voltage with pulses/OCV/regions, R vs SOC)."),
+    capacity_mah: float = CAPACITY_MAH,
+    soc_reference: str = SOC_REFERENCE,
     radius_um: float = typer.Option(
-        None, "--radius-um", help="Particle radius [um]: adds diffusion coefficients."
+        None, "--radius-um", help="Particle radius (µm): adds diffusion coefficients."
     ),
     vm_over_s_um: float = typer.Option(
-        None, "--vm-over-s-um", help="V_m/S of the particles [um] (r/3 for spheres)."
+        None, "--vm-over-s-um", help="V_m/S of the particles (µm); r/3 for spheres."
     ),
-    min_rest_s: float = typer.Option(
-        None, "--min-rest-s", help="Shortest rest that defines an OCV [s] (default 2 x pulse)."
-    ),
-    cutoff_v: float = typer.Option(
-        None, "--cutoff-V", help="Cut-off voltage of the protocol [V] (flags pulses reaching it)."
-    ),
+    min_rest_s: float = MIN_REST_S,
+    cutoff_v: float = CUTOFF_V,
     rows: int = typer.Option(20, "--rows", help="Pulses shown in the summary table."),
+    as_json: bool = JSON,
+    quiet: bool = QUIET,
 ) -> None:
     """GITT: SOC, OCV, IR drop, R_total, R_polarisation and regions for every pulse."""
     import numpy as np
@@ -92,23 +117,31 @@ def gitt_command(
     _positive("--radius-um", radius_um)
     _positive("--vm-over-s-um", vm_over_s_um)
     _positive("--min-rest-s", min_rest_s)
-    if output is not None and output.suffix.lower() not in TABLE_SUFFIXES:
-        raise InputError(f"table format '{output.suffix}' not supported; use .csv or .parquet",
-                         path=output)  # fmt: skip
+    check_outputs(output, plot)
     ref, cap, nominal = soc_scale_options(soc_reference, capacity_mah)
-    rec = read_recording(file)
-    res = analyze_gitt(
-        rec,
-        capacity_Ah=cap,
-        soc_reference=ref,
-        nominal_capacity_Ah=nominal,
-        particle_radius_m=None if radius_um is None else radius_um * 1e-6,
-        vm_over_s_m=None if vm_over_s_um is None else vm_over_s_um * 1e-6,
-        min_rest_s=min_rest_s,
-        cutoff_V=cutoff_v,
-    )
+    with progress(quiet=quiet or as_json) as step:
+        step(f"reading {file.name}")
+        rec = read_recording(file)
+        step("GITT analysis")
+        res = analyze_gitt(
+            rec,
+            capacity_Ah=cap,
+            soc_reference=ref,
+            nominal_capacity_Ah=nominal,
+            particle_radius_m=None if radius_um is None else radius_um * 1e-6,
+            vm_over_s_m=None if vm_over_s_um is None else vm_over_s_um * 1e-6,
+            min_rest_s=min_rest_s,
+            cutoff_V=cutoff_v,
+        )
     p = res.pulses
     n = len(p)
+    if as_json:
+        _print_json(file, res)
+        if output is not None:
+            write_table(p, output)
+        if plot is not None:
+            res.plot(plot)
+        return
     show = (
         list(range(n))
         if n <= rows
@@ -118,11 +151,14 @@ def gitt_command(
         f"{file.name}: {n} {res.direction} pulses; capacity {res.capacity_Ah * 1e3:.5g} mAh "
         f"({res.capacity_source})"
     )
-    t = Table(title=title, title_justify="left")
-    heads = ["#", "reg", "SOC mid %", "OCV V", "R_ir Ω", "R_tot Ω", "R_pol Ω", "flags"]
+    t = Table(title=escape(title), title_justify="left")
+    f_r, u_r = column_unit(p["r_total_ohm"], "Ohm")
+    heads = ["#", "reg", "SOC mid %", "OCV / V", f"R_ir / {u_r}", f"R_tot / {u_r}",
+             f"R_pol / {u_r}", "flags"]  # fmt: skip
     diff = "d_sphere_m2_s" in p.columns
     if diff:
-        heads[-1:-1] = ["D m²/s"]
+        f_d, u_d = column_unit(p["d_sphere_m2_s"], "m²/s")
+        heads[-1:-1] = [f"D / {u_d}"]
     for h in heads:
         t.add_column(h, justify="left" if h in ("reg", "flags") else "right")
     for k in show:
@@ -139,13 +175,12 @@ def gitt_command(
             str(r["region"]),
             fmt(r["soc_mid_pct"], ".2f"),
             fmt(r["ocv_before_V"], ".4f"),
-            fmt(r["r_ir_ohm"], ".4g"),
-            fmt(r["r_total_ohm"], ".4g"),
-            fmt(r["r_polarization_ohm"], ".4g"),
+            num(f_r * r["r_ir_ohm"]),
+            num(f_r * r["r_total_ohm"]),
+            num(f_r * r["r_polarization_ohm"]),
         ]
         if diff:
-            d, se = r["d_sphere_m2_s"], r["d_sphere_se_m2_s"]
-            cells.append(f"{fmt(d, '.2e')} ±{fmt(100 * se / d, '.0f')}%" if d == d else "")
+            cells.append(pm(f_d * r["d_sphere_m2_s"], f_d * r["d_sphere_se_m2_s"]))
         cells.append(" ".join(flags))
         t.add_row(*cells)
     console.print(t)
@@ -156,17 +191,33 @@ def gitt_command(
         "(V_end - OCV_after)/I; D: exact spherical fit ± standard error. -o writes every "
         "column (R_ir extrapolated to t=0, dOCV/dSOC, Weppner-Huggins D, ...)."
     )
-    console.print(f"SOC ({res.soc_basis}): {res.soc_reference}")
-    console.print(f"regions: {res.region_rule}")
+    print_soc_scale(res)
+    console.print(f"regions: {escape(res.region_rule)}", highlight=False)
     if res.sign_flipped:
         console.print("[yellow]note:[/] current sign convention was discharge-positive; negated")
     for note in res.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     if output is not None:
         write_table(p, output)
         console.print(f"wrote {output} ({n} rows)")
     if plot is not None:
-        from ..report.gitt_figures import plot_gitt
-
-        plot_gitt(res, plot)
+        res.plot(plot)
         console.print(f"wrote {plot}")
+
+
+def _print_json(file: Path, res) -> None:
+    """The GITT result as JSON: the SOC scale, notes and every pulse's row."""
+    out = {
+        "file": str(file),
+        "direction": res.direction,
+        "pulses": json.loads(res.pulses.to_json(orient="records")),
+        "capacity_Ah": res.capacity_Ah,
+        "capacity_source": res.capacity_source,
+        "soc_basis": res.soc_basis,
+        "soc_reference": res.soc_reference,
+        "soc_anchored": res.anchored,
+        "region_rule": res.region_rule,
+        "sign_flipped": res.sign_flipped,
+        "notes": list(res.notes),
+    }
+    typer.echo(json.dumps(out, indent=2))

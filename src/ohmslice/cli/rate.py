@@ -16,7 +16,8 @@ from rich.table import Table
 
 from ..errors import InputError
 from ._app import app, console, input_errors
-from ._output import TABLE_SUFFIXES, fmt, write_table
+from ._options import output_option, plot_option
+from ._output import check_outputs, fmt, pm, write_table
 
 
 def _stem_name(paths: list[Path]) -> str:
@@ -86,7 +87,7 @@ def _print_crossings(results: dict, x: str) -> None:
     names = list(results)
     first = results[names[0]]
     name_x = {"dod": "DoD", "soc": "SOC", "capacity": "capacity"}[x]
-    unit = " Ah" if x == "capacity" else " %"
+    unit = "Ah" if x == "capacity" else "%"
     for other in names[1:]:
         res = results[other]
         common = sorted(set(first.rates("discharge")) & set(res.rates("discharge")))
@@ -95,7 +96,7 @@ def _print_crossings(results: dict, x: str) -> None:
             head = f"discharge {c:g}C, {names[0]} vs {other}:"
             if len(cmp.crossings):
                 pts = ", ".join(
-                    f"{name_x} {r.x:.4g} ± {r.x_err:.2g}{unit} (SOC {r.soc_a_pct:.1f} %, "
+                    f"{name_x} {pm(r.x, r.x_err, unit.strip())} (SOC {r.soc_a_pct:.1f} %, "
                     f"{r.voltage_V:.3f} V; "
                     f"{r.higher_before} higher before, {r.higher_after} after)"
                     for r in cmp.crossings.itertuples()
@@ -117,31 +118,33 @@ def rate(
     capacity_mAh: float | None = typer.Option(
         None,
         "--capacity-mAh",
-        help="Nominal capacity, mAh, defining 1C (else: the lowest-rate capacity).",
+        help="Nominal capacity (mAh) defining 1C (else: the lowest-rate capacity).",
     ),
     mass_mg: float | None = typer.Option(
-        None, "--mass-mg", help="Active-material mass, mg, for mAh/g."
+        None, "--mass-mg", help="Active-material mass (mg), for mAh/g."
     ),
     area_cm2: float | None = typer.Option(
-        None, "--area-cm2", help="Electrode area, cm2, for mAh/cm2."
+        None, "--area-cm2", help="Electrode area (cm2), for mAh/cm2."
     ),
     v_min: float | None = typer.Option(
-        None, "--v-min", help="Lower cut-off voltage, V (else inferred)."
+        None, "--v-min", help="Lower cut-off voltage (V); else inferred."
     ),
     v_max: float | None = typer.Option(
-        None, "--v-max", help="Upper cut-off voltage, V (else inferred)."
+        None, "--v-max", help="Upper cut-off voltage (V); else inferred."
     ),
     step_time_s: list[float] = typer.Option(
-        None, "--step-time-s", help="Programmed step duration, s (repeatable)."
+        None, "--step-time-s", help="Programmed step duration (s); repeatable."
     ),
-    output: Path | None = typer.Option(
-        None, "-o", "--output", help="Write the step table (.csv or .parquet)."
-    ),
-    plot: Path | None = typer.Option(None, "--plot", help="Write the figure (.png/.pdf/.svg)."),
+    output: Path | None = output_option("Write the step table (.csv or .parquet)."),
+    plot: Path | None = plot_option(),
     rates: str | None = typer.Option(
         None, "--rates", help="C-rates of the discharge curves to plot, e.g. 0.1,2."
     ),
-    x: str = typer.Option("dod", "--x", help="Curve comparison axis: dod, soc or capacity."),
+    x: str = typer.Option(
+        "dod",
+        "--axis",
+        help="Axis the cells' discharge curves are compared on: dod, soc or capacity.",
+    ),
 ) -> None:
     """Capacity, energy, end voltage and retention of every constant-current charge and
     discharge vs C-rate; with several cells, where their discharge curves cross.
@@ -154,7 +157,7 @@ def rate(
     from ..io import read_recording
 
     if x not in ("dod", "soc", "capacity"):
-        raise InputError(f"--x {x!r}: expected dod, soc or capacity")
+        raise InputError(f"--axis {x!r}: expected dod, soc or capacity")
     rate_list = None
     if rates:
         try:
@@ -165,17 +168,7 @@ def rate(
                      ("--area-cm2", area_cm2)):  # fmt: skip
         if val is not None and not val > 0:
             raise InputError(f"{opt} {val}: expected a value > 0")
-    # check both outputs before any work, so that nothing is written half-way
-    from ..report._save import FORMATS
-
-    for path, kinds, what in ((output, TABLE_SUFFIXES, "table"), (plot, FORMATS, "figure")):
-        if path is None:
-            continue
-        if path.suffix.lower() not in kinds:
-            raise InputError(f"{what} format '{path.suffix}' not supported; use one of {kinds}",
-                             path=path)  # fmt: skip
-        if not path.parent.is_dir():
-            raise InputError("folder does not exist", path=path.parent)
+    check_outputs(output, plot)  # before any work: nothing is written half-way
     groups = _cells(list(files or []), list(cell or []))
     results = {}
     for name, paths in groups.items():

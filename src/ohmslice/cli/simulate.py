@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import app, console, input_errors
+from ._app import app, console, err_console, input_errors
 
 simulate_app = typer.Typer(
     name="simulate",
@@ -19,7 +19,14 @@ app.add_typer(simulate_app, name="simulate")
 @simulate_app.command("reference")
 @input_errors
 def reference(
-    out: Path = typer.Option(..., "-o", "--out", help="Folder to write the study into."),
+    output: Path = typer.Option(
+        None,
+        "-o",
+        "--output",
+        help="Folder to write the study into (required).",
+        show_default=False,
+    ),
+    out: Path = typer.Option(None, "--out", hidden=True, help="Deprecated: use -o/--output."),
     seed: int = typer.Option(0, "--seed", help="Seed of the measurement noise."),
     decimal: str = typer.Option(
         ".", "--decimal", help="Decimal mark of the .mpt files: '.' or ','."
@@ -39,6 +46,14 @@ def reference(
     from ..errors import InputError
     from ..simulate.reference import write_reference_study
 
+    if output is not None and out is not None and output != out:
+        raise InputError("-o/--output and --out (its old name) both given: give -o only")
+    if output is None and out is None:
+        raise InputError("missing option -o/--output: the folder to write the study into")
+    if out is not None:
+        err_console.print("[yellow]warning:[/] --out is deprecated: use -o/--output",
+                          highlight=False)  # fmt: skip
+    out = output if output is not None else out
     if pulses < 0:
         raise InputError(f"--pulses {pulses}; expected >= 0")
     truth = write_reference_study(out, seed=seed, decimal=decimal, n_pulses=pulses or None)

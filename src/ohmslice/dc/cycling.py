@@ -81,6 +81,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .._display import Plottable
 from ..errors import AnalysisInputError, IncompleteDataWarning, InputError
 from ..schema import CHARGE, CYCLE, STEP, TECHNIQUE, Recording
 
@@ -113,7 +114,7 @@ MIN_STEP_SHARE = 0.5
 
 
 @dataclass
-class CyclingResult:
+class CyclingResult(Plottable):
     """Outcome of :func:`analyze_cycling`.
 
     Attributes

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._display import Plottable, html_summary
 from ..errors import AnalysisInputError, IncompleteDataWarning
 from ..schema import Recording
 from .pulses import (
@@ -47,9 +48,10 @@ __all__ = [
 ]
 
 
-@dataclass
-class GittResult:
-    """Outcome of :func:`analyze_gitt`.
+@dataclass(repr=False)
+class GittResult(Plottable):
+    """Outcome of :func:`analyze_gitt`; ``.plot()`` draws the voltage record and R vs
+    SOC (:func:`ohmslice.report.gitt_figures.plot_gitt`).
 
     Attributes
     ----------
@@ -73,6 +75,11 @@ class GittResult:
         The segmentation table the pulses were found in (:func:`ohmslice.dc.pulses.segment`).
     notes
         Things the user should know (a last pulse cut during the pulse, a missing OCV, ...).
+    anchored
+        Whether a full charge (discharge for a charge GITT) before the pulses anchors the
+        SOC scale; False where 100 % (0 %) at the start of the first pulse is an
+        assumption and, on the GITT's own scale, SOC is the share of the pulses' own
+        charge.
     """
 
     pulses: pd.DataFrame
@@ -85,8 +92,44 @@ class GittResult:
     region_rule: str = REGION_RULE
     notes: list[str] = field(default_factory=list)
     soc_basis: str = ""
+    anchored: bool = True
     _arrays: Arrays | None = field(default=None, repr=False)
     _soc: np.ndarray | None = field(default=None, repr=False)
+
+    def summary_lines(self) -> list[str]:
+        """A few lines: pulses, SOC range and scale, R range, regions, notes counted."""
+        p = self.pulses
+        lines = []
+        if len(p):
+            lo = float(np.nanmin(p[["soc_start_pct", "soc_end_pct"]].to_numpy(float)))
+            hi = float(np.nanmax(p[["soc_start_pct", "soc_end_pct"]].to_numpy(float)))
+            lines.append(f"SOC {lo:.1f} .. {hi:.1f} % on the '{self.soc_basis}' scale: "
+                         f"{self.capacity_Ah * 1e3:.4g} mAh = 100 % ({self.capacity_source})")  # fmt: skip
+        if not self.anchored:
+            lines.append("no full charge before the pulses: SOC is a share of the pulses' own "
+                         "charge, not the cell's state of charge")  # fmt: skip
+        r = p["r_total_ohm"].to_numpy(float) if "r_total_ohm" in p.columns else np.array([])
+        if np.isfinite(r).any():
+            lines.append(f"R_total {np.nanmin(r):.4g} .. {np.nanmax(r):.4g} Ohm")
+        if "region" in p.columns and len(p):
+            counts = p["region"].value_counts()
+            lines.append("regions: " + ", ".join(f"{k} {int(n)}" for k, n in counts.items()))
+        return lines
+
+    def __repr__(self) -> str:
+        head = f"GittResult: {len(self.pulses)} {self.direction} pulses"
+        notes = f"\n  {len(self.notes)} note(s): see .notes" if self.notes else ""
+        return "\n  ".join([head, *self.summary_lines()]) + notes
+
+    def _repr_html_(self) -> str:
+        cols = [c for c in ("pulse", "region", "soc_mid_pct", "ocv_before_V", "r_ir_ohm",
+                            "r_total_ohm", "r_polarization_ohm") if c in self.pulses.columns]  # fmt: skip
+        return html_summary(
+            f"GittResult: {len(self.pulses)} {self.direction} pulses",
+            [*self.summary_lines(), f"SOC: {self.soc_reference}"],
+            self.pulses[cols],
+            notes=self.notes,
+        )
 
     def r_of_t(
         self, times_s: Sequence[float] | np.ndarray, *, tidy: bool = False
@@ -725,6 +768,7 @@ def analyze_gitt(
         segments=seg,
         notes=notes,
         soc_basis=basis,
+        anchored=full_q is not None,
         _arrays=arr,
         _soc=soc,
     )

@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .._display import Plottable, html_summary
 from ..errors import AnalysisInputError, InputError
 from ..schema import Recording
 from .curves import Curve, CurveComparison, Direction, _cumtrapz, compare_curves
@@ -91,8 +92,8 @@ STEP_COLUMNS = [
 ]  # fmt: skip
 
 
-@dataclass
-class RateResult:
+@dataclass(repr=False)
+class RateResult(Plottable):
     """Rate capability of one cell.
 
     Attributes
@@ -142,6 +143,29 @@ class RateResult:
     voltage_limits_V: tuple[float | None, float | None]
     curves: dict[int, pd.DataFrame] = field(repr=False, default_factory=dict)
     n_dropped: int = 0
+
+    def summary_lines(self) -> list[str]:
+        """The C-rate basis, then per direction the CC capacity at each C-rate."""
+        lines = [self.basis_note]
+        s = self.summary
+        for d in ("charge", "discharge"):
+            rows = s[s["direction"] == d] if "direction" in s.columns else s.iloc[:0]
+            if len(rows):
+                lines.append(f"{d}: " + ", ".join(
+                    f"{r.c_rate_nominal:g}C {r.capacity_mAh:.4g} mAh" for r in rows.itertuples()))  # fmt: skip
+        return lines
+
+    def __repr__(self) -> str:
+        head = f"RateResult {self.cell}: {len(self.steps)} constant-current steps"
+        return "\n  ".join([head, *self.summary_lines()])
+
+    def _repr_html_(self) -> str:
+        cols = [c for c in ("direction", "c_rate_nominal", "c_rate", "capacity_mAh",
+                            "mean_voltage_V", "retention_pct") if c in self.steps.columns]  # fmt: skip
+        return html_summary(
+            f"RateResult {self.cell}: {len(self.steps)} constant-current steps",
+            self.summary_lines(), self.steps[cols], max_rows=12,
+        )  # fmt: skip
 
     def rates(self, direction: Direction = "discharge") -> list[float]:
         """Nominal C-rates present for ``direction``, increasing."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._display import Plottable
 from ..schema import Spectrum
 from .circuits import Circuit
 
@@ -27,7 +28,7 @@ __all__ = ["FitResult", "FitSeries", "build_result"]
 
 
 @dataclass
-class FitResult:
+class FitResult(Plottable):
     """A fitted circuit with uncertainties.
 
     Attributes

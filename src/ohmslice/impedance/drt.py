@@ -97,6 +97,7 @@ from scipy.optimize import nnls
 from scipy.signal import find_peaks
 
 from .._blas import one_blas_thread
+from .._display import Plottable
 from ..errors import InputError
 from ..schema import Spectrum
 from ._drt_basis import (  # noqa: F401  (_CACHE: cleared by the benchmark)
@@ -140,7 +141,7 @@ MAX_KERNEL_EVALUATIONS = 100_000_000
 
 # --- result -------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class DrtResult:
+class DrtResult(Plottable):
     """A DRT and what it implies.
 
     Attributes

@@ -78,6 +78,7 @@ import pandas as pd
 from scipy import linalg
 
 from .._blas import one_blas_thread
+from .._display import Plottable
 from ..errors import AnalysisInputError, InputError
 from ..schema import FREQ, Spectrum
 from ._drt_basis import cache_get, cache_put
@@ -104,7 +105,7 @@ MAX_ELEMENTS = 100
 
 
 @dataclass(frozen=True)
-class KKResult:
+class KKResult(Plottable):
     """Outcome of the lin-KK test.
 
     Attributes

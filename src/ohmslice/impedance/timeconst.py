@@ -126,6 +126,7 @@ import numpy as np
 import pandas as pd
 
 from .._blas import one_blas_thread
+from .._display import Plottable
 from ..errors import InputError
 from ..schema import Spectrum
 from ._identify import (
@@ -179,7 +180,7 @@ _DRT_NOTE = {
 
 # --- the result ---------------------------------------------------------------------------
 @dataclass
-class TimeConstants:
+class TimeConstants(Plottable):
     """Processes of a spectrum from a circuit fit and from the DRT.
 
     Attributes

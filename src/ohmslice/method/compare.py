@@ -65,6 +65,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from .._display import Plottable, html_summary
 from ..errors import AnalysisInputError, MissingColumnError
 
 __all__ = ["compare", "Comparison", "find_crossovers", "COMPONENT_MEANING"]
@@ -93,9 +94,10 @@ class _Skip(Exception):
     """A component of a pair of cells that cannot be compared (the message says why)."""
 
 
-@dataclass
-class Comparison:
-    """Result of :func:`compare`.
+@dataclass(repr=False)
+class Comparison(Plottable):
+    """Result of :func:`compare`; ``.plot()`` draws R vs SOC of the cells with the
+    crossovers (:func:`ohmslice.report.decompose_figures.plot_resistance_map`).
 
     Attributes
     ----------
@@ -114,12 +116,38 @@ class Comparison:
         skipped (why).
     settings
         The settings used, and ``soc_reference``: cell -> the words of its SOC scale.
+    tables
+        Cell -> the decomposition table compared (what ``.plot()`` draws).
     """
 
     crossovers: pd.DataFrame
     ranges: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     settings: dict = field(default_factory=dict)
+    tables: dict = field(default_factory=dict)
+
+    def summary_lines(self) -> list[str]:
+        """One line per crossover (component, SOC with its 95 % interval, which cell is
+        lower above it), or that there is none."""
+        cells = ", ".join(map(str, self.tables)) or "the cells"
+        if not len(self.crossovers):
+            return [f"no crossover between {cells}"]
+        out = []
+        for r in self.crossovers.itertuples():
+            ci = (f" (95 %: {r.ci_low_pct:.1f} .. {r.ci_high_pct:.1f})"
+                  if r.ci_low_pct == r.ci_low_pct else "")  # fmt: skip
+            out.append(f"{r.component}: {r.cell_a} / {r.cell_b} cross at SOC {r.soc_pct:.1f} %"
+                       f"{ci}, {r.lower_above} lower above")  # fmt: skip
+        return out
+
+    def __repr__(self) -> str:
+        head = (f"Comparison of {', '.join(map(str, self.tables)) or 'cells'}: "
+                f"{len(self.crossovers)} crossover(s)")  # fmt: skip
+        return "\n  ".join([head, *self.summary_lines()])
+
+    def _repr_html_(self) -> str:
+        head = f"Comparison of {', '.join(map(str, self.tables)) or 'cells'}"
+        return html_summary(head, self.summary_lines(), notes=self.notes)
 
 
 def _smooth(y: np.ndarray, step: float, width: float) -> np.ndarray:
@@ -345,6 +373,7 @@ def compare(
         ranges=pd.DataFrame(range_rows, columns=RANGE_COLUMNS),
         notes=notes,
         settings=settings,
+        tables={name: getattr(df, "table", df) for name, df in results_by_cell.items()},
     )
 
 

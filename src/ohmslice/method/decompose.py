@@ -63,7 +63,7 @@ them (``taus_extrapolated``).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +71,7 @@ import numpy as np
 import pandas as pd
 
 from .._blas import one_blas_thread
+from .._display import Plottable, html_summary
 from ..dc.pulses import r_at_times
 from ..errors import AnalysisInputError, InputError, MissingColumnError
 from .boundaries import DC_FRACTION, RULES, SHAPES, boundary_times, unit_step
@@ -209,9 +210,10 @@ def _interp_taus(taus: pd.DataFrame, soc: np.ndarray) -> dict[str, np.ndarray]:
 
 
 # -------------------------------------------------------------------- result ----
-@dataclass
-class Decomposition:
-    """Result of :func:`decompose`.
+@dataclass(repr=False)
+class Decomposition(Plottable):
+    """Result of :func:`decompose`; ``.plot()`` draws total, R1, R2, R3 vs SOC
+    (:func:`ohmslice.report.decompose_figures.plot_resistance_map`).
 
     Attributes
     ----------
@@ -239,6 +241,45 @@ class Decomposition:
 
     def __len__(self) -> int:
         return len(self.table)
+
+    def summary_lines(self) -> list[str]:
+        """A few lines: SOC range and scale, the median of each component, pulses
+        flagged and failing the checks."""
+        t = self.table
+        lines = []
+        if len(t):
+            soc = t["soc_pct"].to_numpy(float)
+            lines.append(f"SOC {np.nanmin(soc):.1f} .. {np.nanmax(soc):.1f} % (mid-pulse, "
+                         f"'{t.attrs.get('soc_basis', '')}' scale)")  # fmt: skip
+        ok = t["usable"].astype(bool) if "usable" in t.columns else pd.Series(True, t.index)
+        meds = []
+        for c, name in (("r1", "R1"), ("r2", "R2"), ("r3", "R3"), ("r_ocv", "r_ocv"),
+                        ("r_total", "R total")):  # fmt: skip
+            col = f"{c}_ohm"
+            if col in t.columns and t.loc[ok, col].notna().any():
+                meds.append(f"{name} {t.loc[ok, col].median():.4g}")
+        if meds:
+            lines.append("median of the usable pulses (Ohm): " + ", ".join(meds))
+        flagged = int((t["flag"].astype(str) != "").sum()) if "flag" in t.columns else 0
+        if flagged:
+            lines.append(f"{flagged} pulse(s) flagged, {int((~ok).sum())} not usable "
+                         "(columns 'flag', 'usable')")  # fmt: skip
+        return lines
+
+    def __repr__(self) -> str:
+        head = f"Decomposition ({self.method} method): {len(self.table)} pulses"
+        notes = f"\n  {len(self.notes)} note(s): see .notes" if self.notes else ""
+        return "\n  ".join([head, *self.summary_lines()]) + notes
+
+    def _repr_html_(self) -> str:
+        cols = [c for c in ("pulse", "soc_pct", "r1_ohm", "r2_ohm", "r3_ohm", "r_ocv_ohm",
+                            "r_total_ohm", "usable", "flag") if c in self.table.columns]  # fmt: skip
+        return html_summary(
+            f"Decomposition ({self.method} method): {len(self.table)} pulses",
+            [*self.summary_lines(), f"SOC: {self.settings.get('soc_reference', '')}"],
+            self.table[cols],
+            notes=self.notes,
+        )
 
 
 # ---------------------------------------------------------------- helpers ----
@@ -587,6 +628,7 @@ def decompose(
     n_range: float = 0.2,
     max_residual_ratio: float = 3.0,
     max_jump: float = 0.3,
+    progress: Callable[[str], None] | None = None,
 ) -> Decomposition:
     """Split each GITT pulse's resistance into R1 (contact), R2 (charge transfer), R3
     (diffusion) and the OCV change, by the windows or the model method.
@@ -626,6 +668,9 @@ def decompose(
         residual exceeds ``max_residual_ratio`` times the noise, or one of whose
         components jumps from its neighbours by more than ``max_jump`` (relative), is
         flagged and not ``usable``.
+    progress
+        Called with a short description as each stage begins (the model method's
+        binning, fit and checks), e.g. to show progress; nothing is printed here.
 
     Returns
     -------
@@ -651,6 +696,8 @@ def decompose(
     soc_mid = _soc_mid(p)
     tp = _interp_taus(taus, soc_mid)
     settings: dict[str, Any] = {"method": method, "tau_soc_pct": taus["soc_pct"].tolist()}
+    step = progress or (lambda _msg: None)
+    step(f"decomposition ({method}): {len(p)} pulses")
     sigma = noise_ohm(gitt)  # voltage noise of each pulse over I [Ohm]
     if method == "windows":
         table, notes = _windows(
@@ -675,6 +722,7 @@ def decompose(
             n_range=n_range,
             max_residual_ratio=max_residual_ratio,
             max_jump=max_jump,
+            progress=step,
         )
         settings.update(
             refine_taus=refine_taus,
@@ -738,7 +786,8 @@ def _finish(
 def gitt_eis_consistency(
     decomposition: Decomposition, taus: pd.DataFrame | Mapping[float, Any]
 ) -> pd.DataFrame:
-    """GITT components against the EIS resistances of the same processes (seed Fig. S7).
+    """GITT components against the EIS resistances of the same processes (the reference
+    paper's Fig. S7).
 
     For each SOC with a spectrum, the GITT components of the pulse nearest in SOC are
     set against the EIS resistances (per electrode) of contact, charge transfer and

@@ -15,6 +15,7 @@ samples after each step do not outweigh the rest.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -119,6 +120,7 @@ def fit_pulses(
     max_residual_ratio: float = 3.0,
     max_jump: float = 0.3,
     iterations: int = 25,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Fit every pulse of ``gitt`` (a GittResult) with the time constants ``tp``
     (per-pulse arrays from :func:`ohmslice.method.decompose._interp_taus`); ``sigma`` is
@@ -129,9 +131,12 @@ def fit_pulses(
     ``noise_ohm``) and notes. Pulses with fewer than 3 samples in the pulse or its rest
     get NaN; where charge transfer has developed by more than ``max_developed`` at the
     first sample, R1 and R2 are merged (``r12_ohm``) and a warning is issued. The checks
-    of :func:`_checks` set ``usable`` and ``flag``.
+    of :func:`_checks` set ``usable`` and ``flag``. ``progress`` is called with a short
+    description as each stage begins (binning, fit, checks).
     """
+    report = progress or (lambda _msg: None)
     p = gitt.pulses
+    report(f"decomposition (model): binning the R(t) of {len(p)} pulses")
     tt, yy, ww, nn, dur, t_first, ok = _binned_traces(gitt, bins_per_decade)
     n = len(p)
     contact = tp["tau1"] > t_first / 3  # a contact arc the samples can see
@@ -156,6 +161,7 @@ def fit_pulses(
         a[merged, :, _COL["r2"]] = 0.0
         return _batched_lstsq(a, yy, ww)
 
+    report(f"decomposition (model): fitting {n} pulses")
     logf = np.zeros((n, 3))
     coef, res, ata = fit(logf)
     if refine_taus:
@@ -257,6 +263,7 @@ def fit_pulses(
     if refine_taus:
         at_bound = np.abs(np.abs(logf[:, :2]) - lim) < 1e-6
         at_bound[merged, 0] = False  # tau2 has nothing to act on where R2 is merged
+    report(f"decomposition (model): checking {n} fits")
     usable, flags = _checks(
         table,
         p,
