@@ -21,6 +21,7 @@ The public API, by stage of the data flow (the subpackage each name lives in)::
     resistance_over_cycles, tortuosity_factor           method/     contact loss over cycles; tortuosity
     load_study, run_study                               study/      a whole study (study.toml)
     write_results, open_results                         study/      the results store (Parquet + DuckDB)
+    run_batch, batch_summary                            study/      many studies on Dask, one catalogue
 """
 
 from .dc import (
@@ -69,7 +70,17 @@ from .method import (
     tortuosity_factor,
 )
 from .schema import Recording, Spectrum
-from .study import Results, Study, StudyResult, load_study, open_results, run_study, write_results
+from .study import (
+    Results,
+    Study,
+    StudyResult,
+    batch_summary,
+    load_study,
+    open_results,
+    run_batch,
+    run_study,
+    write_results,
+)
 
 __version__ = "0.1.0"
 
@@ -95,6 +106,7 @@ __all__ = [
     "analyze_gitt",
     "analyze_rate",
     "arrhenius",
+    "batch_summary",
     "compare",
     "compare_curves",
     "composite_conductivity",
@@ -120,6 +132,7 @@ __all__ = [
     "read_spectra",
     "readers",
     "resistance_over_cycles",
+    "run_batch",
     "run_study",
     "segment",
     "step_response",

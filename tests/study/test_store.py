@@ -241,7 +241,7 @@ def test_sql_errors_are_one_line_input_errors(out):
     with pytest.raises(InputError, match="^SQL: ") as err:
         res.sql("SELEC cell FROM pulses")
     assert "\n" not in str(err.value)
-    with pytest.raises(InputError, match="no table 'pulse'; the tables are: cells"):
+    with pytest.raises(InputError, match="no table 'pulse'; the tables are: arrhenius, cells"):
         res.table("pulse")
 
 

@@ -104,6 +104,7 @@ import numpy as np
 import pandas as pd
 
 from .._blas import one_blas_thread
+from .._display import Plottable
 from ..errors import AnalysisInputError, InputError
 from ..schema import Spectrum
 from ._input import as_spectrum
@@ -390,7 +391,7 @@ def _select(
 
 # --- pellet ---------------------------------------------------------------------------------
 @dataclass
-class PelletConductivity:
+class PelletConductivity(Plottable):
     """The ionic conductivity of a pellet from one blocking-electrode spectrum.
 
     Attributes
@@ -942,7 +943,7 @@ def arrhenius(
 
 
 @dataclass
-class ConductivitySeries:
+class ConductivitySeries(Plottable):
     """Conductivities of one sample at several temperatures, and their Arrhenius fit.
 
     Attributes
@@ -1042,7 +1043,7 @@ def conductivity_series(
 
 # --- composite electrode --------------------------------------------------------------------
 @dataclass
-class CompositeConductivity:
+class CompositeConductivity(Plottable):
     """The effective ionic conductivity of a composite electrode (blocking TLM fit).
 
     Attributes

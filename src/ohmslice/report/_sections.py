@@ -18,7 +18,15 @@ import pandas as pd
 from ._common import cells_in_order, flag_bool, soc_words
 from ._style import COMPONENT_WORDS
 
-__all__ = ["answer", "quality", "cells_section", "methods", "REFERENCE"]
+__all__ = [
+    "answer",
+    "quality",
+    "cells_section",
+    "cycling_section",
+    "methods",
+    "table_s1",
+    "REFERENCE",
+]
 
 #: The paper whose method ohmslice implements.
 REFERENCE = (
@@ -399,6 +407,10 @@ def cells_section(t: Any, colors: dict[str, str]) -> str:
             ("time constants from", e(c["tau_source"])),
             ("spectra", f"{e(c['n_symmetric_spectra'])} symmetric, {e(c['n_half_spectra'])} half"),
             ("C-rates", e(c["rate_basis"])),
+            ("cycling", f"{e(c.get('n_cycles'))} complete cycles (see Cycling below)"
+             if num(c.get("n_cycles")) not in ("", "0") else ""),
+            ("conductivity samples", e(c.get("samples")) + " (see Table S1 below)"
+             if c.get("samples") else ""),
         ]  # fmt: skip
         out.append(table(["", ""], [[k, v] for k, v in facts if v], raw=True, cls="facts"))
         tu = t["taus_used"]
@@ -428,7 +440,139 @@ def cells_section(t: Any, colors: dict[str, str]) -> str:
             out.append("<p class='cap'>Rate tests (constant-current part):</p>"
                        + table(["direction", "nominal", "C-rate", "capacity / mAh",
                                 "mAh/g", "retention %", "mean V"], rr))  # fmt: skip
+    out.append(table_s1(t, colors))
+    out.append(cycling_section(t, colors))
     out.append("</section>")
+    return "".join(out)
+
+
+# --- Table S1 and cycling ----------------------------------------------------------------
+def _cell_name(cell: Any, colors: dict[str, str]) -> str:
+    if not cell:
+        return "<span class='small'>(no cell)</span>"
+    return f"<span class='nowrap'>{swatch(colors.get(str(cell), '#888'))}{e(cell)}</span>"
+
+
+def table_s1(t: Any, colors: dict[str, str]) -> str:
+    """The reference paper's Table S1: per cell and sample the ionic and electronic
+    conductivity with their standard errors (and the tortuosity factor), then the
+    Arrhenius fits; '' where the store holds no sample."""
+    tr = t["transport"]
+    if not len(tr):
+        return ""
+    out = ['<h3 id="table-s1">Table S1: ionic and electronic conductivity</h3>']
+    rows = []
+    for r in tr.itertuples():
+        tau = pm(r.tortuosity_factor, r.tortuosity_factor_err, ".3g")
+        if tau and num(r.bruggeman_tortuosity_factor):
+            tau += f" (Bruggeman {num(r.bruggeman_tortuosity_factor, '.3g')})"
+        rows.append([
+            _cell_name(r.cell, colors), e(r.sample), e(r.kind),
+            pm(r.ionic_S_cm, r.ionic_err_S_cm, ".3g") or "-",
+            e(num(r.ionic_temperature_C, "g", "°C")), e(r.ionic_method),
+            pm(r.electronic_S_cm, r.electronic_err_S_cm, ".3g") or "-",
+            e(num(r.electronic_temperature_C, "g", "°C")),
+            e(num(r.volume_fraction, ".3g")), tau,
+            ("" if flag_bool(pd.Series([r.success]), True)[0]
+             else "<span class='k-flag'>not usable</span> ") + e(r.notes),
+        ])  # fmt: skip
+    out.append(
+        "<p class='small'>Conductivities in S/cm ± one standard error (the fit's and the "
+        "thickness's and area's). Ionic: an electrolyte pellet's total conductivity L/(R A) "
+        "from its blocking-electrode spectrum (bulk arc, or the high-frequency intercept where "
+        "the arc lies above the measured frequencies: a lower bound), a composite electrode's "
+        "effective conductivity from the blocking transmission line (R<sub>ion</sub>), each "
+        "at the measurement nearest 25 °C; electronic: the steady-state current of a DC "
+        "polarisation. Tortuosity factor: σ<sub>pellet</sub> ε / σ<sub>eff</sub> with the "
+        "electrolyte's pellet at the electrode's temperature.</p>"
+    )
+    out.append(table(["cell", "sample", "kind", "ionic σ / S cm⁻¹", "at", "read as",
+                      "electronic σ / S cm⁻¹", "at", "ε (SE volume)", "tortuosity factor",
+                      "notes"], rows, raw=True))  # fmt: skip
+    ar = t["arrhenius"]
+    if len(ar):
+        rows = [[e(r.sample), e(r.kind), pm(r.ea_eV, r.ea_err_eV, ".3f"),
+                 pm(r.sigma_25C_S_cm, r.sigma_25C_err_S_cm, ".3g")
+                 + (" (extrapolated)" if flag_bool(pd.Series([r.extrapolated]))[0] else ""),
+                 f"{num(r.sigma_25C_ci_low_S_cm, '.3g')}-{num(r.sigma_25C_ci_high_S_cm, '.3g')}",
+                 f"{num(r.t_min_C, 'g')} to {num(r.t_max_C, 'g')} °C", e(r.n_temperatures),
+                 num(r.chi2_reduced, ".2g")] for r in ar.itertuples()]  # fmt: skip
+        out.append("<p class='cap'>Arrhenius fits, σT = A exp(-E<sub>a</sub>/kT), weighted by "
+                   "each point's fit error; the geometry's error moves every point alike and "
+                   "is in σ(25 °C)'s error, not in E<sub>a</sub>'s:</p>"
+                   + table(["sample", "kind", "Ea / eV", "σ(25 °C) / S cm⁻¹", "95 % interval",
+                            "temperatures", "n", "χ²/dof"], rows, raw=True))  # fmt: skip
+    return "".join(out)
+
+
+def cycling_section(t: Any, colors: dict[str, str]) -> str:
+    """Per cell: cycles, capacity first and last, retention, coulombic efficiency, the
+    resistance at the step starts, and every trend and change-point over cycles; '' where
+    the store holds no cycling."""
+    cyc = t["cycles"]
+    if not len(cyc):
+        return ""
+    out = ['<h3 id="cycling">Cycling</h3>']
+    cells = [c for c in cells_in_order(t) if c in set(cyc["cell"])]
+    cells += sorted(set(cyc["cell"]) - set(cells))
+    rows = []
+    for cell in cells:
+        c = cyc[cyc["cell"] == cell].sort_values("cycle")
+        specific = bool(c["discharge_mAh_g"].notna().all())
+        col, unit = ("discharge_mAh_g", "mAh/g") if specific else ("discharge_mAh", "mAh")
+        ce = c["ce_pct"].to_numpy(float)
+        later = ce[1:] if ce.size > 1 else ce
+        r = c["r_discharge_ohm"].to_numpy(float)
+        dt = (
+            float(np.nanmedian(c["r_discharge_dt_s"].to_numpy(float)))
+            if np.isfinite(r).any()
+            else np.nan
+        )
+        rows.append([
+            _cell_name(cell, colors), e(len(c)),
+            num(c[col].iloc[0], ".4g", unit), num(c[col].iloc[-1], ".4g", unit),
+            num(c["retention_pct"].iloc[-1], ".1f", "%"), num(ce[0], ".2f", "%"),
+            num(np.nanmean(later), ".3f", "%"),
+            (f"{num(r[0], '.3g')} → {num(r[-1], '.3g')} Ω ({num(dt, '.2g')} s after the step)"
+             if np.isfinite(r).any() else ""),
+        ])  # fmt: skip
+    out.append(
+        "<p class='small'>Per cell over its cycling records (Fig. S9): capacity of the first and "
+        "last complete cycle, the last's retention, the first cycle's coulombic efficiency and "
+        "the mean of the others, the resistance at the start of the discharge (voltage jump "
+        "over one sample interval; comparable only at the same time after the step).</p>"
+    )
+    out.append(table(["cell", "cycles", "first discharge", "last discharge", "retention",
+                      "CE, cycle 1", "CE, mean of the rest", "R at discharge start"], rows,
+                     raw=True))  # fmt: skip
+    tr = t["cycle_trends"]
+    if len(tr):
+        words = {"r0": "R0 (series)", "r1": "R1 (contact)", "r2": "R2 (charge transfer)",
+                 "r3": "R3 (diffusion)", "r_charge": "R at charge start",
+                 "r_discharge": "R at discharge start"}  # fmt: skip
+        rows = []
+        for r in tr.itertuples():
+            if not num(r.slope_per_cycle):
+                continue
+            det = flag_bool(pd.Series([r.detected]))[0]
+            change = (
+                f"<b>from cycle {num(r.change_cycle, '.3g')}</b> (95 % "
+                f"{num(r.change_low, '.3g')}-{num(r.change_high, '.3g')}): slope "
+                f"{num(r.slope_before, '.2g')} → {num(r.slope_after, '.2g')} Ω/cycle, "
+                f"ΔAIC {num(r.delta_aic, '.0f')}"
+                if det
+                else "none"
+            )
+            rows.append([_cell_name(r.cell, colors), e(r.source),
+                         e(words.get(str(r.component), r.component)),
+                         pm(r.slope_per_cycle, r.slope_err, ".3g", "Ω/cycle"), e(r.n), change])  # fmt: skip
+        if rows:
+            out.append("<p class='cap'>Resistance over cycles: least-squares trend and the "
+                       "cycle where a component starts to grow faster (two-segment line; "
+                       "detected at ΔAIC ≥ 10 with a steeper slope after it: for R1, contact "
+                       "loss):</p>"
+                       + table(["cell", "from", "component", "trend", "n", "grows faster"],
+                               rows, raw=True))  # fmt: skip
     return "".join(out)
 
 

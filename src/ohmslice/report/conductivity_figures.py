@@ -5,7 +5,9 @@ Reads results only: :class:`~ohmslice.impedance.conductivity.PelletConductivity`
 :class:`~ohmslice.impedance.conductivity.ConductivitySeries` and
 :class:`~ohmslice.impedance.conductivity.Arrhenius`. Figures are
 :class:`matplotlib.figure.Figure` objects (no GUI backend); with ``path`` they are also
-written (png, pdf or svg) through a temporary file and a rename.
+written (png, pdf or svg) through a temporary file and a rename. :func:`fig_arrhenius`
+draws the Arrhenius plot of a whole study from its results store (tables
+``conductivity``, ``arrhenius``, ``samples``).
 """
 
 from __future__ import annotations
@@ -20,9 +22,15 @@ from matplotlib.figure import Figure
 
 from ..errors import InputError
 from ._save import save_figure
-from ._style import PALETTE
+from ._style import PALETTE, log_axis, new_figure
 
-__all__ = ["plot_arrhenius", "plot_conductivity", "plot_conductivity_nyquist"]
+__all__ = [
+    "fig_arrhenius",
+    "plot_arrhenius",
+    "plot_conductivity",
+    "plot_conductivity_nyquist",
+    "sample_colors",
+]
 
 T0_K = 273.15
 #: at most this many Nyquist panels (the rest are named in the figure)
@@ -214,3 +222,120 @@ def plot_conductivity(results: Any, path: str | Path | None = None) -> Figure:
     if path is not None:
         save_figure(fig, path)
     return fig
+
+
+# --- the study figure, from the stored tables -------------------------------------------
+def _stored_fit(row: Any) -> Any:
+    """An :class:`~ohmslice.impedance.conductivity.Arrhenius` of a row of the stored
+    ``arrhenius`` table (for its line and 95 % band; no points)."""
+    import pandas as pd
+
+    from ..impedance.conductivity import Arrhenius
+
+    sys_rel = float(row.systematic_rel_err) if np.isfinite(row.systematic_rel_err) else 0.0
+    var_a = max(float(row.ln_prefactor_err) ** 2 - sys_rel**2, 0.0)
+    cov = float(row.cov_ln_prefactor_ea_eV) if np.isfinite(row.cov_ln_prefactor_ea_eV) else 0.0
+    c = np.array([[var_a, cov], [cov, float(row.ea_err_eV) ** 2]])
+    return Arrhenius(
+        ea_eV=float(row.ea_eV), ea_err_eV=float(row.ea_err_eV),
+        ln_prefactor=float(row.ln_prefactor), ln_prefactor_err=float(row.ln_prefactor_err),
+        sigma_ref_S_cm=float(row.sigma_25C_S_cm), sigma_ref_err_S_cm=float(row.sigma_25C_err_S_cm),
+        sigma_ref_ci95_S_cm=(float(row.sigma_25C_ci_low_S_cm), float(row.sigma_25C_ci_high_S_cm)),
+        t_ref_C=25.0, extrapolated=bool(row.extrapolated), covariance=c,
+        chi2_reduced=float(row.chi2_reduced), weighted=bool(row.weighted),
+        systematic_rel_err=sys_rel, data=pd.DataFrame(),
+    )  # fmt: skip
+
+
+def sample_colors(tables: Any, colors: dict[str, str]) -> dict[str, str]:
+    """Colour of each sample: a composite electrode that one cell links to has the cell's
+    (its first such composite; the others and every electrolyte pellet take the palette's
+    colours after the cells')."""
+    samples = tables["samples"]
+    out: dict[str, str] = {}
+    k = len(colors)
+    taken: set[str] = set()
+    for r in samples.itertuples():
+        linked = [c for c in str(r.cells or "").split("; ") if c]
+        own = len(linked) == 1 and linked[0] in colors and linked[0] not in taken
+        if own and r.kind == "composite electrode":
+            out[str(r.sample)] = colors[linked[0]]
+            taken.add(linked[0])
+        else:
+            out[str(r.sample)] = PALETTE[k % len(PALETTE)]
+            k += 1
+    return out
+
+
+def fig_arrhenius(tables: Any, colors: dict[str, str]) -> Any:
+    """Ionic conductivity of every sample against 1000/T (log), with each sample's
+    Arrhenius fit and 95 % band, from the stored tables ``conductivity``, ``arrhenius``
+    and ``samples``: the study's Arrhenius plot."""
+    from ._common import Drawn, Skip, flag_bool
+
+    cond = tables["conductivity"]
+    if not len(cond):
+        raise Skip("the store holds no conductivity measurement ([[sample]] in the study file)")
+    ion = cond[(cond["carrier"] == "ionic") & np.isfinite(cond["temperature_C"].to_numpy(float))]
+    ok = flag_bool(ion["success"]) & np.isfinite(ion["sigma_S_cm"].to_numpy(float))
+    left_out = ion[~ok]
+    ion = ion[ok]
+    if not len(ion):
+        raise Skip("no usable ionic conductivity at a known temperature")
+    fits = tables["arrhenius"]
+    col = sample_colors(tables, colors)
+    fig, axes = new_figure(3.6, left=0.75, right=2.5, top=0.55)
+    ax = axes[0, 0]
+    order = list(dict.fromkeys(ion["sample"]))
+    handles: list[Any] = []
+    t_all = ion["temperature_C"].to_numpy(float)
+    for k, name in enumerate(order):
+        d = ion[ion["sample"] == name]
+        colour = col.get(name, PALETTE[k % len(PALETTE)])
+        kind = str(d["kind"].iloc[0])
+        marker = "o" if kind == "electrolyte pellet" else "s"
+        x = 1000.0 / (d["temperature_C"].to_numpy(float) + T0_K)
+        y = d["sigma_S_cm"].to_numpy(float)
+        e = d["sigma_err_S_cm"].to_numpy(float)
+        hollow = (d["method"] == "intercept").to_numpy()
+        for mask, mfc, extra in ((~hollow, colour, ""), (hollow, "white", ", HF intercept")):
+            if mask.any():
+                handles.append(ax.errorbar(x[mask], y[mask], yerr=np.nan_to_num(e[mask]),
+                                           fmt=marker, ms=4, color=colour, mfc=mfc,
+                                           capsize=1.5, lw=0.8, label=f"{name}{extra}"))  # fmt: skip
+        f = fits[fits["sample"] == name] if len(fits) else fits
+        if len(f):
+            fit = _stored_fit(next(f.itertuples()))
+            t = d["temperature_C"].to_numpy(float)
+            tt = np.linspace(min(t.min(), 25.0) - 5, max(t.max(), 25.0) + 5, 200)
+            line, band = fit.sigma_at(tt), fit.sigma_err_at(tt)
+            xx = 1000.0 / (tt + T0_K)
+            handles += ax.plot(xx, line, "-", color=colour, lw=1.0,
+                               label=f"  Ea = {fit.ea_eV:.3f} ± {fit.ea_err_eV:.2g} eV")  # fmt: skip
+            ax.fill_between(xx, line * np.exp(-1.96 * band / line),
+                            line * np.exp(1.96 * band / line), color=colour, alpha=0.15, lw=0)  # fmt: skip
+            handles += ax.plot([1000.0 / (25.0 + T0_K)], [fit.sigma_ref_S_cm], "D",
+                               color=colour, ms=4, mfc="white",
+                               label=f"  σ(25 °C) = {fit.sigma_ref_S_cm:.3g} ± "
+                                     f"{fit.sigma_ref_err_S_cm:.2g} S/cm")  # fmt: skip
+    log_axis(ax, "y")
+    ax.set_xlabel("1000 / T / K⁻¹")
+    ax.set_ylabel("σ / S cm⁻¹")
+    lo_t, hi_t = float(np.min(t_all)), float(np.max(t_all))
+    ax.set_xlim(1000.0 / (max(hi_t, 25.0) + 10 + T0_K), 1000.0 / (min(lo_t, 25.0) - 10 + T0_K))
+    top = ax.secondary_xaxis("top", functions=(lambda v: 1000 / np.maximum(v, 1e-9) - T0_K,
+                                               lambda c: 1000 / (c + T0_K)))  # fmt: skip
+    top.set_xlabel("T / °C", fontsize=7)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    notes = [f"{r.sample} ({r.key}, {r.temperature_C:g} °C): not usable, left out: {r.reasons}"
+             for r in left_out.itertuples()]  # fmt: skip
+    caption = (
+        "Ionic conductivity of every sample against inverse temperature (log scale; error "
+        "bars: one standard error, fit and geometry), with each sample's fit of "
+        "σT = A exp(-Ea/kT) and its 95 % band where measured at two or more temperatures; "
+        "the diamond is σ at 25 °C. Open circles: the bulk arc lies above the measured "
+        "frequencies, the resistance is the high-frequency intercept (σ a lower bound of the "
+        "bulk's). Circles: electrolyte pellets; squares: composite electrodes (effective "
+        "conductivity). Electronic conductivities are in Table S1."
+    )
+    return Drawn(fig, caption, notes)

@@ -13,7 +13,10 @@ refers to -- it opens from a USB stick and prints on A4. The page, in order:
 3. the figures, each with a caption saying what was computed (and, for one not drawn,
    why);
 4. per cell: what it is, its SOC scale, the time constants used, R and its parts at
-   round SOCs, the rate tests;
+   round SOCs, the rate tests; then Table S1 (every sample's ionic and electronic
+   conductivity, with the Arrhenius fits) and the cycling of every cell (capacity,
+   coulombic efficiency, resistance over cycles with its change-points), where the store
+   holds them;
 5. methods: the method and its source (Kawaguchi et al., "Interface Engineering in
    Sulfide-Based All-Solid-State Batteries: Insights from Resistance Analysis"), the
    method the comparison used and why, settings and circuit, ohmslice and Python
@@ -143,7 +146,9 @@ def render_report(
         f"{e(REFERENCE)}.</p></header>",
         "<nav><a href='#answer'>1 The answer</a><a href='#quality'>2 Data quality</a>"
         "<a href='#figures'>3 Figures</a><a href='#cells'>4 Per cell</a>"
-        "<a href='#methods'>5 Methods</a></nav>",
+        + ("<a href='#table-s1'>Table S1</a>" if t.has("transport") else "")
+        + ("<a href='#cycling'>Cycling</a>" if t.has("cycles") else "")
+        + "<a href='#methods'>5 Methods</a></nav>",
         answer(t, colors),
         quality(t, fig_notes),
         '<section id="figures"><h2>3. Figures</h2>'

@@ -28,6 +28,8 @@ from typing import Any
 
 from ._common import Drawn, Skip, cells_in_order
 from ._style import cell_colors, save_png_svg, style
+from .conductivity_figures import fig_arrhenius
+from .cycling_figures import fig_cycling
 from .figures_ac import (
     fig_drt,
     fig_fit_residuals,
@@ -79,6 +81,10 @@ FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec("fit_residuals", "Circuit-fit residuals against the lin-KK level",
                fig_fit_residuals),
     FigureSpec("kk_residuals", "lin-KK residuals", fig_kk_residuals),
+    FigureSpec("figS9_cycling", "Fig. S9. Capacity, coulombic efficiency and resistance over "
+               "cycles", fig_cycling),
+    FigureSpec("arrhenius", "Arrhenius plot: ionic conductivity of every sample",
+               fig_arrhenius),
 )  # fmt: skip
 
 #: Drawing order in workers: the slowest first, so two workers finish together.

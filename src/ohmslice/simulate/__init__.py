@@ -12,12 +12,18 @@
 * :mod:`~ohmslice.simulate.noise` -- voltage, current and impedance noise;
 * :mod:`~ohmslice.simulate.cycling` -- galvanostatic cycling with known capacities and a
   contact resistance growing from a known cycle (fast linear model);
+* :mod:`~ohmslice.simulate.conductivity` -- blocking-electrode spectra of pellets and
+  composite electrodes with known conductivity and activation energy, DC polarisation;
+* :mod:`~ohmslice.simulate.population` -- many studies of varied cells with known answers
+  (``ohmslice simulate population``, the input of ``ohmslice batch``);
 * :mod:`~ohmslice.simulate.writers` -- EC-Lab .mpt (GITT/GCPL, PEIS) and CSV writers;
 * :mod:`~ohmslice.simulate.reference` -- the reference paper's study on two cathodes + truth.json.
 """
 
 from .cell import OCV, OCV_NCM523_VS_LI, CellModel, ElectrodeParameters, ncm523_cell, table
+from .cycling import CyclingCell, CyclingSim, simulate_cycling, write_cycling
 from .noise import INSTRUMENT, QUIET, NoiseModel
+from .population import write_population
 from .programme import CC, CV, Repeat, Rest, cc_cv_charge, cc_cv_discharge, gitt, hppc, rate_step
 from .rc import RCChain, tlm_rc, warburg_rc, zarc_rc
 from .reference import reference_cells, write_reference_study
@@ -56,6 +62,7 @@ __all__ = [
     "write_csv",
     "write_cycling",
     "write_mpt",
+    "write_population",
     "write_mpt_spectrum",
     "write_reference_study",
     "zarc_rc",

@@ -1,6 +1,6 @@
 """Run every analysis a study's data allow, for every cell, and compare the cells.
 
-This is the wiring between the analyses (DESIGN's ``study`` stage): it reads the files
+This is the wiring between the analyses (the ``study`` stage of the data flow): it reads the files
 a :class:`ohmslice.study.file.Study` names, runs
 
 * the GITT analysis (:func:`ohmslice.dc.gitt.analyze_gitt`),
@@ -12,6 +12,19 @@ a :class:`ohmslice.study.file.Study` names, runs
 * the decomposition into R1/R2/R3 by both methods (:func:`ohmslice.method.decompose.decompose`),
   with the GITT-EIS consistency table,
 * the rate tests (:func:`ohmslice.dc.rate.analyze_rate`),
+* the cycling records (:func:`ohmslice.dc.cycling.analyze_cycling`; a cell's files numbered
+  on in the order given), the trend and change-point of the resistance at the step starts
+  and, with spectra between cycles (in the records, an EC-Lab Modulo Bat sequence, or
+  ``cycling_eis``), of R0-R3 over cycles (:mod:`ohmslice.method.cycling`),
+
+and, for every ``[[sample]]``: the pellet conductivity at each temperature with its
+Arrhenius fit (:func:`ohmslice.impedance.conductivity.conductivity_series`), a composite
+electrode's effective ionic conductivity (:func:`~ohmslice.impedance.conductivity.
+composite_conductivity`, Arrhenius fit with two or more temperatures), the electronic
+conductivity of a DC polarisation (:func:`ohmslice.dc.polarization.dc_polarization`) and
+the sample's Table S1 row with the tortuosity factor against its electrolyte's pellet
+(:func:`ohmslice.method.transport.transport_row`). A cycling record or a sample that
+cannot be analysed is left out with a warning and a note; the rest is analysed.
 
 and, with two or more cells, :func:`ohmslice.method.compare.compare` of their decompositions and
 :func:`ohmslice.dc.rate.compare_curves` of their fastest discharge curves. Nothing is
@@ -22,7 +35,9 @@ Study ``[analysis]`` keys read here: ``circuit`` (circuit string for the spectra
 default ``"model"``, see below), ``boundary`` (window rule), ``soc_reference`` (the SOC
 scale of every cell's GITT: ``"discharge"`` / ``"charge"`` / ``"nominal"`` (the cell's
 ``nominal_capacity_mAh``) / a capacity, a number in A h or a text ``"2.355 mAh"``;
-default: the GITT's own charge, see :func:`ohmslice.dc.gitt.analyze_gitt`).
+default: the GITT's own charge, see :func:`ohmslice.dc.gitt.analyze_gitt`),
+``cycling_circuit`` (circuit of the spectra between cycles; default the impedance
+engine's).
 
 Which decomposition the comparison uses: the model method (when preferred) where its
 checks pass -- at least :data:`MIN_USABLE_SHARE` of every cell's pulses pass them
@@ -36,6 +51,7 @@ R2 of a GITT sampled every second) are skipped by the comparison with a note; th
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,7 +64,14 @@ import pandas as pd
 from .._blas import one_blas_thread
 from ..errors import AnalysisInputError, InputError
 
-__all__ = ["CellResult", "StudyResult", "run_study", "MIN_USABLE_SHARE", "MAX_GAP_PCT"]
+__all__ = [
+    "CellResult",
+    "SampleResult",
+    "StudyResult",
+    "run_study",
+    "MIN_USABLE_SHARE",
+    "MAX_GAP_PCT",
+]
 
 #: Share of a cell's pulses that must pass the model method's checks for the comparison
 #: to use that method.
@@ -74,6 +97,49 @@ class CellResult:
     consistency: pd.DataFrame | None = None
     rate: Any = None
     notes: list[str] = field(default_factory=list)
+    #: the cell's cycling records as one :class:`~ohmslice.dc.cycling.CyclingResult`
+    #: (cycles numbered on across its files; ``file_cycle`` the file's own number)
+    cycling: Any = None
+    #: R0-R3 of the spectra between cycles (:class:`~ohmslice.method.cycling.CycleResistance`)
+    cycle_resistance: Any = None
+    #: trend and change-point of the resistance at the step starts
+    step_resistance: Any = None
+    #: notes and warnings of the cycling analysis
+    cycling_notes: list[str] = field(default_factory=list)
+    #: the samples the study file links to the cell (``conductivity = [...]``)
+    samples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SampleResult:
+    """Everything computed for one ``[[sample]]`` (attributes are None where the data lack).
+
+    ``pellet``: the :class:`~ohmslice.impedance.conductivity.ConductivitySeries` of an
+    electrolyte pellet; ``composite``: one
+    :class:`~ohmslice.impedance.conductivity.CompositeConductivity` per spectrum of a
+    composite electrode; ``arrhenius``: the Arrhenius fit of either (None with fewer than
+    two usable temperatures); ``polarization``: the
+    :class:`~ohmslice.dc.polarization.PolarizationResult`; ``transport``: its Table S1
+    row (:func:`ohmslice.method.transport.transport_row`); ``cells``: the cells that link
+    to it.
+    """
+
+    name: str
+    kind: str
+    label: str = ""
+    pellet: Any = None
+    composite: list[Any] = field(default_factory=list)
+    arrhenius: Any = None
+    polarization: Any = None
+    transport: dict[str, Any] | None = None
+    cells: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: the study-file key of each measurement (``files.25``, ``files.0``)
+    keys: list[str] = field(default_factory=list)
+
+    def measurements(self) -> list[Any]:
+        """The ionic-conductivity results, one per spectrum, in the study file's order."""
+        return list(self.pellet.results) if self.pellet is not None else list(self.composite)
 
 
 @dataclass
@@ -83,7 +149,8 @@ class StudyResult:
     ``method_used`` is the decomposition the comparison used (``"model"`` or
     ``"windows"``), ``notes`` say why and what else was left out; ``settings`` holds
     the study's analysis settings (``method`` the preferred one, ``soc_reference``);
-    ``failed``: cell -> why it could not be analysed (the other cells were).
+    ``failed``: cell -> why it could not be analysed (the other cells were);
+    ``samples``: sample -> :class:`SampleResult`; ``failed_samples``: sample -> why not.
     """
 
     name: str
@@ -95,6 +162,8 @@ class StudyResult:
     method_used: str = ""
     notes: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    samples: dict[str, SampleResult] = field(default_factory=dict)
+    failed_samples: dict[str, str] = field(default_factory=dict)
 
     def decompositions(self, method: str | None = None) -> dict[str, pd.DataFrame]:
         """Cell name -> decomposition table of ``method`` (default: the one the
@@ -120,7 +189,7 @@ def _key(key: str, path: Any) -> Iterator[None]:
     try:
         yield
     except InputError as exc:
-        err = InputError(f"{key}: {exc.with_path(path)}")
+        err = InputError(f"{key}: {exc.with_path(path) if path is not None else exc}")
         err.study_key = key  # type: ignore[attr-defined]
         raise err from None
 
@@ -219,6 +288,199 @@ def _cell(spec: Any, settings: dict[str, Any], step: Callable[[str], None]) -> C
     return out
 
 
+def _has_other_data(spec: Any) -> bool:
+    """Whether the cell has data besides its cycling records."""
+    return bool(spec.gitt or spec.symmetric_eis or spec.half_eis or spec.rate.charge
+                or spec.rate.discharge or spec.conductivity)  # fmt: skip
+
+
+def _read_cycling(path: Any) -> tuple[Any, list[Any]]:
+    """The recording and the spectra (an EC-Lab Modulo Bat sequence) of a cycling file."""
+    from ..io import read
+    from ..schema import Recording, Spectrum
+
+    items = read(path)
+    items = items if isinstance(items, list) else [items]
+    recs = [x for x in items if isinstance(x, Recording)]
+    if not recs:
+        raise InputError("holds no time series (only spectra); expected a cycling record",
+                         path=path)  # fmt: skip
+    return recs[0], [x for x in items if isinstance(x, Spectrum)]
+
+
+def _cycling(spec: Any, settings: dict[str, Any], step: Callable[[str], None],
+             out: CellResult) -> None:  # fmt: skip
+    """Analyse the cell's cycling records into ``out``: one CyclingResult over all its
+    files (each following file numbered on from the last cycle before it), the trend of
+    the step-start resistance and, with spectra between cycles, of R0-R3."""
+    from pathlib import Path
+
+    from ..dc.cycling import CyclingResult, analyze_cycling
+    from ..io import read_spectra
+    from ..method.cycling import (
+        _spectrum_cycles,
+        resistance_over_cycles,
+        step_resistance_over_cycles,
+    )
+
+    mass = spec.active_mass_mg / 1e3 if spec.active_mass_mg else None
+    parts, halves, notes, incomplete = [], [], [], []
+    spectra, cycles_of = [], []
+    last, first_rec, first = None, None, None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for k, path in enumerate(spec.cycling):
+            step(f"{spec.name}: cycling ({Path(path).name})")
+            with _key(f"cycling.{k}", path):
+                rec, specs = _read_cycling(path)
+                res = analyze_cycling(rec, mass, spec.area_cm2, cell=spec.name)
+            c = res.cycles.copy()
+            shift = 0.0 if last is None else last + 1 - float(c["cycle"].min())
+            if shift:
+                notes.append(f"cycling.{k} ({Path(path).name}): its cycles numbered on from "
+                             f"cycle {last + 1:g} (the file's own numbers in file_cycle)")  # fmt: skip
+            c.insert(c.columns.get_loc("cycle") + 1, "file_cycle", c["cycle"])
+            c["cycle"] = c["cycle"] + shift
+            c["source"] = Path(path).name
+            h = res.half_cycles.copy()
+            h["cycle"] = h["cycle"] + shift
+            h.insert(0, "source", Path(path).name)
+            parts.append(c)
+            halves.append(h)
+            incomplete += [int(x + shift) for x in res.incomplete]
+            notes += [f"{Path(path).name}: {n}" for n in res.notes]
+            last = float(c["cycle"].max())
+            first = res if first is None else first
+            first_rec = rec if first_rec is None else first_rec
+            if specs:
+                cyc, _, _ = _spectrum_cycles(specs, rec, None)
+                spectra += specs
+                cycles_of += list(np.asarray(cyc, dtype=float) + shift)
+        table = pd.concat(parts, ignore_index=True)
+        q0 = float(table["discharge_mAh"].iloc[0])
+        table["retention_pct"] = 100.0 * table["discharge_mAh"] / q0 if q0 > 0 else np.nan
+        out.cycling = CyclingResult(
+            spec.name, ", ".join(Path(p).name for p in spec.cycling), table,
+            pd.concat(halves, ignore_index=True), first.cycle_source, first.capacity_source,
+            incomplete, mass, spec.area_cm2, notes,
+        )  # fmt: skip
+        out.step_resistance = step_resistance_over_cycles(out.cycling)
+        eis = spec.cycling_eis_files()
+        for key, path in eis:
+            with _key(key, path):
+                got = read_spectra(path)
+            if isinstance(spec.cycling_eis, dict):
+                cyc = [float(key.split(".", 1)[1])] * len(got)
+            else:
+                rec = first_rec if len(spec.cycling) == 1 else None
+                cyc = list(_spectrum_cycles(got, rec, None)[0])
+            spectra += got
+            cycles_of += cyc
+        if spectra:
+            step(f"{spec.name}: {len(spectra)} spectra between cycles")
+            try:
+                out.cycle_resistance = resistance_over_cycles(
+                    spectra, cycles=cycles_of, circuit=settings.get("cycling_circuit")
+                )
+            except InputError as exc:
+                out.cycling_notes.append(f"resistance over cycles not computed: {exc}")
+    out.cycling_notes += [" ".join(str(w.message).split()) for w in caught]
+
+
+def _nearest_25(results: list[Any]) -> Any:
+    """The usable result measured nearest 25 degC (any result where none is usable)."""
+    pool = [r for r in results if r.success] or list(results)
+    if not pool:
+        return None
+    t = [abs(r.temperature_C - 25.0) if np.isfinite(r.temperature_C) else np.inf for r in pool]
+    return pool[int(np.argmin(t))]
+
+
+def _sample(spec: Any, step: Callable[[str], None], pellets: dict[str, Any]) -> SampleResult:
+    """Conductivities of one ``[[sample]]`` (module docstring); ``pellets``: the
+    electrolyte pellets analysed so far, for the tortuosity factor."""
+    from ..dc.polarization import dc_polarization
+    from ..impedance.conductivity import arrhenius, composite_conductivity, conductivity_series
+    from ..io import read_recording, read_spectra
+    from ..method.transport import transport_row
+
+    out = SampleResult(spec.name, spec.kind, spec.label)
+    geo = {"thickness_err_cm": spec.thickness_err_cm, "area_err_cm2": spec.area_err_cm2}
+    length, area = spec.thickness_cm, spec.area_cm2
+    meas = spec.measurements()
+    out.keys = [key for key, _, _ in meas]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spectra = []
+        for key, _, path in meas:
+            with _key(key, path):
+                got = read_spectra(path)
+            if len(got) > 1:
+                out.notes.append(f"{key}: the file holds {len(got)} spectra; the first is used")
+            spectra.append(got[0])
+        if spectra and spec.kind == "electrolyte pellet":
+            step(f"sample {spec.name}: pellet conductivity at {len(spectra)} temperature(s)")
+            try:
+                out.pellet = conductivity_series(
+                    spectra, length, area, temperatures_C=[t for _, t, _ in meas],
+                    temperature_err_C=spec.temperature_err_C, **geo,
+                )  # fmt: skip
+            except InputError as exc:  # "spectrum 2: ..." -> the key and file of spectrum 2
+                m = re.match(r"spectrum (\d+): ", exc.message)
+                key, _, path = meas[int(m.group(1))] if m else ("files", None, None)
+                err = type(exc)(exc.message[m.end():] if m else exc.message,
+                                path=path if path is not None else exc.path)  # fmt: skip
+                with _key(key, None):
+                    raise err from None
+            out.arrhenius = out.pellet.arrhenius
+            out.notes += out.pellet.notes
+        elif spectra:
+            step(f"sample {spec.name}: composite conductivity, {len(spectra)} spectra")
+            for (key, t, path), sp in zip(meas, spectra, strict=True):
+                with _key(key, path):
+                    out.composite.append(composite_conductivity(
+                        sp, length, area, symmetric=spec.symmetric, temperature_C=t, **geo))  # fmt: skip
+            use = [r for r in out.composite if r.success and np.isfinite(r.temperature_C)]
+            if len({r.temperature_C for r in use}) >= 2:
+                out.arrhenius = arrhenius(
+                    [r.temperature_C for r in use], [r.sigma_eff_S_cm for r in use],
+                    [r.sigma_eff_S_cm * r.sigma_fit_rel_err for r in use],
+                    temperature_err_C=spec.temperature_err_C,
+                    systematic_rel_err=use[0].geometry_rel_err,
+                )  # fmt: skip
+        if spec.polarization is not None:
+            step(f"sample {spec.name}: DC polarisation")
+            with _key("polarization", spec.polarization):
+                out.polarization = dc_polarization(
+                    read_recording(spec.polarization), length, area,
+                    temperature_C=spec.polarization_temperature_C, **geo,
+                )  # fmt: skip
+        ionic = _nearest_25(out.measurements())
+        pellet = pellets.get(spec.electrolyte) if spec.electrolyte else None
+        if spec.electrolyte and pellet is None:
+            out.notes.append(f"no tortuosity factor: the electrolyte pellet "
+                             f"'{spec.electrolyte}' was not analysed")  # fmt: skip
+        try:
+            out.transport = transport_row(
+                spec.name, ionic=ionic, electronic=out.polarization, pellet=pellet,
+                volume_fraction=spec.volume_fraction,
+                volume_fraction_err=spec.volume_fraction_err,
+            )  # fmt: skip
+        except InputError as exc:
+            out.notes.append(f"no tortuosity factor: {exc}")
+            out.transport = transport_row(spec.name, ionic=ionic, electronic=out.polarization,
+                                          volume_fraction=spec.volume_fraction)  # fmt: skip
+        if ionic is None:
+            how = ""
+        elif hasattr(ionic, "sigma_bulk_S_cm"):
+            how = f"pellet: {ionic.method}"
+        else:
+            how = "transmission line"
+        out.transport["ionic_method"] = how
+    out.notes += [" ".join(str(w.message).split()) for w in caught]
+    return out
+
+
 @one_blas_thread
 def run_study(
     study: Any, *, progress: Callable[[str], None] | None = None, n_boot: int = 300
@@ -262,9 +524,25 @@ def run_study(
         raise InputError(f"[analysis] {exc}") from None
     cells: dict[str, CellResult] = {}
     failed: dict[str, str] = {}
+    if analysis.get("cycling_circuit") is not None:
+        settings["cycling_circuit"] = analysis["cycling_circuit"]
     for i, spec in enumerate(study.cells):
         try:
-            cells[spec.name] = _cell(spec, settings, step)
+            res = _cell(spec, settings, step)
+            res.samples = list(getattr(spec, "conductivity", []) or [])
+            if getattr(spec, "cycling", None):
+                try:
+                    _cycling(spec, settings, step, res)
+                except InputError as exc:
+                    if not _has_other_data(spec):
+                        raise  # the cell has nothing else: the cell fails
+                    where = f"cell[{i}]." if hasattr(exc, "study_key") else f"cell[{i}]: "
+                    why = str(InputError(f"{where}{exc}", path=getattr(study, "source", None)))
+                    res.cycling = res.step_resistance = res.cycle_resistance = None
+                    res.cycling_notes.append(f"cycling not analysed: {why}")
+                    warnings.warn(f"cell '{spec.name}': cycling not analysed: {why}",
+                                  stacklevel=2)  # fmt: skip
+            cells[spec.name] = res
         except InputError as exc:  # name the study file and the cell: cell[1].gitt: ...
             where = f"cell[{i}]." if hasattr(exc, "study_key") else f"cell[{i}] ({spec.name}): "
             err = InputError(f"{where}{exc}", path=getattr(study, "source", None))
@@ -278,6 +556,7 @@ def run_study(
         raise InputError(f"no cell could be analysed: {first}{more}")
     result = StudyResult(name=study.name, cells=cells, settings=settings, failed=failed)
     result.notes += [f"cell '{n}' not analysed: {why}" for n, why in failed.items()]
+    _samples(study, step, result)
     result.method_used, why = _choose_method(cells, settings["method"])
     if why:
         result.notes.append(why)
@@ -319,6 +598,36 @@ def run_study(
             except InputError as exc:
                 cells[rated[0].cell].notes.append(f"discharge curves not compared: {exc}")
     return result
+
+
+def _samples(study: Any, step: Callable[[str], None], result: StudyResult) -> None:
+    """Analyse every ``[[sample]]`` of ``study`` into ``result`` (pellets first, so that a
+    composite finds its electrolyte's); one that fails is left out with a warning and a
+    note."""
+    specs = list(getattr(study, "samples", ()) or ())
+    order = sorted(range(len(specs)), key=lambda i: specs[i].kind != "electrolyte pellet")
+    links: dict[str, list[str]] = {}
+    for c in study.cells:
+        for name in getattr(c, "conductivity", []) or []:
+            links.setdefault(name, []).append(c.name)
+    done: dict[str, SampleResult] = {}
+    pellets: dict[str, Any] = {}
+    for i in order:
+        spec = specs[i]
+        try:
+            res = _sample(spec, step, pellets)
+        except InputError as exc:
+            where = f"sample[{i}]." if hasattr(exc, "study_key") else f"sample[{i}] ({spec.name}): "
+            err = InputError(f"{where}{exc}", path=getattr(study, "source", None))
+            result.failed_samples[spec.name] = str(err)
+            result.notes.append(f"sample '{spec.name}' not analysed: {err}")
+            warnings.warn(f"sample '{spec.name}' not analysed: {err}", stacklevel=3)
+            continue
+        res.cells = links.get(spec.name, [])
+        done[spec.name] = res
+        if res.pellet is not None and any(r.success for r in res.pellet.results):
+            pellets[spec.name] = res.pellet
+    result.samples = {s.name: done[s.name] for s in specs if s.name in done}
 
 
 def _has_values(table: pd.DataFrame, comp: str) -> bool:

@@ -70,6 +70,7 @@ from ..errors import InputError
 from .tables import TABLES, conform, contract_frame
 
 __all__ = [
+    "BATCH_MANIFEST",
     "CATALOGUE",
     "CSV_DIR",
     "Results",
@@ -86,6 +87,9 @@ __all__ = [
 CATALOGUE = "results.duckdb"
 #: Sub-folder of the CSV copies.
 CSV_DIR = "csv"
+#: Manifest of a batch folder (:mod:`ohmslice.study.batch`); its ``stores`` lists the
+#: studies' stores (relative paths) that :func:`open_results` opens for the folder.
+BATCH_MANIFEST = "batch.json"
 
 _NA = float("nan")
 
@@ -372,6 +376,8 @@ def _cells(result: Any, study: Any) -> pd.DataFrame:
                 "n_half_spectra": len(c.half_time_constants or {}),
                 "rate_basis": None if r is None else r.basis_note,
                 "rate_reference_capacity_Ah": None if r is None else r.reference_capacity_Ah,
+                "n_cycles": 0 if getattr(c, "cycling", None) is None else len(c.cycling.cycles),
+                "samples": "; ".join(getattr(c, "samples", None) or []),
             }
         )
     return pd.DataFrame(rows)
@@ -448,6 +454,13 @@ def _note_rows(result: Any, warnings: Sequence[tuple[str, str]] = ()) -> pd.Data
                 f"{c.rate.n_dropped} constant-current segment(s) too "
                 "short to be rate steps were left out",
             )
+    for name, c in result.cells.items():
+        cyc = getattr(c, "cycling", None)
+        for t in [*(getattr(cyc, "notes", None) or []), *(getattr(c, "cycling_notes", None) or [])]:
+            add(name, "cycling", "note", t)
+    for name, smp in (getattr(result, "samples", None) or {}).items():
+        for t in _sample_notes(smp):
+            add("", "conductivity", "note", f"sample '{name}': {t}")
     if result.comparison is not None:
         for t in result.comparison.notes:
             add("", "comparison", "design", t)
@@ -456,6 +469,152 @@ def _note_rows(result: Any, warnings: Sequence[tuple[str, str]] = ()) -> pd.Data
         head = str(stage).split(":", 1)[0].strip()
         add(head if head in cells else "", str(stage) or "run", "warning", text)
     return pd.DataFrame(rows, columns=["cell", "stage", "kind", "soc_pct", "pulse", "text"])
+
+
+# --- cycling and conductivity -------------------------------------------------------------
+def _name(source: Any) -> Any:
+    """The file name of a path ('' / None kept)."""
+    return Path(str(source)).name if source else source
+
+
+def _cycles(result: Any) -> pd.DataFrame | None:
+    parts = []
+    for name, c in result.cells.items():
+        cyc = getattr(c, "cycling", None)
+        if cyc is not None:
+            parts.append(({"cell": name}, cyc.cycles.drop(columns=["cell"], errors="ignore")))
+    return _stack(parts)
+
+
+def _cycle_resistance(result: Any) -> pd.DataFrame | None:
+    parts = []
+    for name, c in result.cells.items():
+        cr = getattr(c, "cycle_resistance", None)
+        if cr is not None:
+            t = cr.table.copy()
+            t["source"] = t["source"].map(_name)
+            parts.append(({"cell": name}, t))
+    return _stack(parts)
+
+
+def _cycle_trends(result: Any) -> pd.DataFrame | None:
+    parts = []
+    for name, c in result.cells.items():
+        for source, attr in (("spectra", "cycle_resistance"), ("step start", "step_resistance")):
+            cr = getattr(c, attr, None)
+            if cr is None:
+                continue
+            rows = []
+            for comp, ct in cr.components.items():
+                note = "; ".join(x for x in (ct.trend.note, ct.change.note) if x)
+                rows.append({**ct.as_dict(), "component": comp, "note": note})
+            parts.append(({"cell": name, "source": source}, pd.DataFrame(rows)))
+    return _stack(parts)
+
+
+def _sample_notes(smp: Any) -> list[str]:
+    """Every note of a sample's analyses (its own, the Arrhenius fit's, the polarisation's)."""
+    out = list(getattr(smp, "notes", None) or [])
+    fit = getattr(smp, "arrhenius", None)
+    out += [f"Arrhenius: {n}" for n in (getattr(fit, "notes", None) or [])]
+    return out
+
+
+def _samples(result: Any, study: Any) -> pd.DataFrame | None:
+    rows = []
+    for spec in getattr(study, "samples", ()) or ():
+        r = (getattr(result, "samples", None) or {}).get(spec.name)
+        rows.append({
+            "sample": spec.name, "kind": spec.kind, "label": spec.label,
+            "cells": "; ".join(c.name for c in study.cells if spec.name in c.conductivity),
+            "thickness_cm": spec.thickness_cm, "thickness_err_cm": spec.thickness_err_cm,
+            "area_cm2": spec.area_cm2, "area_err_cm2": spec.area_err_cm2,
+            "volume_fraction": spec.volume_fraction,
+            "volume_fraction_err": spec.volume_fraction_err, "electrolyte": spec.electrolyte,
+            "symmetric": spec.symmetric,
+            "n_spectra": 0 if r is None else len(r.measurements()),
+            "polarization": r is not None and r.polarization is not None,
+        })  # fmt: skip
+    return pd.DataFrame(rows) if rows else None
+
+
+def _ionic_row(m: Any) -> dict[str, Any]:
+    """A conductivity row of a pellet or composite measurement."""
+    pellet = hasattr(m, "sigma_bulk_S_cm")
+    row = {
+        "carrier": "ionic", "source": _name(m.source), "temperature_C": m.temperature_C,
+        "temperature_source": m.temperature_source,
+        "method": m.method if pellet else "transmission line", "circuit": m.circuit,
+        "r_ohm": m.r_total_ohm if pellet else m.r_ion_ohm,
+        "r_err_ohm": m.r_total_err_ohm if pellet else m.r_ion_err_ohm,
+        "sigma_S_cm": m.sigma_S_cm if pellet else m.sigma_eff_S_cm,
+        "sigma_err_S_cm": m.sigma_err_S_cm if pellet else m.sigma_eff_err_S_cm,
+        "sigma_fit_rel_err": m.sigma_fit_rel_err, "geometry_rel_err": m.geometry_rel_err,
+        "r_series_ohm": m.r_series_ohm, "f_char_Hz": m.f_bulk_Hz if pellet else m.f_knee_Hz,
+        "success": bool(m.success), "reasons": "; ".join(m.reasons),
+        "notes": "; ".join(m.notes),
+    }  # fmt: skip
+    if pellet:
+        row.update(sigma_bulk_S_cm=m.sigma_bulk_S_cm, sigma_bulk_err_S_cm=m.sigma_bulk_err_S_cm,
+                   sigma_gb_S_cm=m.sigma_gb_S_cm, sigma_gb_err_S_cm=m.sigma_gb_err_S_cm)  # fmt: skip
+    return row
+
+
+def _conductivity(result: Any) -> pd.DataFrame | None:
+    rows = []
+    for name, smp in (getattr(result, "samples", None) or {}).items():
+        keys = getattr(smp, "keys", None) or []
+        for k, m in enumerate(smp.measurements()):
+            key = keys[k] if k < len(keys) else f"files.{k}"
+            rows.append({"sample": name, "kind": smp.kind, "key": key, **_ionic_row(m)})
+        p = smp.polarization
+        if p is not None:
+            rows.append({
+                "sample": name, "kind": smp.kind, "carrier": "electronic",
+                "key": "polarization", "source": _name(p.source),
+                "temperature_C": p.temperature_C, "temperature_source": p.temperature_source,
+                "method": "dc polarization", "r_ohm": p.r_e_ohm, "r_err_ohm": p.r_e_err_ohm,
+                "sigma_S_cm": p.sigma_e_S_cm, "sigma_err_S_cm": p.sigma_e_err_S_cm,
+                "geometry_rel_err": float(np.hypot(p.thickness_err_cm / p.thickness_cm,
+                                                   p.area_err_cm2 / p.area_cm2)),
+                "success": bool(p.success), "reasons": "; ".join(p.reasons),
+                "notes": "; ".join(p.notes),
+            })  # fmt: skip
+    return pd.DataFrame(rows) if rows else None
+
+
+def _arrhenius(result: Any) -> pd.DataFrame | None:
+    rows = []
+    for name, smp in (getattr(result, "samples", None) or {}).items():
+        a = smp.arrhenius
+        if a is None:
+            continue
+        t = a.data["temperature_C"].to_numpy(float)
+        rows.append({
+            "sample": name, "kind": smp.kind, "carrier": "ionic", "ea_eV": a.ea_eV,
+            "ea_err_eV": a.ea_err_eV, "sigma_25C_S_cm": a.sigma_ref_S_cm,
+            "sigma_25C_err_S_cm": a.sigma_ref_err_S_cm,
+            "sigma_25C_ci_low_S_cm": a.sigma_ref_ci95_S_cm[0],
+            "sigma_25C_ci_high_S_cm": a.sigma_ref_ci95_S_cm[1],
+            "extrapolated": bool(a.extrapolated), "ln_prefactor": a.ln_prefactor,
+            "ln_prefactor_err": a.ln_prefactor_err,
+            "cov_ln_prefactor_ea_eV": float(np.asarray(a.covariance)[0, 1]),
+            "systematic_rel_err": a.systematic_rel_err, "chi2_reduced": a.chi2_reduced,
+            "weighted": bool(a.weighted), "n_temperatures": len(t),
+            "t_min_C": float(t.min()), "t_max_C": float(t.max()), "notes": "; ".join(a.notes),
+        })  # fmt: skip
+    return pd.DataFrame(rows) if rows else None
+
+
+def _transport(result: Any) -> pd.DataFrame | None:
+    rows = []
+    for smp in (getattr(result, "samples", None) or {}).values():
+        t = smp.transport
+        if t is None:
+            continue
+        for cell in smp.cells or [""]:
+            rows.append({**t, "cell": cell, "kind": smp.kind})
+    return pd.DataFrame(rows) if rows else None
 
 
 # --- the run and its inputs -------------------------------------------------------------
@@ -482,6 +641,8 @@ def _input_files(
         files.append(("", "study", study_file))
     for c in getattr(study, "cells", ()) or ():
         files += [(c.name, k, Path(p)) for k, p in c.files().items()]
+    for smp in getattr(study, "samples", ()) or ():
+        files += [(smp.name, f"sample.{k}", Path(p)) for k, p in smp.all_files().items()]
     if isinstance(inputs, Mapping):
         files += [("", str(k), Path(p)) for k, p in inputs.items()]
     elif inputs is not None:
@@ -618,6 +779,13 @@ def build_tables(
         "rate_steps": _rate(result, "steps"),
         "rate_curves": _rate(result, "curves"),
         "curve_crossings": _curve_crossings(result),
+        "cycles": _cycles(result),
+        "cycle_resistance": _cycle_resistance(result),
+        "cycle_trends": _cycle_trends(result),
+        "samples": _samples(result, study),
+        "conductivity": _conductivity(result),
+        "arrhenius": _arrhenius(result),
+        "transport": _transport(result),
     }
     out: dict[str, pd.DataFrame] = {}
     extra: dict[str, list[str]] = {}
@@ -970,8 +1138,9 @@ class Results:
 def open_results(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> Results:
     """Open one or several results folders for reading.
 
-    Each path is a results store (a folder holding ``results.duckdb``) or an output folder
-    of ``ohmslice run`` / ``ohmslice demo`` (its ``results/`` is the store). Every table of
+    Each path is a results store (a folder holding ``results.duckdb``), an output folder
+    of ``ohmslice run`` / ``ohmslice demo`` (its ``results/`` is the store) or a batch
+    folder of ``ohmslice batch`` (the stores of its studies). Every table of
     every folder is a view: ``.table(name)`` and ``.sql(query)`` give DataFrames, each row
     with a ``study`` column (tables of several folders are stacked by column name).
 
@@ -982,10 +1151,23 @@ def open_results(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    folders = [_store_of(Path(p)) for p in paths]
+    folders = [f for p in paths for f in _stores_of(Path(p))]
     if not folders:
         raise InputError("no results folder given")
     return Results(folders)
+
+
+def _stores_of(path: Path) -> list[Path]:
+    """The store of ``path`` (:func:`_store_of`), or for a batch folder (one holding
+    :data:`BATCH_MANIFEST`) the stores its manifest lists."""
+    try:
+        manifest = json.loads((path / BATCH_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return [_store_of(path)]
+    stores = manifest.get("stores") if isinstance(manifest, dict) else None
+    if not stores:
+        raise InputError("a batch folder without results (no study has succeeded)", path=path)
+    return [_store_of(path / s) for s in stores]
 
 
 # ============================================================================ HTML ====

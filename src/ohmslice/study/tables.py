@@ -7,7 +7,7 @@ of the DuckDB catalogue; the table ``columns`` of every results folder is this c
 (:func:`contract_frame`); ``docs/results.md`` is rendered from it
 (:func:`contract_markdown`).
 
-Conventions (DESIGN.md): SI units with the unit in the column name (``_ohm``, ``_s``,
+Conventions (README): SI units with the unit in the column name (``_ohm``, ``_s``,
 ``_V``, ``_A``, ``_Ah``, ``_Hz``, ``_pct`` for percent); areal quantities say so
 (``r1_ohm_cm2`` = ``r1_ohm`` x the cell's area); ``{x}_err`` is one standard error of
 ``{x}`` in the unit of ``{x}``. SOC in percent on the scale of each cell's GITT (the
@@ -67,16 +67,20 @@ class Table:
 #: unit by the end of a column name, longest first (``_err`` is stripped before)
 _SUFFIX_UNITS = (
     ("_ohm_cm2", "Ohm cm2"),
+    ("_S_cm", "S/cm"),
     ("_V_per_s", "V/s"),
     ("_mAh_cm2", "mA h/cm2"),
     ("_mAh_g", "mA h/g"),
     ("_mAh", "mA h"),
+    ("_mWh", "mW h"),
     ("_ohm", "Ohm"),
     ("_Wh", "W h"),
     ("_Ah", "A h"),
     ("_Hz", "Hz"),
     ("_pct", "%"),
     ("_cm2", "cm2"),
+    ("_cm", "cm"),
+    ("_eV", "eV"),
     ("_mg", "mg"),
     ("_V", "V"),
     ("_A", "A"),
@@ -492,6 +496,219 @@ _CURVE_CROSSINGS = _cols(
     ("higher_after", "str", "the cell with the higher voltage after it"),
 )
 
+# --- cycling ----------------------------------------------------------------------------
+_CYCLES = _cols(
+    _CELL,
+    ("cycle", "int", "cycle number: the file's, numbered on across the cell's cycling files"),
+    ("file_cycle", "int", "the cycle's number in its own file"),
+    ("source", "str", "the cycling file (name) the cycle is in"),
+    ("first", "str", "'charge' or 'discharge': the half cycle that opens the cycle"),
+    ("n_half_cycles", "int", "half cycles in the cycle (2 normally)"),
+    ("t_start_s", "float", "start of its first half cycle (the file's clock)"),
+    ("t_end_s", "float", "its last sample"),
+    ("charge_mAh", "float", "net charge passed in the charge half (CC + CV)"),
+    ("discharge_mAh", "float", "net charge passed in the discharge half (CC + CV)"),
+    ("charge_mAh_g", "float", "charge_mAh per g of active material (NaN: mass unknown)"),
+    ("discharge_mAh_g", "float", "discharge_mAh per g of active material"),
+    ("charge_mAh_cm2", "float", "charge_mAh per cm2 of electrode (NaN: area unknown)"),
+    ("discharge_mAh_cm2", "float", "discharge_mAh per cm2 of electrode"),
+    (
+        "ce_pct",
+        "float",
+        "coulombic efficiency: second half / first half (discharge / charge for a "
+        "cycle that starts with a charge)",
+    ),
+    ("retention_pct", "float", "discharge capacity / that of the cell's first complete cycle"),
+    ("charge_energy_mWh", "float", "integral of V dQ over the charge half"),
+    ("discharge_energy_mWh", "float", "integral of V dQ over the discharge half"),
+    ("energy_efficiency_pct", "float", "second half's energy / first half's"),
+    ("charge_mean_V", "float", "charge energy / capacity"),
+    ("discharge_mean_V", "float", "discharge energy / capacity"),
+    ("voltage_gap_V", "float", "charge_mean_V - discharge_mean_V (voltage hysteresis)"),
+    ("charge_cv_mAh", "float", "passed in constant-voltage holds of the charge"),
+    ("discharge_cv_mAh", "float", "passed in constant-voltage holds of the discharge"),
+    ("charge_cv_pct", "float", "the CV share of the charge capacity"),
+    ("discharge_cv_pct", "float", "the CV share of the discharge capacity"),
+    (
+        "r_charge_ohm",
+        "float",
+        "(V[a] - V[a-1]) / (I_step - I[a-1]) at the charge's first sample a: the "
+        "resistance developed by r_charge_dt_s after the step",
+    ),
+    ("r_charge_dt_s", "float", "t[a] - t[a-1]: how long after the step r_charge_ohm is read"),
+    ("r_discharge_ohm", "float", "the same at the discharge's first sample"),
+    ("r_discharge_dt_s", "float", "how long after the step r_discharge_ohm is read"),
+)
+
+
+def _cycle_resistance() -> tuple[Column, ...]:
+    specs: list[tuple] = [
+        _CELL,
+        ("cycle", "float", "the cycle the spectrum follows (cycles.cycle)"),
+        ("spectrum", "int", "the spectrum's position among the cell's spectra between cycles"),
+        ("source", "str", "the file (name) the spectrum is in"),
+        ("time_s", "float", "its first point's time (NaN without a time column)"),
+        ("r0_ohm", "float", "series resistance (the fit's R0)"),
+    ]
+    for k, what in {1: "contact (R1)", 2: "charge transfer (R2)", 3: "diffusion (R3)"}.items():
+        specs += [
+            (f"r{k}_ohm", "float", f"resistance of {what} (NaN unless measured)"),
+            (f"r{k}_err_ohm", "float", f"standard error of r{k}_ohm"),
+            (f"r{k}_tau_s", "float", f"time constant of {what}"),
+            (f"r{k}_status", "str", "measured, bounded, undetermined or absent"),
+        ]
+    specs += [
+        ("fit_accepted", "bool", "the time constants accept the circuit fit"),
+        ("note", "str", "why the fit is not accepted, or why the spectrum was refused"),
+    ]
+    return _cols(*specs)
+
+
+_CYCLE_TRENDS = _cols(
+    _CELL,
+    (
+        "source",
+        "str",
+        "'spectra' (cycle_resistance) or 'step start' (cycles.r_charge_ohm, r_discharge_ohm)",
+    ),
+    ("component", "str", "r0, r1, r2, r3 (spectra); r_charge, r_discharge (step start)"),
+    ("slope_per_cycle", "float", "least-squares slope of the component over cycles", "Ohm/cycle"),
+    ("slope_err", "float", "standard error of slope_per_cycle", "Ohm/cycle"),
+    ("slope_ci_low", "float", "lower end of the slope's 95 % interval", "Ohm/cycle"),
+    ("slope_ci_high", "float", "upper end of the slope's 95 % interval", "Ohm/cycle"),
+    ("intercept", "float", "the line's value at cycle 0", "Ohm"),
+    ("intercept_err", "float", "standard error of intercept", "Ohm"),
+    ("n", "int", "values in the fit"),
+    ("r2", "float", "coefficient of determination of the line"),
+    ("weighted", "bool", "weighted by 1/err^2 (every value has a standard error)"),
+    ("change_cycle", "float", "best break of the two-segment line (change-point)", "cycle"),
+    ("change_low", "float", "lower end of the break's 95 % profile interval", "cycle"),
+    ("change_high", "float", "upper end of the break's 95 % profile interval", "cycle"),
+    ("slope_before", "float", "slope before the break", "Ohm/cycle"),
+    ("slope_before_err", "float", "standard error of slope_before", "Ohm/cycle"),
+    ("slope_after", "float", "slope after the break", "Ohm/cycle"),
+    ("slope_after_err", "float", "standard error of slope_after", "Ohm/cycle"),
+    ("delta_aic", "float", "AIC of one line minus AIC of the broken line (> 0 favours the break)"),
+    (
+        "detected",
+        "bool",
+        "a change-point: delta_aic >= 10 and a steeper slope after it (contact loss for r1)",
+    ),
+    ("direction", "str", "'faster' or 'slower': the slope after the break against before"),
+    ("note", "str", "why the numbers are NULL where they are"),
+)
+
+# --- conductivity -----------------------------------------------------------------------
+_SAMPLE = ("sample", "str", "sample name (the study file's [[sample]] name)")
+_KIND = ("kind", "str", "'electrolyte pellet' or 'composite electrode'")
+_DEGC = "degC"
+
+_SAMPLES = _cols(
+    _SAMPLE,
+    _KIND,
+    ("label", "str", "the sample's label in the study file"),
+    ("cells", "str", "the cells that link to it (conductivity = [...]), '; '-separated"),
+    ("thickness_cm", "float", "thickness (study file's thickness_mm / thickness_um)"),
+    ("thickness_err_cm", "float", "standard error of thickness_cm (0: not given)"),
+    ("area_cm2", "float", "area"),
+    ("area_err_cm2", "float", "standard error of area_cm2 (0: not given)"),
+    ("volume_fraction", "float", "electrolyte volume fraction of a composite (NaN: not given)"),
+    ("volume_fraction_err", "float", "standard error of volume_fraction"),
+    ("electrolyte", "str", "the pellet of its electrolyte (composite; NULL: none)"),
+    ("symmetric", "bool", "a composite measured as two identical electrodes (R_ion halved)"),
+    ("n_spectra", "int", "impedance spectra analysed"),
+    ("polarization", "bool", "a DC polarisation was analysed (electronic conductivity)"),
+)
+
+_CONDUCTIVITY = _cols(
+    _SAMPLE,
+    _KIND,
+    ("carrier", "str", "'ionic' (impedance) or 'electronic' (DC polarisation)"),
+    ("key", "str", "the file's key in the study file: files.25, files.0, polarization"),
+    ("source", "str", "the file (name)"),
+    ("temperature_C", "float", "measurement temperature (NaN: unknown)", _DEGC),
+    ("temperature_source", "str", "'given' (study file), 'file column', 'file metadata'"),
+    (
+        "method",
+        "str",
+        "'arc' (bulk arc resolved), 'intercept' (bulk at the high-frequency end: "
+        "a lower bound of the bulk's sigma), 'transmission line' (composite: R_ion), "
+        "'dc polarization' (steady-state current)",
+    ),
+    ("circuit", "str", "the circuit fitted (NULL for a DC polarisation)"),
+    ("r_ohm", "float", "the resistance read: pellet r_total, composite R_ion, electronic R_e"),
+    ("r_err_ohm", "float", "standard error of r_ohm"),
+    ("sigma_S_cm", "float", "conductivity L / (r_ohm A) (NaN: not usable)"),
+    ("sigma_err_S_cm", "float", "standard error of sigma_S_cm (fit and geometry)"),
+    (
+        "sigma_bulk_S_cm",
+        "float",
+        "pellet: bulk conductivity (NaN: bulk and grain boundary not separated)",
+    ),
+    ("sigma_bulk_err_S_cm", "float", "standard error of sigma_bulk_S_cm"),
+    ("sigma_gb_S_cm", "float", "pellet: apparent grain-boundary conductivity L / (r_gb A)"),
+    ("sigma_gb_err_S_cm", "float", "standard error of sigma_gb_S_cm"),
+    ("sigma_fit_rel_err", "float", "relative error of sigma from the fit alone"),
+    ("geometry_rel_err", "float", "relative error of sigma from thickness and area"),
+    ("r_series_ohm", "float", "series resistance not counted (leads; composite: R0)"),
+    (
+        "f_char_Hz",
+        "float",
+        "pellet: the bulk arc's peak frequency; composite: the transmission line's knee",
+    ),
+    ("success", "bool", "the value can be used (else reasons)"),
+    ("reasons", "str", "why it cannot be used ('; '-separated)"),
+    ("notes", "str", "what to know about it ('; '-separated)"),
+)
+
+_ARRHENIUS = _cols(
+    _SAMPLE,
+    _KIND,
+    ("carrier", "str", "'ionic'"),
+    ("ea_eV", "float", "activation energy Ea of sigma T = A exp(-Ea / k T)"),
+    ("ea_err_eV", "float", "standard error of ea_eV"),
+    ("sigma_25C_S_cm", "float", "the fitted conductivity at 25 degC"),
+    ("sigma_25C_err_S_cm", "float", "standard error of sigma_25C_S_cm (fit and geometry)"),
+    ("sigma_25C_ci_low_S_cm", "float", "lower end of its 95 % interval (lognormal)"),
+    ("sigma_25C_ci_high_S_cm", "float", "upper end of its 95 % interval"),
+    ("extrapolated", "bool", "25 degC lies outside the measured temperatures"),
+    ("ln_prefactor", "float", "ln A, A in S K/cm", "ln(S K/cm)"),
+    ("ln_prefactor_err", "float", "standard error of ln_prefactor (geometry included)"),
+    (
+        "cov_ln_prefactor_ea_eV",
+        "float",
+        "covariance of ln A and Ea from the points' random errors (the 95 % band)",
+    ),
+    ("systematic_rel_err", "float", "relative error shared by every point (the geometry)"),
+    ("chi2_reduced", "float", "weighted residual sum of squares / (n - 2) (NaN: 2 points)"),
+    ("weighted", "bool", "weighted by the points' errors"),
+    ("n_temperatures", "int", "usable measurements in the fit"),
+    ("t_min_C", "float", "lowest temperature in the fit", _DEGC),
+    ("t_max_C", "float", "highest temperature in the fit", _DEGC),
+    ("notes", "str", "what to know about the fit ('; '-separated)"),
+)
+
+_TRANSPORT = _cols(
+    ("cell", "str", "a cell that links to the sample ('' where none does)"),
+    _SAMPLE,
+    _KIND,
+    ("ionic_S_cm", "float", "ionic conductivity: the usable measurement nearest 25 degC"),
+    ("ionic_err_S_cm", "float", "standard error of ionic_S_cm"),
+    ("ionic_temperature_C", "float", "its temperature", _DEGC),
+    ("ionic_method", "str", "how it was read (conductivity.method)"),
+    ("electronic_S_cm", "float", "electronic conductivity (DC polarisation; NaN: none)"),
+    ("electronic_err_S_cm", "float", "standard error of electronic_S_cm"),
+    ("electronic_temperature_C", "float", "its temperature", _DEGC),
+    ("volume_fraction", "float", "electrolyte volume fraction of a composite"),
+    ("pellet_S_cm", "float", "its electrolyte's pellet conductivity at its temperature"),
+    ("pellet_err_S_cm", "float", "standard error of pellet_S_cm"),
+    ("tortuosity_factor", "float", "pellet_S_cm x volume_fraction / ionic_S_cm"),
+    ("tortuosity_factor_err", "float", "standard error of tortuosity_factor"),
+    ("bruggeman_tortuosity_factor", "float", "volume_fraction^(-1/2), Bruggeman's, for comparison"),
+    ("success", "bool", "every value of the row can be used (else notes)"),
+    ("notes", "str", "why not, and what to know ('; '-separated)"),
+)
+
 _CROSSOVERS = _cols(
     ("method", "str", "the decomposition compared (runs.method_used)"),
     ("component", "str", "r1, r2, r3, r12 (R1 + R2), r_total, ... (components' columns)"),
@@ -545,6 +762,8 @@ _CELLS = _cols(
     ("n_half_spectra", "int", "half-cell spectra analysed"),
     ("rate_basis", "str", "which capacity the C-rates are relative to (NULL: no rate tests)"),
     ("rate_reference_capacity_Ah", "float", "that capacity"),
+    ("n_cycles", "int", "complete cycles of its cycling records (0 without)"),
+    ("samples", "str", "its conductivity samples ([[sample]] names, '; '-separated; '' none)"),
 )
 
 _NOTES = _cols(
@@ -554,7 +773,8 @@ _NOTES = _cols(
         "str",
         "where it was raised: study, gitt, symmetric_eis, half_eis, "
         "decomposition.windows, decomposition.model, pulse_drt, rate, "
-        "analysis, comparison, curves, or the running step of a warning",
+        "analysis, comparison, curves, cycling, conductivity (a sample's, "
+        "named in the text), or the running step of a warning",
     ),
     (
         "kind",
@@ -583,8 +803,13 @@ _RUNS = _cols(
 )
 
 _INPUTS = _cols(
-    ("cell", "str", "the cell the file belongs to ('' for the study file)"),
-    ("key", "str", "its key in the study file: study, gitt, symmetric_eis.50, rate.charge.0, ..."),
+    ("cell", "str", "the cell or [[sample]] the file belongs to ('' for the study file)"),
+    (
+        "key",
+        "str",
+        "its key in the study file: study, gitt, symmetric_eis.50, rate.charge.0, "
+        "cycling.0, cycling_eis.3, sample.files.25, sample.polarization, ...",
+    ),
     ("path", "str", "the file, relative to the study file's folder where inside it"),
     ("size_bytes", "int", "file size"),
     ("sha256", "str", "sha256 of the file's bytes (a changed input changes it)"),
@@ -652,6 +877,39 @@ TABLES: dict[str, Table] = {
             "curve_crossings",
             "where the cells' discharge curves at the fastest common C-rate cross",
             _CURVE_CROSSINGS,
+        ),
+        Table(
+            "cycles",
+            "one row per cell and complete cycle of its cycling records: capacity, "
+            "coulombic efficiency, energies, resistance at the step starts",
+            _CYCLES,
+        ),
+        Table(
+            "cycle_resistance",
+            "one row per spectrum between cycles: R0-R3 over cycling",
+            _cycle_resistance(),
+        ),
+        Table(
+            "cycle_trends",
+            "one row per cell, source and component: trend and change-point over cycles",
+            _CYCLE_TRENDS,
+        ),
+        Table("samples", "one row per [[sample]]: what it is and its geometry", _SAMPLES),
+        Table(
+            "conductivity",
+            "one row per conductivity measurement of every sample (per temperature)",
+            _CONDUCTIVITY,
+        ),
+        Table(
+            "arrhenius",
+            "one row per sample measured at two or more temperatures: the Arrhenius fit",
+            _ARRHENIUS,
+        ),
+        Table(
+            "transport",
+            "Table S1: one row per sample and cell linking it: ionic and electronic "
+            "conductivity, tortuosity factor",
+            _TRANSPORT,
         ),
         Table("columns", "this contract: one row per column of every table", _COLUMNS),
     )
