@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 LOCK   := requirements/lock.txt
 
-.PHONY: demo test lint bench lock test-latest clean
+.PHONY: demo test lint bench lock test-latest clean docs
 
 $(BIN)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs/_gen_cli.py
 
 # Refresh the lock from pyproject.toml: the newest releases, for every Python from 3.10.
 lock:
@@ -47,7 +47,11 @@ $(BIN)/.bench-installed: $(BIN)/.installed
 
 bench: $(BIN)/.bench-installed
 	# eis.py also runs drt.py (the DRT and lin-KK side by side)
-	for b in eis timeconst pulses decompose simulate run_stages; do $(BIN)/python benchmarks/$$b.py || exit 1; done
+	for b in eis timeconst pulses decompose simulate run_stages cycling read batch; do $(BIN)/python benchmarks/$$b.py || exit 1; done
+
+# The documentation site (site/index.html), warnings as errors; the suite builds it too
+docs: $(BIN)/.installed
+	$(BIN)/python -m mkdocs build --strict
 
 clean:
-	rm -rf $(VENV) .venv-latest .venv-lock build *.egg-info src/*.egg-info
+	rm -rf $(VENV) .venv-latest .venv-lock build *.egg-info src/*.egg-info site

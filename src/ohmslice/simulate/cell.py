@@ -49,7 +49,7 @@ NCM523 defaults and why
   3.0-4.35 V, so 0 and 100 % of the table are the cut-off potentials at rest.
 * In-Li counter electrode: -0.62 V (``counter_potential_V``); voltages the instrument
   records are cathode vs In-Li, i.e. 2.38-3.73 V for the window above.
-* Area 0.785 cm^2 (10 mm die), 1C = 3 mA cm^-2 (seed) -> 2.355 mA; nominal capacity =
+* Area 0.785 cm^2 (10 mm die), 1C = 3 mA cm^-2 (reference paper) -> 2.355 mA; nominal capacity =
   1C current x 1 h = 2.355 mAh; 16.5 mg NCM523 (22 mg composite x 75 %) -> 143 mAh/g;
   all of it accessible (``capacity_fraction`` = 1).
 * R1 (contact) 4 Ohm cm^2, rising by up to 50 % at low SOC (the lithiated NCM is the
