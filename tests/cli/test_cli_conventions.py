@@ -182,10 +182,12 @@ def test_gitt_without_full_charge_warns(files):
     assert res.exit_code == 0, res.output
     out, err = " ".join(res.stdout.split()), " ".join(res.stderr.split())
     assert "SOC reference: discharge scale" in out and "GITT's own discharge" in out
-    assert "warning: no full charge before the pulses" in err and "not the cell's" in err
+    assert "warning: no full charge before the pulses" in err and "no state of charge" in err
+    assert "Q mid" in out and "SOC mid" not in out  # charge passed, not SOC
     res = runner.invoke(app, ["gitt", str(d / "gitt.mpt"), "--soc-reference", "nominal",
                               "--capacity-mAh", "2.3"])  # fmt: skip
     assert res.exit_code == 0 and "warning: no full charge" not in res.stderr
+    assert "SOC mid" in " ".join(res.stdout.split())
 
 
 def test_progress_lines_off_a_terminal(files):
@@ -270,15 +272,36 @@ def test_decompose_model_progress_and_min_rest(files):
 def test_a_study_names_what_it_skipped():
     from types import SimpleNamespace as NS
 
-    from ohmslice.cli.demo import skipped
+    from ohmslice.study.run import StudyResult
 
-    one = NS(cells={"A": NS(rate=None)}, comparison=None, decompositions=lambda: {"A": 1})
-    text = " | ".join(skipped(one))
+    def study(cells, comparison, dec):
+        r = StudyResult(name="s", cells=cells, comparison=comparison)
+        r.decompositions = lambda method=None: dec  # type: ignore[method-assign]
+        return r
+
+    one = study({"A": NS(rate=None)}, None, {"A": 1})
+    text = " | ".join(one.skipped())
     assert "comparison of the cells' R1/R2/R3: only one cell (A) has a decomposition" in text
     assert "rate analysis: the study names no rate files" in text
-    two = NS(cells={"A": NS(rate=1), "B": NS(rate=None)}, comparison=object(),
-             decompositions=lambda: {"A": 1, "B": 1})  # fmt: skip
-    assert skipped(two) == [
+    two = study({"A": NS(rate=1), "B": NS(rate=None)}, object(), {"A": 1, "B": 1})
+    assert two.skipped() == [
         "rate analysis of B: no rate files",
         "comparison of the discharge curves: only A has rate tests",
     ]
+
+
+def test_json_on_the_commands_that_print_a_result(files):
+    """--json prints one JSON document on stdout and nothing else (progress: stderr)."""
+    import json
+
+    d, _ = files
+    gitt_file, hppc_file = str(d / "gitt.mpt"), str(d / "hppc.mpt")
+    for args, check in (
+        (["inspect", gitt_file, hppc_file], lambda j: [x["file"] for x in j] == [gitt_file, hppc_file]),
+        (["gitt", gitt_file], lambda j: len(j["pulses"]) == 5 and j["soc_anchored"] is False),
+        (["dcir", hppc_file], lambda j: bool(j)),
+        (["rate", hppc_file, "--capacity-mAh", "2.3"], lambda j: "steps" in next(iter(j.values()))),
+    ):  # fmt: skip
+        res = runner.invoke(app, [*args, "--json"])
+        assert res.exit_code == 0, (args, res.output)
+        assert check(json.loads(res.stdout)), args

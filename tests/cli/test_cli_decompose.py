@@ -56,6 +56,13 @@ def test_decompose_command(files):
     assert "GITT vs EIS" in res.output
     # R2 per electrode from the spectrum agrees with the pulses' R2 near its SOC
     assert abs(tab.r2_ohm.iloc[3] / ncm523_cell().parameters_ohm(96.5)["r2"] - 1) < 0.1
+    js = runner.invoke(app, ["decompose", str(files / "gitt.mpt"), "--eis",
+                             f"96={files / 'sym96.mpt'}", "--circuit", "R0-p(R1,C1)-Zarc2-Ws3",
+                             "--json"])  # fmt: skip
+    assert js.exit_code == 0, js.output
+    doc = __import__("json").loads(js.stdout)
+    assert len(doc["pulses"]) == 6 and doc["soc_basis"] == "charge" and doc["gitt_vs_eis"]
+    np.testing.assert_allclose([p["r2_ohm"] for p in doc["pulses"]], tab.r2_ohm, rtol=1e-6)
 
 
 def test_bad_eis_option(files):

@@ -162,3 +162,36 @@ def write_table(df, path: Path) -> None:
             df.to_csv(tmp, index=False)
         else:
             df.to_parquet(tmp, index=False)
+
+
+def _plain(x: Any) -> Any:
+    """``x`` as JSON can hold it: DataFrames as lists of row records, numpy scalars and
+    arrays as numbers and lists, NaN and infinities as null, paths as strings."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(x, pd.DataFrame):
+        return [_plain(r) for r in x.astype(object).where(x.notna(), None).to_dict("records")]
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return [_plain(v) for v in x.tolist()]
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, Path):
+        return str(x)
+    return x
+
+
+def print_json(payload: Any) -> None:
+    """Print ``payload`` (dicts, lists, DataFrames, numbers) as indented JSON on stdout
+    (``--json``): nothing else is printed there, so the output parses as a whole."""
+    import json
+
+    import typer
+
+    typer.echo(json.dumps(_plain(payload), indent=2, default=str))

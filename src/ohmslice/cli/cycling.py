@@ -15,8 +15,8 @@ from rich.table import Table
 
 from ..errors import InputError
 from ._app import app, console, err_console, input_errors
-from ._options import output_option, plot_option
-from ._output import check_outputs, fmt, pm, write_table
+from ._options import JSON, output_option, plot_option
+from ._output import check_outputs, fmt, pm, print_json, write_table
 
 #: Cycles printed in full; longer tables show the first and last half of this.
 MAX_ROWS = 20
@@ -91,6 +91,7 @@ def cycling(
     ),
     output: Path | None = output_option("Write the per-cycle table (.csv or .parquet)."),
     plot: Path | None = plot_option(),
+    as_json: bool = JSON,
 ) -> None:
     """Capacity, coulombic efficiency, energy, mean voltages, CV share and the resistance
     at each step start of every cycle; trend and change-point of the resistance.
@@ -137,7 +138,14 @@ def cycling(
             resist[name]["spectra"] = eis_res[name]
         elif eis:
             console.print(f"  {name}: no spectra in the file; --eis has nothing to fit")
-    for name, res in results.items():
+    if as_json:
+        print_json({
+            n: {"cycle_source": r.cycle_source, "capacity_source": r.capacity_source,
+                "cycles": r.cycles, "notes": list(r.notes),
+                "trends": {k: v.trends for k, v in resist[n].items()}}
+            for n, r in results.items()
+        })  # fmt: skip
+    for name, res in results.items() if not as_json else ():
         _print_cell(res, resist[name])
     fig = None
     if plot is not None:
@@ -148,7 +156,9 @@ def cycling(
         fig = plot_cycling(results, eis_res or None, step_resistance=steps)
     if output is not None:
         write_table(pd.concat([r.cycles for r in results.values()], ignore_index=True), output)
-        console.print(f"wrote {output}")
+        if not as_json:
+            console.print(f"wrote {output}")
     if fig is not None and plot is not None:
         save_figure(fig, plot)
-        console.print(f"wrote {plot}")
+        if not as_json:
+            console.print(f"wrote {plot}")

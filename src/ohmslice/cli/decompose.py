@@ -13,13 +13,14 @@ from ._app import app, console, input_errors
 from ._options import (
     CAPACITY_MAH,
     CUTOFF_V,
+    JSON,
     MIN_REST_S,
     QUIET,
     SOC_REFERENCE,
     output_option,
     plot_option,
 )
-from ._output import check_outputs, column_unit, fmt, num, pm, write_table
+from ._output import check_outputs, column_unit, fmt, num, pm, print_json, write_table
 from ._progress import progress
 
 
@@ -73,6 +74,7 @@ def decompose_command(
     output: Path = output_option("Write the table (.csv or .parquet)."),
     plot: Path = plot_option("Save the R vs SOC figure (.png, .pdf or .svg)."),
     rows: int = typer.Option(15, "--rows", help="Pulses shown in the summary."),
+    as_json: bool = JSON,
     quiet: bool = QUIET,
 ) -> None:
     """Split every GITT pulse's resistance into contact (R1), charge transfer (R2) and
@@ -99,7 +101,8 @@ def decompose_command(
     _positive("--min-rest-s", min_rest_s)
     ref, cap, nominal = soc_scale_options(soc_reference, capacity_mah)
 
-    with progress(2 + len(spectra) + (4 if method == "model" else 1), quiet=quiet) as step:
+    steps = 2 + len(spectra) + (4 if method == "model" else 1)
+    with progress(steps, quiet=quiet or as_json) as step:
         step(f"reading {gitt_file.name}")
         rec = read_recording(gitt_file)
         step("GITT analysis")
@@ -122,6 +125,18 @@ def decompose_command(
             d = decompose(g, taus, method=method, boundary=boundary, progress=step)
         step.done(f"decomposed {len(d.table)} pulses")
     tab = d.table
+    if as_json:
+        print_json({
+            "file": gitt_file, "method": method, "boundary": boundary,
+            "soc_basis": g.soc_basis, "soc_reference": g.soc_reference,
+            "soc_anchored": g.anchored, "pulses": tab,
+            "gitt_vs_eis": gitt_eis_consistency(d, taus), "notes": [*d.notes, *g.notes],
+        })  # fmt: skip
+        if plot is not None:
+            d.plot(plot, name=gitt_file.stem)
+        if output is not None:
+            write_table(tab, output)
+        return
 
     t = Table(title=f"{gitt_file.name}: {method} decomposition, {len(tab)} pulses")
     comps = ("r1_ohm", "r2_ohm", "r3_ohm", "r_ocv_ohm", "r_total_ohm")

@@ -148,10 +148,8 @@ def _summary(result: Any, truth: dict | None) -> None:
             )
         else:
             console.print(f"{head}: no GITT", highlight=False)
-    for note in result.notes:
+    for note in result.notes:  # with the analyses skipped and why
         console.print(f"- {note}", highlight=False)
-    for note in skipped(result):
-        console.print(f"- skipped: {note}", highlight=False)
     cmp = result.comparison
     if cmp is not None and len(cmp.crossovers):
         t = Table(title=f"Where the cells' order reverses ({result.method_used} method)")
@@ -201,29 +199,6 @@ def _summary(result: Any, truth: dict | None) -> None:
             f"discharge curves at {result.curve_rate:g}C: {result.curve_comparison.summary()}",
             highlight=False,
         )
-
-
-def skipped(result: Any) -> list[str]:
-    """The analyses a study did not run, and why: the comparison of the cells (fewer
-    than two cells with a decomposition), the rate analysis (no rate files), the
-    comparison of the discharge curves (fewer than two cells with rate tests)."""
-    out = []
-    dec = result.decompositions() if result.cells else {}
-    if result.comparison is None:
-        n = len(dec)
-        why = (f"only one cell ({next(iter(dec))}) has a decomposition" if n == 1 else
-               "no cell has a GITT to decompose" if n == 0 else "not run")  # fmt: skip
-        out.append(f"comparison of the cells' R1/R2/R3: {why}; it needs two or more")
-    no_rate = [n for n, c in result.cells.items() if c.rate is None]
-    if no_rate and len(no_rate) == len(result.cells):
-        out.append("rate analysis: the study names no rate files (rate.charge / "
-                   "rate.discharge of a cell)")  # fmt: skip
-    elif no_rate:
-        out.append(f"rate analysis of {', '.join(no_rate)}: no rate files")
-    rated = [n for n, c in result.cells.items() if c.rate is not None]
-    if len(rated) == 1:
-        out.append(f"comparison of the discharge curves: only {rated[0]} has rate tests")
-    return out
 
 
 def _analyse_into(

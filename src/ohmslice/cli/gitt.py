@@ -67,8 +67,9 @@ def soc_scale_lines(res) -> list[tuple[str, str]]:
     if not res.anchored and res.soc_basis in ("discharge", "charge"):
         out.append(("warning", (
             f"no full {'charge' if res.direction == 'discharge' else 'discharge'} before the "
-            f"pulses: the SOC shown is the share of the pulses' own {res.soc_basis} "
-            "(both ends assumed), not the cell's state of charge; give --soc-reference with "
+            f"pulses: no state of charge can be given, so the table shows the charge the "
+            f"pulses passed (Q mid); the soc columns of the output are the share of the "
+            f"pulses' own {res.soc_basis} (both ends assumed). Give --soc-reference with "
             "a capacity ('2.3mAh') or nominal with --capacity-mAh for a real SOC scale"
         )))  # fmt: skip
     return out
@@ -153,8 +154,14 @@ def gitt_command(
     )
     t = Table(title=escape(title), title_justify="left")
     f_r, u_r = column_unit(p["r_total_ohm"], "Ohm")
-    heads = ["#", "reg", "SOC mid %", "OCV / V", f"R_ir / {u_r}", f"R_tot / {u_r}",
-             f"R_pol / {u_r}", "flags"]  # fmt: skip
+    import numpy as np
+
+    # without a full charge before the pulses there is no SOC: the charge they passed
+    by_charge = not res.anchored and res.soc_basis in ("discharge", "charge")
+    q = np.abs(p["charge_Ah"].to_numpy(dtype=float)) * 1e3
+    q_mid = np.cumsum(q) - q / 2
+    heads = ["#", "reg", "Q mid / mAh" if by_charge else "SOC mid %", "OCV / V",
+             f"R_ir / {u_r}", f"R_tot / {u_r}", f"R_pol / {u_r}", "flags"]  # fmt: skip
     diff = "d_sphere_m2_s" in p.columns
     if diff:
         f_d, u_d = column_unit(p["d_sphere_m2_s"], "m²/s")
@@ -173,7 +180,7 @@ def gitt_command(
         cells = [
             str(int(r["pulse"])),
             str(r["region"]),
-            fmt(r["soc_mid_pct"], ".2f"),
+            fmt(q_mid[k], ".4g") if by_charge else fmt(r["soc_mid_pct"], ".2f"),
             fmt(r["ocv_before_V"], ".4f"),
             num(f_r * r["r_ir_ohm"]),
             num(f_r * r["r_total_ohm"]),

@@ -10,6 +10,8 @@ import typer
 from .._paths import os_reason
 from ..errors import InputError, show_path
 from ._app import EXIT_INPUT, app, console, fail, input_errors
+from ._options import JSON
+from ._output import print_json
 
 
 def _si(value: float, unit: str) -> str:
@@ -127,6 +129,7 @@ def summarize(result: Any) -> list[tuple[str, str]]:
 @input_errors
 def inspect(
     files: list[Path] = typer.Argument(..., help="Instrument files (.mpr, .mpt, .csv, ...)."),
+    as_json: bool = JSON,
 ) -> None:
     """Show what each FILE holds: format, technique, rows, duration, voltage and current
     ranges, constant-current and rest steps, frequency range of spectra."""
@@ -136,6 +139,7 @@ def inspect(
     from ..io import read
 
     failed = 0
+    found = []
     for path in files:
         try:
             lines = summarize(read(path))
@@ -147,6 +151,9 @@ def inspect(
             fail(f"{show_path(exc.filename or path)}: {os_reason(exc)}")
             failed += 1
             continue
+        if as_json:
+            found.append({"file": str(path), **dict(lines)})
+            continue
         table = Table(title=escape(str(path)), title_justify="left", show_header=False, box=None)
         table.add_column(style="bold cyan", no_wrap=True)
         table.add_column(overflow="fold")
@@ -154,5 +161,7 @@ def inspect(
             table.add_row(field, escape(value))
         console.print(table)
         console.print()
+    if as_json:
+        print_json(found)
     if failed:
         raise typer.Exit(EXIT_INPUT)

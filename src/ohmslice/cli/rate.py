@@ -16,8 +16,8 @@ from rich.table import Table
 
 from ..errors import InputError
 from ._app import app, console, input_errors
-from ._options import output_option, plot_option
-from ._output import check_outputs, fmt, pm, write_table
+from ._options import JSON, output_option, plot_option
+from ._output import check_outputs, fmt, pm, print_json, write_table
 
 
 def _stem_name(paths: list[Path]) -> str:
@@ -145,6 +145,7 @@ def rate(
         "--axis",
         help="Axis the cells' discharge curves are compared on: dod, soc or capacity.",
     ),
+    as_json: bool = JSON,
 ) -> None:
     """Capacity, energy, end voltage and retention of every constant-current charge and
     discharge vs C-rate; with several cells, where their discharge curves cross.
@@ -182,10 +183,13 @@ def rate(
             step_time_s=list(step_time_s) if step_time_s else None,
             cell=name,
         )
-    for res in results.values():
-        _print_cell(res)
-    if len(results) >= 2:
-        _print_crossings(results, x)
+    if as_json:
+        print_json({n: {"basis": r.basis_note, "steps": r.steps} for n, r in results.items()})
+    else:
+        for res in results.values():
+            _print_cell(res)
+        if len(results) >= 2:
+            _print_crossings(results, x)
     fig = None
     if plot is not None:  # drawn before anything is written: a bad --rates writes nothing
         from ..report._save import save_figure
@@ -194,7 +198,9 @@ def rate(
         fig = plot_rate_report(results, rates=rate_list, x=x)
     if output is not None:
         write_table(pd.concat([r.steps for r in results.values()], ignore_index=True), output)
-        console.print(f"wrote {output}")
+        if not as_json:
+            console.print(f"wrote {output}")
     if fig is not None and plot is not None:
         save_figure(fig, plot)
-        console.print(f"wrote {plot}")
+        if not as_json:
+            console.print(f"wrote {plot}")

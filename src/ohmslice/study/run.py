@@ -62,6 +62,7 @@ import numpy as np
 import pandas as pd
 
 from .._blas import one_blas_thread
+from .._display import Plottable
 from ..errors import AnalysisInputError, InputError
 
 __all__ = [
@@ -143,7 +144,7 @@ class SampleResult:
 
 
 @dataclass
-class StudyResult:
+class StudyResult(Plottable):
     """Per-cell results, the comparison of the cells and the settings used.
 
     ``method_used`` is the decomposition the comparison used (``"model"`` or
@@ -174,6 +175,42 @@ class StudyResult:
             for n, c in self.cells.items()
             if getattr(c, method) is not None
         }
+
+    def skipped(self) -> list[str]:
+        """The analyses this study did not run, and why: the comparison of the cells
+        (fewer than two cells with a decomposition), the rate analysis (no rate files),
+        the comparison of the discharge curves (fewer than two cells with rate tests)."""
+        out = []
+        dec = self.decompositions() if self.cells else {}
+        if self.comparison is None:
+            n = len(dec)
+            why = (f"only one cell ({next(iter(dec))}) has a decomposition" if n == 1 else
+                   "no cell has a GITT to decompose" if n == 0 else "not run")  # fmt: skip
+            out.append(f"comparison of the cells' R1/R2/R3: {why}; it needs two or more")
+        no_rate = [n for n, c in self.cells.items() if c.rate is None]
+        if no_rate and len(no_rate) == len(self.cells):
+            out.append("rate analysis: the study names no rate files (rate.charge / "
+                       "rate.discharge of a cell)")  # fmt: skip
+        elif no_rate:
+            out.append(f"rate analysis of {', '.join(no_rate)}: no rate files")
+        rated = [n for n, c in self.cells.items() if c.rate is not None]
+        if len(rated) == 1:
+            out.append(f"comparison of the discharge curves: only {rated[0]} has rate tests")
+        return out
+
+    def __repr__(self) -> str:
+        lines = [f"<StudyResult {self.name!r}: {len(self.cells)} cell(s) analysed"
+                 + (f", {len(self.failed)} failed" if self.failed else "")]  # fmt: skip
+        for name, c in self.cells.items():
+            n = len(c.gitt.table) if getattr(c, "gitt", None) is not None else 0
+            lines.append(f"{name}: {n} GITT pulses, {len(c.time_constants)} spectra")
+        if self.comparison is not None:
+            lines.append(f"comparison ({self.method_used} method): "
+                         f"{len(self.comparison.crossovers)} crossover(s)")  # fmt: skip
+        lines += [f"skipped: {s}" for s in self.skipped()]
+        if self.notes:
+            lines.append(f"{len(self.notes)} note(s)")
+        return "\n  ".join(lines) + ">"
 
     def _repr_html_(self) -> str:
         """A short HTML summary for Jupyter: cells, method used, crossovers, notes."""
@@ -597,6 +634,7 @@ def run_study(
                 )
             except InputError as exc:
                 cells[rated[0].cell].notes.append(f"discharge curves not compared: {exc}")
+    result.notes += [f"skipped: {s}" for s in result.skipped()]
     return result
 
 
