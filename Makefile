@@ -47,7 +47,7 @@ $(BIN)/.bench-installed: $(BIN)/.installed
 
 bench: $(BIN)/.bench-installed
 	# eis.py also runs drt.py (the DRT and lin-KK side by side)
-	for b in eis timeconst pulses decompose simulate run_stages cycling read batch; do $(BIN)/python benchmarks/$$b.py || exit 1; done
+	for b in eis timeconst pulses decompose simulate run_stages cycling read batch conductivity; do $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 # The documentation site (site/index.html), warnings as errors; the suite builds it too
 docs: $(BIN)/.installed
