@@ -9,6 +9,7 @@ import typer
 
 from .._paths import os_reason
 from ..errors import InputError, show_path
+from ..schema import _duration
 from ._app import EXIT_INPUT, app, console, fail, input_errors
 from ._options import JSON
 from ._output import print_json
@@ -25,16 +26,6 @@ def _si(value: float, unit: str) -> str:
 
 def _range(lo: float, hi: float, unit: str) -> str:
     return f"{_si(lo, unit)} … {_si(hi, unit)}"
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.4g} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.4g} min"
-    if seconds < 3 * 86400:
-        return f"{seconds / 3600:.4g} h"
-    return f"{seconds / 86400:.4g} d"
 
 
 def _steps(recording: Any) -> str:

@@ -84,6 +84,7 @@ import pandas as pd
 from .._display import Plottable
 from ..errors import AnalysisInputError, IncompleteDataWarning, InputError
 from ..schema import CHARGE, CYCLE, STEP, TECHNIQUE, Recording
+from .rate import _positive, _segments
 
 __all__ = ["CYCLE_COLUMNS", "HALF_COLUMNS", "CyclingResult", "analyze_cycling", "cycle_index"]
 
@@ -206,29 +207,6 @@ class CyclingResult(Plottable):
 def _list(values: list[int], n: int = 8) -> str:
     s = ", ".join(str(v) for v in values[:n])
     return s + (f" and {len(values) - n} more" if len(values) > n else "")
-
-
-def _positive(name: str, value: float | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"parameter {name} = {value!r}: expected a number") from None
-    if not np.isfinite(v) or v <= 0:
-        raise InputError(f"parameter {name} = {value!r}: expected a finite value > 0")
-    return v
-
-
-def _segments(rec: Recording) -> pd.DataFrame:
-    from .pulses import segment
-
-    try:
-        return segment(rec)
-    except InputError as exc:
-        if rec.source:
-            exc.with_path(rec.source)
-        raise
 
 
 def _ffill_sign(sign: np.ndarray) -> np.ndarray:
