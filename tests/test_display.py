@@ -117,3 +117,20 @@ def test_rate_cycling_and_conductivity_plot():
     pellet = om.pellet_conductivity(spectra[0], thickness_cm=0.06, area_cm2=0.785)
     for result in (rate, cyc, pellet):
         assert isinstance(result.plot(), Figure), type(result).__name__
+
+
+def test_plot_into_own_axes_draws_the_main_panel(results, tmp_path):
+    """``.plot(ax=ax)``: the main panel of each result in a figure of the caller's own."""
+    fig = Figure(figsize=(12, 6))
+    axes = fig.subplots(2, 3).ravel()
+    items = [results["rec"], results["spec"], results["gitt"], results["dec"],
+             results["tc"], results["tc"].drt]  # fmt: skip
+    for item, ax in zip(items, axes, strict=True):
+        assert item.plot(ax=ax) is ax
+        assert ax.lines or ax.collections, type(item).__name__
+    assert "Nyquist" in axes[1].get_title() and axes[3].get_xlabel() == "SOC / %"
+    fig.savefig(tmp_path / "grid.png")
+    with pytest.raises(om.InputError, match="no single main panel"):
+        om.lin_kk(results["spec"]).plot(ax=axes[0])
+    with pytest.raises(om.InputError, match="Axes"):
+        results["spec"].plot(ax="left")

@@ -148,10 +148,20 @@ def plot(result: Any, path: str | Path | None = None, **options: Any) -> Any:
 class Plottable:
     """``.plot()`` for a result class (see :func:`plot`)."""
 
-    def plot(self, path: str | Path | None = None, **options: Any) -> Any:
+    def plot(self, path: str | Path | None = None, *, ax: Any = None, **options: Any) -> Any:
         """Draw this result with the figure function of :mod:`ohmslice.report` that the
         commands' ``--plot`` use, and return the :class:`matplotlib.figure.Figure`
-        (shown inline in Jupyter); saved to ``path`` (.png, .pdf, .svg) if given."""
+        (shown inline in Jupyter); saved to ``path`` (.png, .pdf, .svg) if given.
+
+        With ``ax`` (a matplotlib Axes of your own figure), only the result's main panel
+        is drawn into it (:func:`ohmslice.report.panels.draw_main`: the Nyquist plot of a
+        spectrum or fit, gamma(tau) of a DRT, the voltage of a GITT or recording,
+        R1/R2/R3 against SOC of a decomposition) and ``ax`` is returned.
+        """
+        if ax is not None:
+            from .report.panels import draw_main
+
+            return draw_main(self, ax)
         return plot(self, path, **options)
 
 
