@@ -143,11 +143,13 @@ class CurveComparison:
         """One sentence per range: which cell is at higher voltage where."""
         scale, unit, spec = (1e3, " mAh", ".3g") if self.x == "capacity" else (1.0, " %", ".4g")
         name = {"capacity": "capacity", "soc": "SOC", "dod": "DoD"}[self.x]
-        parts = [
-            f"{r.higher} higher from {name} {scale * r.x_from:{spec}}{unit} "
-            f"to {scale * r.x_to:{spec}}{unit}"
-            for r in self.ranges.itertuples()
-        ]
+        span = float(np.nanmax(np.abs(self.ranges[["x_from", "x_to"]].to_numpy()))) or 1.0
+
+        def at(x: float) -> str:  # a start one sample off zero reads as 0
+            return f"{scale * (0.0 if abs(x) < 1e-6 * span else x):{spec}}{unit}"
+
+        parts = [f"{r.higher} higher from {name} {at(r.x_from)} to {at(r.x_to)}"
+                 for r in self.ranges.itertuples()]  # fmt: skip
         return "; ".join(parts)
 
 

@@ -401,6 +401,7 @@ def fig_kk_residuals(tables: Any, colors: dict[str, str]) -> Drawn:
     caption = (
         "Linear Kramers-Kronig test of every spectrum (Schönleber's lin-KK): the residuals "
         "of a causal, linear RC model of the data, (Z - Z_KK)/|Z| in % against frequency "
-        "(solid: real, dashed: imaginary part); dotted: the pass limit."
+        "(solid: real, dashed: imaginary part); dotted: the pass limit. A symmetric "
+        "cell's spectrum is tested as measured (the whole cell), not per electrode."
     )
     return Drawn(fig, caption, notes)
