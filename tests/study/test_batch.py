@@ -14,6 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -112,6 +113,18 @@ def test_batch_runs_resumes_and_reruns_what_changed(population, client, batch_ou
     assert list(at50["rank"]) == [1, 2, 3]
     assert (at50["value_ohm"].diff().dropna() >= 0).all() and (at50["err_ohm"] > 0).all()
     assert s.equals(batch_summary(out))
+    # ... each value the truth (the simulator's developed R at that SOC) within its 95 %
+    # interval, placed at the pulses' end SOC (mid-pulse was half a pulse off: 20 % high)
+    for r in s.dropna(subset=["value_ohm"]).itertuples():
+        k = int(r.cell[1:4])
+        truth = json.loads((population / f"study_{k:03d}" / "truth.json").read_text())
+        t, pulses = truth["cells"][r.cell]["parameters"], truth["cells"][r.cell]["pulses"]
+        # the cell's GITT scale (100 % at the first pulse's start, 0 % at the last's end)
+        # on the simulator's SOC axis
+        hi, lo = pulses[0]["soc_start_pct"], pulses[-1]["soc_end_pct"]
+        x = lo + r.soc_pct / 100 * (hi - lo)
+        true = np.interp(x, t["soc_pct"], t[f"{r.component}_developed_ohm"])
+        assert abs(r.value_ohm - true) < 1.96 * r.err_ohm + 0.02 * true, (r.cell, r.component)
     # second run: the finished studies are skipped, the failed one runs again
     res2 = run_batch([population], out, client=client, n_boot=N_BOOT)
     assert {o.id: o.status for o in res2.outcomes} == {

@@ -809,7 +809,10 @@ def batch_summary(
     for (study, cell), g in comp.groupby(["study", "cell"], sort=True):
         meta = info.get((study, cell), {})
         area = pd.to_numeric(pd.Series([meta.get("area_cm2")]), errors="coerce").iloc[0]
-        soc = g["soc_pct"].to_numpy(float)
+        # each pulse at the SOC of its end, where its developed values belong (as
+        # method.compare places them; mid-pulse is half a pulse off where R changes)
+        at = "soc_end_pct" if "soc_end_pct" in g and g["soc_end_pct"].notna().all() else "soc_pct"
+        soc = g[at].to_numpy(float)
         for c in components:
             if c == "r12":
                 v = g["r1_ohm"].to_numpy(float) + g["r2_ohm"].to_numpy(float)
