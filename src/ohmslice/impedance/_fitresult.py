@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import Plottable
+from .._numbers import num, pm
 from ..schema import Spectrum
 from .circuits import Circuit
 
@@ -227,7 +228,10 @@ class FitResult(Plottable):
         ]
         for n, u in zip(self.circuit.param_names, self.circuit.param_units, strict=True):
             fx = " (fixed)" if n in self.fixed else ""
-            lines.append(f"  {n:>10} = {self.params[n]:.6g} +/- {self.errors[n]:.2g} {u}{fx}")
+            value = (
+                pm(self.params[n], self.errors[n]) if n not in self.fixed else num(self.params[n])
+            )
+            lines.append(f"  {n:>10} = {value} {u}{fx}".rstrip())
         lines += [f"  not usable: {r}" for r in self.reasons]
         lines += [f"  note: {r}" for r in self.notes]
         if self.shape_choice is not None:
