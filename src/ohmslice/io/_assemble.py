@@ -289,9 +289,9 @@ def _charge_checks(df: pd.DataFrame, meta: Mapping[str, Any]) -> str | None:
         return None
     # the rest rows' 1st and 99th percentile of voltage (a few glitched records in a
     # rest must not pass for a change of state of charge)
-    order = rest[np.argsort(v[rest], kind="stable")]
     k = int(0.01 * rest.size)
-    lo_row, hi_row = order[k], order[-1 - k]
+    part = np.argpartition(v[rest], (k, rest.size - 1 - k))  # the two ranks only: O(n)
+    lo_row, hi_row = rest[part[k]], rest[part[rest.size - 1 - k]]
     swing = float(v[hi_row] - v[lo_row])
     if swing < REST_SWING_V:
         return None
