@@ -123,8 +123,8 @@ def main() -> None:
             print(row(src.name, n, ours, peer, "galvani"))
             big = grown_mpr(src, args.rows, Path(tmp))
             n = len(galvani_read(big))
-            ours = best(lambda p=big: read_quietly(p), max(1, args.repeat // 2))
-            peer = best(lambda p=big: galvani_read(p), max(1, args.repeat // 2))
+            ours = best(lambda p=big: read_quietly(p), args.repeat)
+            peer = best(lambda p=big: galvani_read(p), args.repeat)
             print(row(f"  grown {big.name}", n, ours, peer, "galvani"))
     print("\n== Neware: ohmslice.read against NewareNDA.read")
     for src in sorted((SHARED / "neware").glob("*.nd*")):
