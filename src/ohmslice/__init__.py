@@ -24,65 +24,86 @@ The public API, by stage of the data flow (the subpackage each name lives in)::
     run_batch, batch_summary                            study/      many studies on Dask, one catalogue
 """
 
-from .dc import (
-    CyclingResult,
-    GittResult,
-    RateResult,
-    analyze_cycling,
-    analyze_gitt,
-    analyze_rate,
-    compare_curves,
-    dc_polarization,
-    dc_tau_table,
-    dcir,
-    gitt_drt,
-    hppc,
-    pulse_drt,
-    segment,
-)
-from .errors import InputError
-from .impedance import (
-    Circuit,
-    FitResult,
-    KKResult,
-    TimeConstants,
-    arrhenius,
-    composite_conductivity,
-    conductivity_series,
-    fit_circuit,
-    fit_many,
-    lin_kk,
-    pellet_conductivity,
-    pulse_response,
-    step_response,
-    time_constants,
-)
-from .impedance.drt import DrtResult, drt
-from .io import read, read_recording, read_spectra, readers
-from .method import (
-    Comparison,
-    Decomposition,
-    compare,
-    decompose,
-    gitt_eis_consistency,
-    resistance_over_cycles,
-    tau_table,
-    tortuosity_factor,
-)
-from .schema import Recording, Spectrum
-from .study import (
-    Results,
-    Study,
-    StudyResult,
-    batch_summary,
-    load_study,
-    open_results,
-    run_batch,
-    run_study,
-    write_results,
-)
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
+
+#: public name -> the module that defines it, imported on first use (PEP 562): the
+#: command line and ``import ohmslice`` start without loading SciPy, pandas or DuckDB.
+_SOURCE = {
+    "CyclingResult": "ohmslice.dc",
+    "GittResult": "ohmslice.dc",
+    "RateResult": "ohmslice.dc",
+    "analyze_cycling": "ohmslice.dc",
+    "analyze_gitt": "ohmslice.dc",
+    "analyze_rate": "ohmslice.dc",
+    "compare_curves": "ohmslice.dc",
+    "dc_polarization": "ohmslice.dc",
+    "dc_tau_table": "ohmslice.dc",
+    "dcir": "ohmslice.dc",
+    "gitt_drt": "ohmslice.dc",
+    "hppc": "ohmslice.dc",
+    "pulse_drt": "ohmslice.dc",
+    "segment": "ohmslice.dc",
+    "InputError": "ohmslice.errors",
+    "Circuit": "ohmslice.impedance",
+    "FitResult": "ohmslice.impedance",
+    "KKResult": "ohmslice.impedance",
+    "TimeConstants": "ohmslice.impedance",
+    "arrhenius": "ohmslice.impedance",
+    "composite_conductivity": "ohmslice.impedance",
+    "conductivity_series": "ohmslice.impedance",
+    "fit_circuit": "ohmslice.impedance",
+    "fit_many": "ohmslice.impedance",
+    "lin_kk": "ohmslice.impedance",
+    "pellet_conductivity": "ohmslice.impedance",
+    "pulse_response": "ohmslice.impedance",
+    "step_response": "ohmslice.impedance",
+    "time_constants": "ohmslice.impedance",
+    "DrtResult": "ohmslice.impedance.drt",
+    "drt": "ohmslice.impedance.drt",
+    "read": "ohmslice.io",
+    "read_recording": "ohmslice.io",
+    "read_spectra": "ohmslice.io",
+    "readers": "ohmslice.io",
+    "Comparison": "ohmslice.method",
+    "Decomposition": "ohmslice.method",
+    "compare": "ohmslice.method",
+    "decompose": "ohmslice.method",
+    "gitt_eis_consistency": "ohmslice.method",
+    "resistance_over_cycles": "ohmslice.method",
+    "tau_table": "ohmslice.method",
+    "tortuosity_factor": "ohmslice.method",
+    "Recording": "ohmslice.schema",
+    "Spectrum": "ohmslice.schema",
+    "Results": "ohmslice.study",
+    "Study": "ohmslice.study",
+    "StudyResult": "ohmslice.study",
+    "batch_summary": "ohmslice.study",
+    "load_study": "ohmslice.study",
+    "open_results": "ohmslice.study",
+    "run_batch": "ohmslice.study",
+    "run_study": "ohmslice.study",
+    "write_results": "ohmslice.study",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The public name ``name``, its module imported now (and kept as an attribute)."""
+    module = _SOURCE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ohmslice' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SOURCE})
+
 
 __all__ = [
     "Circuit",
