@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import argparse
 import re
-import time
 import warnings
 
 import numpy as np
+from _timing import best
 
 from ohmslice.impedance import pellet_conductivity
 from ohmslice.impedance.circuits import Circuit
@@ -48,15 +48,6 @@ def load_peer():
     except ImportError:
         return None
     return CustomCircuit
-
-
-def best(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
 
 
 def counted(res) -> list[str]:

@@ -23,26 +23,16 @@ Run: ``.venv/bin/python benchmarks/cycling.py [--cycles N]``.
 from __future__ import annotations
 
 import argparse
-import gc
 import time
 import warnings
 
 import numpy as np
+from _timing import best
 
 from ohmslice.dc.cycling import analyze_cycling
 from ohmslice.method.cycling import step_resistance_over_cycles
 from ohmslice.simulate.cycling import CyclingCell, simulate_cycling
 from ohmslice.simulate.noise import NoiseModel
-
-
-def _best(fn, repeat: int = 3) -> tuple[float, object]:
-    best, out = np.inf, None
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def _pyprobe(rec, truth) -> float | None:
@@ -72,7 +62,7 @@ def _pyprobe(rec, truth) -> float | None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        el, out = _best(run)
+        el, out = best(run, collect=True)
     out = out.to_pandas()
     # its cycles end at the last step (5) of the loop: the first rest is a cycle of its own
     out = out[out["Discharge Capacity [Ah]"].notna() & out["Charge Capacity [Ah]"].notna()]
@@ -100,7 +90,7 @@ def main() -> None:
     rec, truth = sim.recording, sim.truth
     print(f"record: {args.cycles} cycles, {len(rec):,} rows (simulated in "
           f"{time.perf_counter() - t0:.2f} s)")  # fmt: skip
-    el, res = _best(lambda: analyze_cycling(rec))
+    el, res = best(lambda: analyze_cycling(rec), collect=True)
     c = res.cycles
     e_ch = np.max(np.abs(c["charge_mAh"].to_numpy() / truth["charge_mAh"].to_numpy() - 1))
     e_dis = np.max(np.abs(c["discharge_mAh"].to_numpy() / truth["discharge_mAh"].to_numpy() - 1))
@@ -110,7 +100,7 @@ def main() -> None:
         f"{len(c)} cycles; capacity max rel err charge {e_ch:.1e}, discharge {e_dis:.1e}; "
         f"step-start R max |err| {r_err:.3f} Ohm"
     )
-    el_cp, steps = _best(lambda: step_resistance_over_cycles(res))
+    el_cp, steps = best(lambda: step_resistance_over_cycles(res), collect=True)
     cp = steps.components["r_discharge"].change
     print(f"  change-point of the step-start R: cycle {cp.cycle:.4g} "
           f"(95 % {cp.interval[0]:.4g} - {cp.interval[1]:.4g}; true 600), "

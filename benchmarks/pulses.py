@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import best
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -42,16 +43,6 @@ from ohmslice.dc.pulses import segment  # noqa: E402
 
 REST_S = 4928.0
 RADIUS_M = 3e-6
-
-
-def _best(fn, repeat: int = 3) -> tuple[float, object]:
-    best, out = np.inf, None
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def _ohmslice(rec, diffusion: bool):
@@ -107,7 +98,7 @@ def _pyprobe(rec, res, times):
     def run():
         return pulsing.get_resistances(result, r_times=list(times)).data
 
-    el, out = _best(run, 3)
+    el, out = best(run, 3, collect=True)
     out = out.to_pandas()
     # its pulses: every rest -> current change, the charge included; keep the 100 GITT ones
     out = out.sort_values("Pulse Number")
@@ -138,7 +129,7 @@ def _ampworks(rec, res, truth):
     def run():
         return amp.gitt.extract_params(data, RADIUS_M, tmin=1, tmax=60)
 
-    el, params = _best(run, 3)
+    el, params = best(run, 3, collect=True)
     n = len(t) - first
     # ampworks sorts by SOC; pulses are in falling SOC order
     ds = params["Ds"].to_numpy()[::-1][: len(truth)]
@@ -167,14 +158,14 @@ def run(dt: float) -> None:
     raw = n * 3 * 8
     print(f"\n== sampling {dt:g} s: {n:,} rows, raw {raw / 1e6:.0f} MB "
           f"(generated in {time.perf_counter() - t0:.1f} s)")  # fmt: skip
-    el, res = _best(lambda: _ohmslice(rec, False))
+    el, res = best(lambda: _ohmslice(rec, False), collect=True)
     print(f"  ohmslice segment+analyze_gitt:   {el:8.3f} s  {n / el / 1e6:7.2f} M rows/s "
           f"(target > 5)")  # fmt: skip
-    el_s, _ = _best(lambda: segment(rec))
+    el_s, _ = best(lambda: segment(rec), collect=True)
     print(f"    of which segment:              {el_s:8.3f} s  {n / el_s / 1e6:7.2f} M rows/s")
     peak = _peak(lambda: _ohmslice(rec, False))
     print(f"  peak memory (tracemalloc): {peak / 1e6:.0f} MB = {peak / raw:.2f} x raw (target < 3)")
-    el_d, res_d = _best(lambda: _ohmslice(rec, True), 1)
+    el_d, res_d = best(lambda: _ohmslice(rec, True), 1, collect=True)
     print(f"  ohmslice with diffusion fits:    {el_d:8.3f} s  {n / el_d / 1e6:7.2f} M rows/s")
     p, tr = res_d.pulses, s.truth
     ok = ~tr.reached_cutoff.to_numpy()

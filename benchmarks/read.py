@@ -20,27 +20,17 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import best
 
 import ohmslice as om
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 TARGET = 1.5
-
-
-def best(fn, repeat: int) -> float:
-    """Shortest wall time [s] of ``repeat`` calls of ``fn``."""
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def grown_mpr(src: Path, rows: int, folder: Path) -> Path:
@@ -118,20 +108,20 @@ def main() -> None:
         for src in sorted((SHARED / "biologic").glob("*.mpr")):
             n = len(galvani_read(src))
             read_quietly(src)  # warm-up
-            ours = best(lambda p=src: read_quietly(p), args.repeat)
-            peer = best(lambda p=src: galvani_read(p), args.repeat)
+            ours, _ = best(lambda p=src: read_quietly(p), args.repeat)
+            peer, _ = best(lambda p=src: galvani_read(p), args.repeat)
             print(row(src.name, n, ours, peer, "galvani"))
             big = grown_mpr(src, args.rows, Path(tmp))
             n = len(galvani_read(big))
-            ours = best(lambda p=big: read_quietly(p), args.repeat)
-            peer = best(lambda p=big: galvani_read(p), args.repeat)
+            ours, _ = best(lambda p=big: read_quietly(p), args.repeat)
+            peer, _ = best(lambda p=big: galvani_read(p), args.repeat)
             print(row(f"  grown {big.name}", n, ours, peer, "galvani"))
     print("\n== Neware: ohmslice.read against NewareNDA.read")
     for src in sorted((SHARED / "neware").glob("*.nd*")):
         n = len(neware_read(src))
         read_quietly(src)
-        ours = best(lambda p=src: read_quietly(p), args.repeat)
-        peer = best(lambda p=src: neware_read(p), args.repeat)
+        ours, _ = best(lambda p=src: read_quietly(p), args.repeat)
+        peer, _ = best(lambda p=src: neware_read(p), args.repeat)
         print(row(src.name, n, ours, peer, "NewareNDA"))
 
 

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 import warnings
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from _timing import best
 
 from ohmslice.impedance.circuits import Circuit
 from ohmslice.impedance.timedomain import programme_response
@@ -37,26 +37,17 @@ from ohmslice.simulate.reference import write_reference_study
 from ohmslice.simulate.run import simulate
 
 
-def _best(fn, n=3):
-    best, out = np.inf, None
-    for _ in range(n):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def reference_speed() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         k = iter(range(100))
-        best, truth = _best(lambda: write_reference_study(Path(tmp) / f"r{next(k)}", seed=1))
+        seconds, truth = best(lambda: write_reference_study(Path(tmp) / f"r{next(k)}", seed=1))
         out = Path(tmp) / "r0"
         rows = 0
         for p in out.glob("*.mpt"):
             text = p.read_text(encoding="latin-1").split("\n", 2)
             rows += len(p.read_text(encoding="latin-1").splitlines()) - int(text[1].split(":")[1])
         size = sum(p.stat().st_size for p in out.iterdir()) / 1e6
-    print(f"1. reference study: {best:.2f} s (best of 3), {len(truth['files'])} files, "
+    print(f"1. reference study: {seconds:.2f} s (best of 3), {len(truth['files'])} files, "
           f"{rows} data rows, {size:.1f} MB  [target < 10 s]")  # fmt: skip
 
 
@@ -85,7 +76,7 @@ def gitt_vs_talbot() -> None:
     cell = replace(cell, ocv=type(cell.ocv)([0.0, 1.0], [3.8, 3.8 + 1e-9]))
     i = -0.5 * cell.one_c_A
     prog = [Rest(1.0)] + [CC(i, 72.0), Rest(4928.0)] * 100
-    t_sim, res = _best(lambda: simulate(cell, prog, soc0=1.0), n=1)
+    t_sim, res = best(lambda: simulate(cell, prog, soc0=1.0), 1)
     rec = res.recording
     eta = rec.voltage - cell.ocv_cell(res.soc)
     text, vals = cell.circuit(50.0, "half")
@@ -103,7 +94,7 @@ def gitt_vs_talbot() -> None:
             for c in np.array_split(sub, 20)
         ])  # fmt: skip
 
-    t_tal, ref = _best(talbot, n=1)
+    t_tal, ref = best(talbot, 1)
     err = np.max(np.abs(eta[sub] - ref)) / np.max(np.abs(ref))
     print(f"3. 100-pulse GITT: RC integration {t_sim:.2f} s for all {len(rec)} samples "
           f"({1e3 * t_sim / len(rec):.3f} ms/sample); Talbot inversion {t_tal:.2f} s for "
@@ -128,8 +119,8 @@ def vs_impedance_py() -> None:
     peer = CustomCircuit(text, initial_guess=vals)
     with warnings.catch_warnings():  # "simulating circuit based on initial parameters"
         warnings.simplefilter("ignore", UserWarning)
-        t_peer, z_peer = _best(lambda: peer.predict(f), n=20)
-    t_ours, z_ours = _best(lambda: cell.impedance(f, 50.0, "half"), n=20)
+        t_peer, z_peer = best(lambda: peer.predict(f), 20)
+    t_ours, z_ours = best(lambda: cell.impedance(f, 50.0, "half"), 20)
     err = np.max(np.abs(z_peer - z_ours) / np.abs(z_ours))
     print(
         f"4. half-cell spectrum (81 points): impedance.py {1e3 * t_peer:.2f} ms, "
