@@ -91,3 +91,23 @@ def print_json(payload: Any) -> None:
     import typer
 
     typer.echo(json.dumps(_plain(payload), indent=2, default=str))
+
+
+def write_outputs(table: Any, output: Path | None, fig: Any, plot: Path | None, say: bool) -> None:
+    """A command's files: ``table`` to ``output`` (.csv or .parquet), then the figure
+    ``fig`` to ``plot``, each where both are given, each said on the console when ``say``
+    (not with ``--json``, whose stdout is the JSON alone). The figure is drawn by the
+    caller before anything is written, so that a figure that cannot be drawn writes
+    nothing."""
+    from ._app import console
+
+    if output is not None and table is not None:
+        write_table(table, output)
+        if say:
+            console.print(f"wrote {output}")
+    if fig is not None and plot is not None:
+        from ..report._save import save_figure
+
+        save_figure(fig, plot)
+        if say:
+            console.print(f"wrote {plot}")

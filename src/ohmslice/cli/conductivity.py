@@ -19,7 +19,7 @@ from rich.markup import escape
 from ._app import app, console, input_errors
 from ._options import F_MAX, F_MIN, JSON, SWEEP, output_option, plot_option
 from ._output import check_outputs as _check_outputs
-from ._output import num, pm
+from ._output import num, pm, write_outputs
 
 KINDS = ("pellet", "composite")
 
@@ -152,7 +152,6 @@ def conductivity(
         conductivity_series,
     )
     from ._app import stage
-    from ._output import write_table
     from .eis import crop, load_spectrum
 
     if kind not in KINDS:
@@ -241,19 +240,12 @@ def conductivity(
                     console.print(f"[yellow]note:[/] {escape(text)}", highlight=False)
             for text in series.notes:
                 console.print(f"[yellow]note:[/] {escape(text)}", highlight=False)
+    table = None
     if output is not None:
         import pandas as pd
 
         table = pd.DataFrame([r.row() for r in results])
         table.insert(0, "file", [str(f) for f in files])
-        write_table(table, output)
-        if not as_json:
-            console.print(f"wrote {output}")
-    if fig is not None and plot is not None:
-        from ..report._save import save_figure
-
-        save_figure(fig, plot)
-        if not as_json:
-            console.print(f"wrote {plot}")
+    write_outputs(table, output, fig, plot, say=not as_json)
     if not all(r.success for r in results):
         raise typer.Exit(1)

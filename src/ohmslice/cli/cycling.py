@@ -16,7 +16,7 @@ from rich.table import Table
 from ..errors import InputError
 from ._app import app, console, err_console, input_errors
 from ._options import JSON, output_option, plot_option
-from ._output import check_outputs, fmt, pm, print_json, write_table
+from ._output import check_outputs, fmt, pm, print_json, write_outputs
 
 #: Cycles printed in full; longer tables show the first and last half of this.
 MAX_ROWS = 20
@@ -149,16 +149,9 @@ def cycling(
         _print_cell(res, resist[name])
     fig = None
     if plot is not None:
-        from ..report._save import save_figure
         from ..report.cycling_figures import plot_cycling
 
         steps = {n: r["step start"] for n, r in resist.items()}
         fig = plot_cycling(results, eis_res or None, step_resistance=steps)
-    if output is not None:
-        write_table(pd.concat([r.cycles for r in results.values()], ignore_index=True), output)
-        if not as_json:
-            console.print(f"wrote {output}")
-    if fig is not None and plot is not None:
-        save_figure(fig, plot)
-        if not as_json:
-            console.print(f"wrote {plot}")
+    cycles = pd.concat([r.cycles for r in results.values()], ignore_index=True)
+    write_outputs(cycles, output, fig, plot, say=not as_json)

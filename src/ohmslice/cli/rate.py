@@ -17,7 +17,7 @@ from rich.table import Table
 from ..errors import InputError
 from ._app import app, console, input_errors
 from ._options import JSON, output_option, plot_option
-from ._output import check_outputs, fmt, pm, print_json, write_table
+from ._output import check_outputs, fmt, pm, print_json, write_outputs
 
 
 def _stem_name(paths: list[Path]) -> str:
@@ -192,15 +192,8 @@ def rate(
             _print_crossings(results, x)
     fig = None
     if plot is not None:  # drawn before anything is written: a bad --rates writes nothing
-        from ..report._save import save_figure
         from ..report.rate_figures import plot_rate_report
 
         fig = plot_rate_report(results, rates=rate_list, x=x)
-    if output is not None:
-        write_table(pd.concat([r.steps for r in results.values()], ignore_index=True), output)
-        if not as_json:
-            console.print(f"wrote {output}")
-    if fig is not None and plot is not None:
-        save_figure(fig, plot)
-        if not as_json:
-            console.print(f"wrote {plot}")
+    steps = pd.concat([r.steps for r in results.values()], ignore_index=True)
+    write_outputs(steps, output, fig, plot, say=not as_json)
