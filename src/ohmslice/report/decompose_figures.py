@@ -37,6 +37,34 @@ _SCALES = {
 }
 
 
+def draw_component(
+    ax: Any,
+    df: pd.DataFrame,
+    col: str,
+    label: str,
+    *,
+    ls: str = "-",
+    scale: float = 1.0,
+    color: str | None = None,
+) -> None:
+    """Column ``col`` of a decomposition table against ``soc_pct`` into ``ax``: the usable
+    pulses as a line with its one-standard-error band (``{col}_err``), the pulses that
+    failed their method's checks (``usable`` False) as crosses apart from it; values x
+    ``scale``."""
+    d = df.sort_values("soc_pct")
+    ok = d["usable"].astype(bool).to_numpy() if "usable" in d.columns else None
+    good = d if ok is None else d[ok]
+    y = good[col].to_numpy(float) * scale
+    (line,) = ax.plot(good["soc_pct"], y, "o" + ls, ms=3, lw=1, label=label, color=color)
+    if f"{col}_err" in good.columns:
+        e = good[f"{col}_err"].to_numpy(float) * scale
+        ax.fill_between(good["soc_pct"], y - e, y + e, color=line.get_color(), alpha=0.2, lw=0)
+    if ok is not None and not ok.all():
+        bad = d[~ok]
+        ax.plot(bad["soc_pct"], bad[col].to_numpy(float) * scale, "x", color=line.get_color(),
+                alpha=0.5, ms=4)  # fmt: skip
+
+
 def plot_resistance_map(
     results_by_cell: Mapping[str, pd.DataFrame],
     comparison: Any | None = None,
@@ -69,19 +97,7 @@ def plot_resistance_map(
                 use, label, ls = "r12_ohm", f"{name}: R1 + R2", "--"
             if use not in df.columns:
                 continue
-            d = df.sort_values("soc_pct")
-            ok = d["usable"].astype(bool).to_numpy() if "usable" in d.columns else None
-            good = d if ok is None else d[ok]
-            y = good[use].to_numpy(float) * scale
-            (line,) = ax.plot(good["soc_pct"], y, "o" + ls, ms=3, lw=1, label=label)
-            if f"{use}_err" in good.columns:
-                e = good[f"{use}_err"].to_numpy(float) * scale
-                ax.fill_between(good["soc_pct"], y - e, y + e, color=line.get_color(), alpha=0.2,
-                                lw=0)  # fmt: skip
-            if ok is not None and not ok.all():
-                bad = d[~ok]
-                ax.plot(bad["soc_pct"], bad[use].to_numpy(float) * scale, "x",
-                        color=line.get_color(), alpha=0.5, ms=4)  # fmt: skip
+            draw_component(ax, df, use, label, ls=ls, scale=scale)
         if comparison is not None and len(comparison.crossovers):
             xs = comparison.crossovers[comparison.crossovers.component == comp]
             for row in xs.itertuples():

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from matplotlib.axes import Axes
 
 from ..errors import InputError
@@ -20,29 +19,20 @@ from .gitt_figures import draw_gitt_voltage
 
 __all__ = ["draw_main"]
 
-#: decomposition components drawn against SOC, with their colours
+#: decomposition components drawn against SOC, with their labels and colours
 _COMPONENTS = (("r1_ohm", "R1 (contact)", "tab:blue"), ("r2_ohm", "R2 (charge transfer)",
                "tab:orange"), ("r3_ohm", "R3 (diffusion)", "tab:green"))  # fmt: skip
 
 
 def _decomposition(d: Any, ax: Axes) -> None:
-    t = d.table
-    usable = t["usable"].to_numpy(dtype=bool) if "usable" in t else np.ones(len(t), bool)
-    soc = t["soc_pct"].to_numpy(dtype=float)
+    from .decompose_figures import draw_component
+
     for col, label, color in _COMPONENTS:
-        y = t[col].to_numpy(dtype=float)
-        e = t[f"{col[:-4]}_ohm_err"].to_numpy(dtype=float) if f"{col[:-4]}_ohm_err" in t else None
-        ax.plot(soc[usable], y[usable], "o-", ms=2.5, lw=1, color=color, label=label)
-        if e is not None:
-            ax.fill_between(soc[usable], (y - e)[usable], (y + e)[usable], color=color, alpha=0.2,
-                            lw=0)  # fmt: skip
-        if (~usable).any():  # pulses that failed their checks: drawn apart, not as points
-            ax.plot(soc[~usable], y[~usable], "x", ms=4, color=color)
+        draw_component(ax, d.table, col, label, color=color)
+    failed = "usable" in d.table and not d.table["usable"].astype(bool).all()
     ax.set_xlabel("SOC / %")
     ax.set_ylabel("R / Ohm")
-    ax.set_title(
-        f"{d.method} method" + (" (x: pulses failing the checks)" if (~usable).any() else "")
-    )
+    ax.set_title(f"{d.method} method" + (" (x: pulses failing the checks)" if failed else ""))
     ax.legend(fontsize=7)
 
 
