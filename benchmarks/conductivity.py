@@ -26,7 +26,6 @@ Run: ``.venv/bin/python benchmarks/conductivity.py [--repeat N]``
 from __future__ import annotations
 
 import argparse
-import re
 import warnings
 
 import numpy as np
@@ -48,17 +47,6 @@ def load_peer():
     except ImportError:
         return None
     return CustomCircuit
-
-
-def counted(res) -> list[str]:
-    """The resistors ohmslice counted as ionic: those of the arcs it called bulk or grain
-    boundary, and R0 where the bulk is the high-frequency intercept."""
-    roles = dict(zip(res.arcs["element"], res.arcs["role"], strict=True))
-    names = [re.match(r"p\((R\d+)", e).group(1) for e, r in roles.items()
-             if r in ("bulk", "grain_boundary")]  # fmt: skip
-    if "bulk" not in roles.values() and "R0" in res.fit.params:
-        names.append("R0")
-    return names
 
 
 def peer_fit(cc_class, spec, circuit: str, names: list[str]):
@@ -105,7 +93,7 @@ def main() -> None:
                     f"{res.r_total_ohm:9.4g} {secs * 1e3:7.1f}")  # fmt: skip
             if cc_class is not None:
                 p_secs, (r_peer, chi2_peer) = best(
-                    lambda s=spec, c=res.fit.circuit.text, n=counted(res): peer_fit(
+                    lambda s=spec, c=res.fit.circuit.text, n=res.counted: peer_fit(
                         cc_class, s, c, n
                     ),
                     args.repeat,

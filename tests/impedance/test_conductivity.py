@@ -88,6 +88,7 @@ def test_grain_boundary_arc_is_separated():
     assert r.r_total_ohm == pytest.approx(truth["r_total_ohm"][0], rel=0.005)
     bulk = r.arcs[r.arcs["role"] == "bulk"].iloc[0]
     assert bulk["eps_r"] == pytest.approx(30, rel=0.1)  # the geometric capacitance
+    assert r.r_total_ohm == pytest.approx(sum(r.fit.params[n] for n in r.counted))
 
 
 def test_series_resistance_is_not_counted_when_the_bulk_arc_is_resolved():
@@ -97,6 +98,7 @@ def test_series_resistance_is_not_counted_when_the_bulk_arc_is_resolved():
     assert r.r_series_ohm == pytest.approx(20.0, abs=2.0)
     assert r.r_total_ohm == pytest.approx(truth["r_total_ohm"][0], rel=0.005)
     assert any("not counted" in n for n in r.notes)
+    assert r.counted == ["R1"] and r.r_total_ohm == pytest.approx(r.fit.params["R1"])
 
 
 def test_inductive_tail_gets_an_inductance():

@@ -434,6 +434,9 @@ class PelletConductivity(Plottable):
         Whether the numbers can be used; ``reasons`` why not, ``notes`` what to know.
     source : str or None
         The spectrum's file.
+    counted : list of str
+        The circuit's resistors summed into ``r_total_ohm`` (the bulk's -- an arc's, or the
+        series resistance R0 where the bulk is the intercept -- and the grain boundaries').
     """
 
     sigma_S_cm: float
@@ -469,6 +472,7 @@ class PelletConductivity(Plottable):
     reasons: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     source: str | None = None
+    counted: list[str] = field(default_factory=list)
 
     @property
     def spectrum(self) -> Spectrum | None:
@@ -720,7 +724,7 @@ def pellet_conductivity(
         r_gb_err_ohm=r_gb_err, r_series_ohm=r_series,
         method="arc" if resolved else "intercept", bulk_resolved=resolved, f_bulk_Hz=f_bulk,
         arcs=arcs_df, blocking=blocking, circuit=fit.circuit.text, fit=fit, success=success,
-        reasons=reasons, notes=notes + list(fit.notes), **common,
+        reasons=reasons, notes=notes + list(fit.notes), counted=bulk_names + gb_names, **common,
     )  # fmt: skip
 
 
