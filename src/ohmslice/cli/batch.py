@@ -27,6 +27,7 @@ import typer
 from rich.markup import escape
 
 from ._app import app, console, err_console, input_errors
+from ._options import BOOT, QUIET, output_option
 
 #: Exit code where a study failed (the others' results are written).
 EXIT_FAILED = 1
@@ -113,13 +114,9 @@ def batch_command(
         help="Folders searched for study.toml files, study files, or CSV files listing "
         "study files (column study_file or path).",
     ),  # fmt: skip
-    output: Path = typer.Option(
-        None,
-        "-o",
-        "--output",
-        show_default=False,
-        help="Batch folder (required): studies/<id>/ per study, catalogue.duckdb, summary/.",
-    ),  # fmt: skip
+    output: Path = output_option(
+        "Batch folder (required): studies/<id>/ per study, catalogue.duckdb, summary/."
+    ),
     workers: int = typer.Option(
         None,
         "--workers",
@@ -133,9 +130,7 @@ def batch_command(
         help="Address of a running Dask scheduler (tcp://host:8786) instead of a local "
         "cluster; its workers must see the same paths.",
     ),  # fmt: skip
-    n_boot: int = typer.Option(
-        300, "--boot", help="Bootstrap replicas of the crossover intervals."
-    ),
+    n_boot: int = BOOT,
     retries: int = typer.Option(
         2, "--retries", help="Worker deaths a study may be involved in before it is marked failed."
     ),
@@ -143,7 +138,7 @@ def batch_command(
         "r2,r3", "--components", help="Components of the summary: r1, r2, r3, r12, r_total."
     ),
     socs: str = typer.Option("20,50,80", "--socs", help="SOCs of the summary (%)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display or lines."),
+    quiet: bool = QUIET,
 ) -> None:
     """Run many studies at once on Dask; rerun only what failed or changed."""
     from ..errors import InputError
