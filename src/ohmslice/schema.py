@@ -148,10 +148,9 @@ class _Table(Plottable):
     def _select(self, df: pd.DataFrame) -> pd.DataFrame:
         cols = [c for c in (*self._required, *self._optional) if c in df.columns]
         extra = [c for c in df.columns if c not in cols]
-        out = df[cols + extra].copy()
-        for c in self._required:
-            out[c] = out[c].astype(float)
-        return out
+        out = df[cols + extra]  # a new frame (a copy, or copy-on-write)
+        to_float = {c: float for c in self._required if out[c].dtype != float}
+        return out.astype(to_float) if to_float else out
 
     def _head(self) -> str:
         src = f" from {_name(self.source)}" if self.source else ""
@@ -348,10 +347,44 @@ class Spectrum(_Table):
         out = self._select(df)
         self.data = out.sort_values(FREQ, kind="stable").reset_index(drop=True)
 
+    @classmethod
+    def _checked(
+        cls, columns: Mapping[str, np.ndarray], rows: slice, meta: dict[str, Any]
+    ) -> Spectrum:
+        """The spectrum of rows ``rows`` of ``columns`` (read-only arrays shared by the
+        spectra of one file), already checked (finite, frequency > 0) and ordered by
+        increasing frequency, as a reader checks every spectrum of a file at once;
+        ``meta`` is taken as it is. The DataFrame is built on first use of :attr:`data`:
+        a file of thousands of spectra is read in microseconds per spectrum."""
+        spec = object.__new__(cls)
+        spec.meta = meta
+        spec._columns, spec._rows, spec._data = columns, rows, None
+        return spec
+
+    @property
+    def data(self) -> pd.DataFrame:  # type: ignore[override]
+        """The points as a DataFrame in canonical columns, by increasing frequency."""
+        if self._data is None:
+            self._data = pd.DataFrame({c: v[self._rows] for c, v in self._columns.items()})
+            self._columns = None
+        return self._data
+
+    @data.setter
+    def data(self, df: pd.DataFrame) -> None:
+        self._data, self._columns = df, None
+
+    def _column(self, name: str) -> np.ndarray:
+        if self._data is None:
+            return self._columns[name][self._rows]
+        return self._data[name].to_numpy()
+
+    def __len__(self) -> int:
+        return len(self._column(FREQ))
+
     @property
     def freq(self) -> np.ndarray:
         """Frequency [Hz], increasing."""
-        return self.data[FREQ].to_numpy()
+        return self._column(FREQ)
 
     @property
     def omega(self) -> np.ndarray:
@@ -361,7 +394,7 @@ class Spectrum(_Table):
     @property
     def z(self) -> np.ndarray:
         """Complex impedance Z' + jZ'' [Ohm]."""
-        return self.data[Z_REAL].to_numpy() + 1j * self.data[Z_IMAG].to_numpy()
+        return self._column(Z_REAL) + 1j * self._column(Z_IMAG)
 
     def _lines(self) -> list[str]:
         f, z = self.freq, self.z

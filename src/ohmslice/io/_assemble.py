@@ -87,7 +87,10 @@ def _check_finite(
 ) -> None:
     for col in cols:
         values = frame[col].to_numpy(dtype=float)
-        bad = mask & ~np.isfinite(values)
+        finite = np.isfinite(values)
+        if finite.all():
+            continue
+        bad = mask & ~finite
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             row = int(frame[ROW].iloc[pos]) if ROW in frame else pos
@@ -144,18 +147,26 @@ def sweep_starts(
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     gap = np.r_[True, np.diff(positions) != 1]
-    segment = np.cumsum(gap)[usable]
-    new = np.r_[True, np.diff(segment) != 0]
-    sub = frame.iloc[rows]
+    if usable.all():
+        new = gap
+    else:
+        segment = np.cumsum(gap)[usable]
+        new = np.r_[True, np.diff(segment) != 0]
     for col in (STEP, CYCLE):
-        if col in sub:
-            new[1:] |= ~_same(sub[col].to_numpy(dtype=float))
-    d = np.diff(np.log(sub[FREQ].to_numpy(dtype=float)))
+        if col in frame:
+            new[1:] |= ~_same(frame[col].to_numpy(dtype=float)[rows])
+    freq = frame[FREQ].to_numpy(dtype=float)[rows]
+    d = np.diff(freq)  # frequencies are > 0: the signs of d and of d(log f) agree
     inside = ~new[1:]
-    moving = d[inside & (d != 0)]
-    if moving.size:
-        direction = 1.0 if np.median(moving) > 0 else -1.0
-        new[1:] |= inside & (np.sign(d) == -direction)
+    up, down = inside & (d > 0), inside & (d < 0)
+    n_up, n_down = np.count_nonzero(up), np.count_nonzero(down)
+    if n_up or n_down:
+        if n_up == n_down:  # as many up as down: the median step of log f decides
+            steps = np.diff(np.log(freq))[up | down]
+            rising = np.median(steps) > 0
+        else:
+            rising = n_up > n_down
+        new[1:] |= down if rising else up
     return np.flatnonzero(new)
 
 
@@ -188,19 +199,21 @@ def _impedance_points(
     zr = frame[Z_REAL].to_numpy(dtype=float)
     zi = frame[Z_IMAG].to_numpy(dtype=float)
     if has_dc:
-        point = np.nan_to_num(freq, nan=0.0) != 0
+        point = (freq != 0) & ~np.isnan(freq)
         # rows with frequency 0 or missing but a Z' value, amid impedance points
         maybe = ~point & np.isfinite(zr) & (zr != 0)
-        idx = np.arange(len(frame))
-        before = np.maximum.accumulate(np.where(maybe, -1, idx))
-        after = np.minimum.accumulate(np.where(maybe, len(idx), idx)[::-1])[::-1]
-        inside = np.zeros(len(idx), dtype=bool)
-        ok = (before >= 0) & (after < len(idx))
-        inside[ok] = point[before[ok]] & point[after[ok]]
-        meant = point | (maybe & inside)
+        meant = point
+        if maybe.any():
+            idx = np.arange(len(frame))
+            before = np.maximum.accumulate(np.where(maybe, -1, idx))
+            after = np.minimum.accumulate(np.where(maybe, len(idx), idx)[::-1])[::-1]
+            inside = np.zeros(len(idx), dtype=bool)
+            ok = (before >= 0) & (after < len(idx))
+            inside[ok] = point[before[ok]] & point[after[ok]]
+            meant = point | (maybe & inside)
     else:
         meant = np.ones(len(frame), dtype=bool)
-    freq_ok = np.isfinite(freq) & (np.nan_to_num(freq, nan=0.0) > 0)
+    freq_ok = (freq > 0) & (freq < np.inf)
     bad_freq = meant & ~freq_ok
     bad_z = meant & freq_ok & ~(np.isfinite(zr) & np.isfinite(zi))
     return meant, bad_freq, bad_z
@@ -264,13 +277,16 @@ def _charge_checks(df: pd.DataFrame, meta: Mapping[str, Any]) -> str | None:
     imax = float(np.max(np.abs(i)))
     if imax == 0:
         return None
-    dq = 0.5 * (i[1:] + i[:-1]) * np.diff(t) / 3600.0  # A h per interval
     mid = 0.5 * (i[1:] + i[:-1])
-    sign = np.where(np.abs(mid) > REST_FRACTION * imax, np.sign(mid), 0.0)
-    last = np.maximum.accumulate(np.where(sign != 0, np.arange(len(sign)), 0))
-    carried = sign[last]  # rests carry the sign of the run before them
-    run = np.r_[0, np.cumsum(carried[1:] != carried[:-1])]
-    one_way = float(np.max(np.abs(np.bincount(run, weights=dq))))
+    q = np.empty(len(t))  # charge passed since the first row [A h]
+    q[0] = 0.0
+    np.cumsum(mid * np.diff(t) / 3600.0, out=q[1:])
+    # runs of one sign start where a non-rest interval's sign differs from the last
+    # non-rest interval's: rests belong to the run before them
+    moving = np.flatnonzero(np.abs(mid) > REST_FRACTION * imax)
+    charging = mid[moving] > 0
+    edges = np.r_[0, moving[1:][charging[1:] != charging[:-1]], len(t) - 1]
+    one_way = float(np.max(np.abs(np.diff(q[edges]))))
     src, col = meta.get("source"), meta.get("columns", {}).get(CURRENT, CURRENT)
     base = split_header(col)[0] if col != CURRENT else "Current"
     lo, hi = CAPACITY_RANGE_AH
@@ -295,7 +311,6 @@ def _charge_checks(df: pd.DataFrame, meta: Mapping[str, Any]) -> str | None:
     swing = float(v[hi_row] - v[lo_row])
     if swing < REST_SWING_V:
         return None
-    q = np.r_[0.0, np.cumsum(dq)]
     between = abs(float(q[hi_row] - q[lo_row]))
     if between < lo:
         return (
@@ -333,6 +348,8 @@ def _duplicate_time_check(df: pd.DataFrame, meta: Mapping[str, Any]) -> str | No
     if n < 2:
         return None
     same = np.diff(t) == 0
+    if np.count_nonzero(same) < max(DUPLICATE_TIME_MIN_ROWS, DUPLICATE_TIME_FRACTION * n):
+        return None  # too few repeats, wherever they are
     if STEP in df and np.isfinite(df[STEP].to_numpy(dtype=float)).all():
         boundary = ~_same(df[STEP].to_numpy(dtype=float))
     else:
@@ -356,6 +373,24 @@ def _duplicate_time_check(df: pd.DataFrame, meta: Mapping[str, Any]) -> str | No
     )
 
 
+def _frequency_order(freq: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """The order that sorts each sweep ``bounds[k]:bounds[k + 1]`` of ``freq`` by
+    increasing frequency, stable within equal frequencies. Sweeps that all run strictly
+    down (as EC-Lab's do) are reversed by index arithmetic, sweeps that never run down
+    are kept; others are sorted."""
+    d = np.diff(freq)
+    cross = bounds[1:-1] - 1  # the steps from one sweep's end to the next start
+    d[cross] = 0.0
+    if (d >= 0).all():  # already in order (a stable sort keeps equal frequencies)
+        return np.arange(len(freq))
+    sizes = np.diff(bounds)
+    d[cross] = -1.0
+    if (d < 0).all():  # each sweep reversed: lo + hi - 1 - i
+        return np.repeat(bounds[:-1] + bounds[1:] - 1, sizes) - np.arange(len(freq))
+    sweep = np.repeat(np.arange(len(sizes)), sizes)
+    return np.lexsort((freq, sweep))
+
+
 def _spectra(
     frame: pd.DataFrame,
     points: np.ndarray,
@@ -366,41 +401,55 @@ def _spectra(
     """One Spectrum per sweep: the usable impedance rows ``points`` of ``frame`` (finite
     Z', Z'', frequency > 0: checked by the caller), split at ``starts``.
 
-    The points of all sweeps are ordered by (sweep, frequency) in one sort and held in
-    one table; each spectrum's is a slice of it (``cycle`` as integer where every point's
-    is finite), built without re-validating what was checked for the whole table -- a
-    file of thousands of spectra is read in milliseconds per thousand, not seconds.
+    The points of all sweeps are ordered by (sweep, frequency) at once, each column in
+    one read-only array; each spectrum holds slices of them (``cycle`` as integer where
+    every point's is finite) and builds its DataFrame on first use, without
+    re-validating what was checked for the whole table -- a file of tens of thousands
+    of spectra is read in microseconds per spectrum.
     """
     bounds = np.r_[starts, len(points)]
-    sweep = np.repeat(np.arange(len(starts)), np.diff(bounds))
     freq = frame[FREQ].to_numpy(dtype=float)[points]
-    rows = points[np.lexsort((freq, sweep))]  # stable within equal frequencies
+    order = _frequency_order(freq, bounds)
+    rows = points[order]
+    every = len(rows) == len(frame) and bool((np.diff(rows) > 0).all())  # rows 0, 1, ...
+
+    def column(c: str) -> np.ndarray:
+        values = frame[c].to_numpy(dtype=float)
+        return values.copy() if every else values[rows]
+
     names = {FREQ: FREQ, Z_REAL: Z_REAL, Z_IMAG: Z_IMAG, VOLTAGE: DC_V, CURRENT: DC_A, TIME: TIME}
-    cols = [c for c in names if c in frame]
-    block = np.column_stack([frame[c].to_numpy(dtype=float)[rows] for c in cols])
-    table = pd.DataFrame(block, columns=[names[c] for c in cols])
-    step = frame[STEP].to_numpy(dtype=float)[points[starts]] if STEP in frame else None
-    cycles = None
+    columns = {names[c]: column(c) for c in names if c in frame}
+    first = points[starts]
+    step = frame[STEP].to_numpy(dtype=float)[first] if STEP in frame else None
+    cycle = None
     if CYCLE in frame:  # integer where every point's cycle number is finite
-        cycles = frame[CYCLE].to_numpy(dtype=float)[rows]
-        table[CYCLE] = cycles.astype(np.int64) if np.isfinite(cycles).all() else cycles
+        values = frame[CYCLE].to_numpy(dtype=float)[rows]
+        columns[CYCLE] = values.astype(np.int64) if np.isfinite(values).all() else values
+        cycle = values[bounds[:-1]]
+    for values in columns.values():
+        values.flags.writeable = False  # shared by the spectra's slices
+    meta = _schema_meta(base)
+    steps, cycles = _whole(step, len(starts)), _whole(cycle, len(starts))
     out = []
-    for k in range(len(starts)):
-        lo, hi = bounds[k], bounds[k + 1]
-        m = dict(base)
+    for k, (lo, hi) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
+        m = dict(meta)
         m["sweep"] = k
-        if step is not None and np.isfinite(step[k]):
-            m["step"] = int(step[k])
-            if step_technique and m["step"] in step_technique:
-                m["technique"] = step_technique[m["step"]]
-        if cycles is not None and np.isfinite(cycles[lo]):
-            m["cycle"] = int(cycles[lo])
-        df = table.iloc[lo:hi]
-        df.index = pd.RangeIndex(hi - lo)  # (not reset_index: 10x the time)
-        spec = object.__new__(Spectrum)  # checked above: no second validation
-        spec.meta, spec.data = _schema_meta(m), df
-        out.append(spec)
+        if steps[k] is not None:
+            m["step"] = steps[k]
+            if step_technique and steps[k] in step_technique:
+                m["technique"] = step_technique[steps[k]]
+        if cycles[k] is not None:
+            m["cycle"] = cycles[k]
+        out.append(Spectrum._checked(columns, slice(lo, hi), m))
     return out
+
+
+def _whole(values: np.ndarray | None, n: int) -> list[int | None]:
+    """``values`` as Python ints, None where not finite (or all None without values)."""
+    if values is None:
+        return [None] * n
+    ok = np.isfinite(values)
+    return [int(v) if good else None for v, good in zip(values.tolist(), ok.tolist(), strict=True)]
 
 
 def assemble(
@@ -492,10 +541,8 @@ def assemble(
     if has_dc and dc.any():
         _check_finite(frame, dc, (TIME, VOLTAGE, CURRENT), meta)
         cols = [c for c in RECORDING_COLUMNS if c in frame]
-        df = frame.loc[dc, cols].reset_index(drop=True)
-        for c in (STEP, CYCLE):
-            if c in df:
-                df[c] = _as_int(df[c])
+        df = frame[cols] if dc.all() else frame.loc[dc, cols].reset_index(drop=True)
+        df = df.assign(**{c: _as_int(df[c]) for c in (STEP, CYCLE) if c in df})
         for check, category in (
             (_charge_checks, UnitWarning),
             (_duplicate_time_check, DuplicateTimeWarning),

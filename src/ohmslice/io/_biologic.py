@@ -116,13 +116,17 @@ TECHNIQUE_ID = {
 }
 
 
-def _column(raw: Any, name: str) -> np.ndarray:
-    """Column ``name`` of ``raw`` (a DataFrame, or a mapping of arrays) as float."""
+def _column(raw: Any, name: str, scale: float = 1.0) -> np.ndarray:
+    """Column ``name`` of ``raw`` (a DataFrame, or a mapping of arrays) as contiguous
+    float, times ``scale`` (one pass over a numeric column)."""
     series = raw[name]
     if series.dtype.kind in "biuf":
-        return np.asarray(series, dtype=float)
+        values = np.asarray(series)
+        if scale != 1.0:
+            return np.multiply(values, scale, dtype=float)
+        return np.ascontiguousarray(values, dtype=float)  # no view of the file's records
     values = pd.to_numeric(pd.Series(series), errors="coerce").to_numpy(dtype=float)
-    return values  # non-numeric cells become NaN and are reported with their row
+    return values * scale  # non-numeric cells become NaN and are reported with their row
 
 
 def mean_current_mA(time_s: np.ndarray, dq_mAh: np.ndarray) -> np.ndarray:
@@ -133,9 +137,13 @@ def mean_current_mA(time_s: np.ndarray, dq_mAh: np.ndarray) -> np.ndarray:
     """
     dt = np.diff(time_s, prepend=np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        cur = np.where(dt > 0, 3600.0 * dq_mAh / dt, np.nan)
+        cur = 3600.0 * dq_mAh / dt
+    cur[~(dt > 0)] = np.nan
     cur[dq_mAh == 0] = 0.0
-    out = pd.Series(cur).ffill().fillna(0.0).to_numpy(copy=True)
+    known = ~np.isnan(cur)
+    # a non-zero dq over no time: the last known current (0 before any)
+    last = np.maximum.accumulate(np.where(known, np.arange(len(cur)), -1))
+    out = np.where(last >= 0, cur[np.maximum(last, 0)], 0.0)
     out[np.isnan(dq_mAh)] = np.nan  # a missing increment stays missing (reported later)
     return out
 
@@ -196,12 +204,12 @@ def canonical(
         name = override.get(canon) or next((n for n in names if n in raw), None)
         if name is None:
             continue
-        values = _column(raw, name)
+        scale = 1.0
         if kind != "count":
-            values = values * factor(split_header(name)[1], kind, column=name, path=path)
+            scale = factor(split_header(name)[1], kind, column=name, path=path)
         if canon == Z_IMAG and name.lstrip().startswith("-"):
-            values = -values
-        out[canon] = values
+            scale = -scale
+        out[canon] = _column(raw, name, scale)
         used[canon] = name
     if VOLTAGE in used and used[VOLTAGE].startswith(("Ecell", "<Ecell")):
         notes.append("voltage_V is the cell voltage Ecell (the file has no Ewe column)")
@@ -225,7 +233,7 @@ def canonical(
         out[Z_IMAG] = mod * np.sin(phase)
         used[Z_REAL] = "|Z|/Ohm, Phase(Z)/deg"
         used[Z_IMAG] = "|Z|/Ohm, Phase(Z)/deg"
-    return pd.DataFrame(out), used, notes
+    return pd.DataFrame(out, copy=False), used, notes
 
 
 def short_technique(name: str | None) -> str | None:
