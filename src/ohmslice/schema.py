@@ -129,16 +129,63 @@ def _name(source: Any) -> str:
 
 class _Table(Plottable):
     """Common part of Recording and Spectrum: a validated DataFrame plus metadata;
-    ``.plot()`` draws it (:mod:`ohmslice._display`)."""
+    ``.plot()`` draws it (:mod:`ohmslice._display`).
+
+    A table a reader made (:meth:`_checked`) holds its columns as read-only arrays until
+    :attr:`data` is first used; the convenience arrays (``time``, ``voltage``, ``freq``,
+    ``z``, ...) read them without building the DataFrame.
+    """
 
     _required: tuple[str, ...] = ()
     _optional: tuple[str, ...] = ()
+    #: The columns as arrays (maybe shared by several tables of one file), and which rows
+    #: of them are this table's, until :attr:`data` is built from them.
+    _columns: Mapping[str, np.ndarray] | None = None
+    _rows: slice = slice(None)
+    _data: pd.DataFrame | None = None
 
-    data: pd.DataFrame
     meta: dict[str, Any]
 
+    @classmethod
+    def _checked(
+        cls, columns: Mapping[str, np.ndarray], meta: dict[str, Any], rows: slice = slice(None)
+    ) -> Any:
+        """The table of rows ``rows`` of ``columns``: arrays a reader already checked the
+        way the constructor would (as it checks every table of a file at once), in the
+        constructor's column order and row order, read-only; ``meta`` is taken as it
+        is. Nothing is copied: a file of thousands of tables is read in microseconds per
+        table."""
+        table = object.__new__(cls)
+        table.meta = meta
+        table._columns, table._rows = columns, rows
+        return table
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The table as a DataFrame in canonical columns (built on first use)."""
+        if self._data is None:
+            self._data = pd.DataFrame({c: v[self._rows] for c, v in self._columns.items()})
+            self._columns = None
+        return self._data
+
+    @data.setter
+    def data(self, df: pd.DataFrame) -> None:
+        self._data, self._columns = df, None
+
+    def _column(self, name: str) -> np.ndarray:
+        if self._data is None:
+            return self._columns[name][self._rows]
+        return self._data[name].to_numpy()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if self._data is None:  # only this table's rows, not a whole file's shared arrays
+            state["_columns"] = {c: v[self._rows] for c, v in self._columns.items()}
+            state["_rows"] = slice(None)
+        return state
+
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self._column(self._required[0]))
 
     @property
     def source(self) -> str | None:
@@ -211,62 +258,44 @@ class Recording(_Table):
         _require(df, self._required, src)
         _check_finite(df, self._required + (CHARGE,), src)
         out = self._select(df).reset_index(drop=True)
-        out = self._resolve_time(out, src)
+        keep, time = _increasing_time({c: out[c].to_numpy() for c in out.columns}, src)
+        if keep is not None:
+            out = out.loc[keep].reset_index(drop=True)
+        if time is not None:
+            out[TIME] = time
         self.data = out
 
-    @staticmethod
-    def _resolve_time(df: pd.DataFrame, src: Any) -> pd.DataFrame:
-        t = df[TIME].to_numpy()
-        dt = np.diff(t)
-        if (dt < 0).any():
-            row = int(np.flatnonzero(dt < 0)[0]) + 1
-            raise InvalidDataError(
-                f"time goes backwards ({t[row - 1]:.9g} s -> {t[row]:.9g} s); "
-                "expected non-decreasing time",
-                path=src,
-                column=TIME,
-                row=row,
-            )
-        if not (dt == 0).any():
-            return df
-        # drop rows repeating the previous row exactly, then spread equal time stamps
-        dup = np.r_[False, (df.iloc[1:].to_numpy() == df.iloc[:-1].to_numpy()).all(axis=1)]
-        if dup.any():
-            df = df.loc[~dup].reset_index(drop=True)
-            t = df[TIME].to_numpy()
-        new_run = np.r_[True, np.diff(t) != 0]
-        run_id = np.cumsum(new_run) - 1
-        run_start = np.flatnonzero(new_run)
-        rank = np.arange(len(t)) - run_start[run_id]
-        t2 = t + rank * DUPLICATE_TIME_SPACING_S
-        bad = np.diff(t2) <= 0
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0]) + 1
-            raise InvalidDataError(
-                "too many rows share one time stamp to be spread apart before the next "
-                "sample; expected strictly increasing time",
-                path=src,
-                column=TIME,
-                row=row,
-            )
-        df[TIME] = t2
-        return df
+    @classmethod
+    def _checked(
+        cls, columns: Mapping[str, np.ndarray], meta: dict[str, Any], rows: slice = slice(None)
+    ) -> Recording:
+        """As :meth:`_Table._checked`; time is made strictly increasing here, as the
+        constructor makes it (rows dropped or times spread apart: new arrays)."""
+        own = {c: v[rows] for c, v in columns.items()}
+        keep, time = _increasing_time(own, meta.get("source"))
+        if keep is not None:
+            own = {c: v[keep] for c, v in own.items()}
+        if time is not None:
+            own[TIME] = time
+        for values in own.values():
+            values.flags.writeable = False
+        return super()._checked(own, meta)
 
     # convenience arrays ---------------------------------------------------------------
     @property
     def time(self) -> np.ndarray:
         """Time [s], strictly increasing."""
-        return self.data[TIME].to_numpy()
+        return self._column(TIME)
 
     @property
     def voltage(self) -> np.ndarray:
         """Working-electrode (or cell) voltage [V]."""
-        return self.data[VOLTAGE].to_numpy()
+        return self._column(VOLTAGE)
 
     @property
     def current(self) -> np.ndarray:
         """Current [A], > 0 charging the working electrode."""
-        return self.data[CURRENT].to_numpy()
+        return self._column(CURRENT)
 
     @classmethod
     def from_arrays(
@@ -303,6 +332,57 @@ class Recording(_Table):
             lines.append(", ".join(counts))
         lines.append("columns: " + ", ".join(map(str, self.data.columns)))
         return lines
+
+
+def _increasing_time(
+    columns: Mapping[str, np.ndarray], source: Any
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """What makes the time of ``columns`` (finite) strictly increasing, as
+    :class:`Recording` describes: the rows to keep (None: all) and the time of the kept
+    rows (None: unchanged). Rows equal in every column to the row before are dropped;
+    each further run of k rows sharing a time stamp t gets t, t + 1 us, ...
+
+    Raises
+    ------
+    InvalidDataError
+        Time goes backwards, or too many rows share a time stamp to be spread apart
+        before the next sample (naming the row).
+    """
+    t = np.asarray(columns[TIME], dtype=float)
+    dt = np.diff(t)
+    if (dt < 0).any():
+        row = int(np.flatnonzero(dt < 0)[0]) + 1
+        raise InvalidDataError(
+            f"time goes backwards ({t[row - 1]:.9g} s -> {t[row]:.9g} s); "
+            "expected non-decreasing time",
+            path=source,
+            column=TIME,
+            row=row,
+        )
+    same = dt == 0
+    if not same.any():
+        return None, None
+    for values in columns.values():  # rows repeating the previous row exactly
+        same &= values[1:] == values[:-1]
+    keep = None
+    if same.any():
+        keep = np.r_[True, ~same]
+        t = t[keep]
+    new_run = np.r_[True, np.diff(t) != 0]
+    run_id = np.cumsum(new_run) - 1
+    rank = np.arange(len(t)) - np.flatnonzero(new_run)[run_id]
+    spread = t + rank * DUPLICATE_TIME_SPACING_S
+    bad = np.diff(spread) <= 0
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0]) + 1
+        raise InvalidDataError(
+            "too many rows share one time stamp to be spread apart before the next "
+            "sample; expected strictly increasing time",
+            path=source,
+            column=TIME,
+            row=row,
+        )
+    return keep, spread
 
 
 class Spectrum(_Table):
@@ -346,40 +426,6 @@ class Spectrum(_Table):
             )
         out = self._select(df)
         self.data = out.sort_values(FREQ, kind="stable").reset_index(drop=True)
-
-    @classmethod
-    def _checked(
-        cls, columns: Mapping[str, np.ndarray], rows: slice, meta: dict[str, Any]
-    ) -> Spectrum:
-        """The spectrum of rows ``rows`` of ``columns`` (read-only arrays shared by the
-        spectra of one file), already checked (finite, frequency > 0) and ordered by
-        increasing frequency, as a reader checks every spectrum of a file at once;
-        ``meta`` is taken as it is. The DataFrame is built on first use of :attr:`data`:
-        a file of thousands of spectra is read in microseconds per spectrum."""
-        spec = object.__new__(cls)
-        spec.meta = meta
-        spec._columns, spec._rows, spec._data = columns, rows, None
-        return spec
-
-    @property
-    def data(self) -> pd.DataFrame:  # type: ignore[override]
-        """The points as a DataFrame in canonical columns, by increasing frequency."""
-        if self._data is None:
-            self._data = pd.DataFrame({c: v[self._rows] for c, v in self._columns.items()})
-            self._columns = None
-        return self._data
-
-    @data.setter
-    def data(self, df: pd.DataFrame) -> None:
-        self._data, self._columns = df, None
-
-    def _column(self, name: str) -> np.ndarray:
-        if self._data is None:
-            return self._columns[name][self._rows]
-        return self._data[name].to_numpy()
-
-    def __len__(self) -> int:
-        return len(self._column(FREQ))
 
     @property
     def freq(self) -> np.ndarray:

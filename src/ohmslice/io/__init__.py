@@ -49,7 +49,7 @@ from pathlib import Path
 from .._paths import check_input_file, os_reason
 from ..errors import AnalysisInputError, EmptyDataError, FileFormatError, InputError
 from ..schema import Recording, Spectrum
-from ._registry import SNIFF_BYTES, Reader, ReadResult, foreign, get, register, registered
+from ._registry import SNIFF_BYTES, YES, Reader, ReadResult, foreign, get, register, registered
 
 __all__ = [
     "Reader",
@@ -82,6 +82,9 @@ def _preview(head: bytes) -> str:
 
 def _choose(head: bytes, path: Path) -> Reader:
     suffix = path.suffix.lower()
+    for reader in registered():  # the best rank there is: sure of the content, and the suffix
+        if suffix in reader.suffixes and reader.sniff(head) >= YES:
+            return reader
     ranked = sorted(
         ((r.sniff(head), suffix in r.suffixes, -i, r) for i, r in enumerate(registered())),
         key=lambda t: t[:3],

@@ -82,18 +82,30 @@ def _source(meta: Mapping[str, Any], col: str) -> str:
     return f"{col} (from '{src}')" if src and src != col else col
 
 
+#: A table of columns: name -> one array per column, all of one length.
+Columns = Mapping[str, np.ndarray]
+
+
+def _floats(table: Columns, col: str) -> np.ndarray:
+    return np.asarray(table[col], dtype=float)
+
+
+def _file_row(table: Columns, pos: int) -> int:
+    """The data row in the file of row ``pos`` of ``table``."""
+    return int(table[ROW][pos]) if ROW in table else pos
+
+
 def _check_finite(
-    frame: pd.DataFrame, mask: np.ndarray, cols: Sequence[str], meta: Mapping[str, Any]
+    table: Columns, mask: np.ndarray, cols: Sequence[str], meta: Mapping[str, Any]
 ) -> None:
     for col in cols:
-        values = frame[col].to_numpy(dtype=float)
-        finite = np.isfinite(values)
+        finite = np.isfinite(_floats(table, col))
         if finite.all():
             continue
         bad = mask & ~finite
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
-            row = int(frame[ROW].iloc[pos]) if ROW in frame else pos
+            row = _file_row(table, pos)
             line = meta.get("first_data_line")
             where = f" (file line {line + row})" if line is not None else ""
             raise InvalidDataError(
@@ -105,11 +117,10 @@ def _check_finite(
             )
 
 
-def _as_int(series: pd.Series) -> pd.Series:
-    values = series.to_numpy(dtype=float)
-    if np.isfinite(values).all():
-        return pd.Series(values.astype(np.int64), index=series.index)
-    return series
+def _as_int(values: np.ndarray) -> np.ndarray:
+    """``values`` as integers where all are finite, else as they are."""
+    numbers = np.asarray(values, dtype=float)
+    return numbers.astype(np.int64) if np.isfinite(numbers).all() else values
 
 
 def _same(v: np.ndarray) -> np.ndarray:
@@ -118,13 +129,13 @@ def _same(v: np.ndarray) -> np.ndarray:
 
 
 def sweep_starts(
-    frame: pd.DataFrame, positions: np.ndarray, usable: np.ndarray | None = None
+    table: Columns, positions: np.ndarray, usable: np.ndarray | None = None
 ) -> np.ndarray:
     """Where the sweeps begin among the usable impedance points.
 
     Parameters
     ----------
-    frame
+    table
         The file's table in canonical columns.
     positions
         File rows (0-based) of every impedance point, usable or not, increasing.
@@ -153,9 +164,9 @@ def sweep_starts(
         segment = np.cumsum(gap)[usable]
         new = np.r_[True, np.diff(segment) != 0]
     for col in (STEP, CYCLE):
-        if col in frame:
-            new[1:] |= ~_same(frame[col].to_numpy(dtype=float)[rows])
-    freq = frame[FREQ].to_numpy(dtype=float)[rows]
+        if col in table:
+            new[1:] |= ~_same(_floats(table, col)[rows])
+    freq = _floats(table, FREQ)[rows]
     d = np.diff(freq)  # frequencies are > 0: the signs of d and of d(log f) agree
     inside = ~new[1:]
     up, down = inside & (d > 0), inside & (d < 0)
@@ -175,9 +186,7 @@ def _where(meta: Mapping[str, Any], row: int) -> str:
     return f"data row {row}" + (f" (file line {line + row})" if line is not None else "")
 
 
-def _impedance_points(
-    frame: pd.DataFrame, has_dc: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _impedance_points(table: Columns, has_dc: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which rows are meant as impedance points, and which of those cannot be used.
 
     In a file of spectra only, every row is meant as an impedance point. In a file that
@@ -195,16 +204,14 @@ def _impedance_points(
         Boolean arrays over the rows: meant as an impedance point; meant but frequency
         <= 0 or not a finite number; meant, frequency fine, but Z' or Z'' not finite.
     """
-    freq = frame[FREQ].to_numpy(dtype=float)
-    zr = frame[Z_REAL].to_numpy(dtype=float)
-    zi = frame[Z_IMAG].to_numpy(dtype=float)
+    freq, zr, zi = (_floats(table, c) for c in (FREQ, Z_REAL, Z_IMAG))
     if has_dc:
         point = (freq != 0) & ~np.isnan(freq)
         # rows with frequency 0 or missing but a Z' value, amid impedance points
         maybe = ~point & np.isfinite(zr) & (zr != 0)
         meant = point
         if maybe.any():
-            idx = np.arange(len(frame))
+            idx = np.arange(len(freq))
             before = np.maximum.accumulate(np.where(maybe, -1, idx))
             after = np.minimum.accumulate(np.where(maybe, len(idx), idx)[::-1])[::-1]
             inside = np.zeros(len(idx), dtype=bool)
@@ -212,7 +219,7 @@ def _impedance_points(
             inside[ok] = point[before[ok]] & point[after[ok]]
             meant = point | (maybe & inside)
     else:
-        meant = np.ones(len(frame), dtype=bool)
+        meant = np.ones(len(freq), dtype=bool)
     freq_ok = (freq > 0) & (freq < np.inf)
     bad_freq = meant & ~freq_ok
     bad_z = meant & freq_ok & ~(np.isfinite(zr) & np.isfinite(zi))
@@ -220,7 +227,7 @@ def _impedance_points(
 
 
 def _dropped_message(
-    meta: Mapping[str, Any], frame: pd.DataFrame, bad_freq: np.ndarray, bad_z: np.ndarray
+    meta: Mapping[str, Any], table: Columns, bad_freq: np.ndarray, bad_z: np.ndarray
 ) -> str:
     nf, nz = int(bad_freq.sum()), int(bad_z.sum())
     if nf and nz:
@@ -230,7 +237,7 @@ def _dropped_message(
     else:
         why = "Z' or Z'' not a number"
     pos = int(np.flatnonzero(bad_freq | bad_z)[0])
-    row = int(frame[ROW].iloc[pos]) if ROW in frame else pos
+    row = _file_row(table, pos)
     n = nf + nz
     return (
         f"{show_path(meta.get('source'))}: {count(n)} impedance "
@@ -247,7 +254,7 @@ REST_SWING_V = 0.5
 REST_FRACTION = 0.01
 
 
-def _charge_checks(df: pd.DataFrame, meta: Mapping[str, Any]) -> str | None:
+def _charge_checks(table: Columns, meta: Mapping[str, Any]) -> str | None:
     """A warning text if the current cannot be in the unit it was read in, else None.
 
     Two vectorised estimates of the charge the cell passed [A h], from the current
@@ -269,9 +276,7 @@ def _charge_checks(df: pd.DataFrame, meta: Mapping[str, Any]) -> str | None:
 
     Nothing is rescaled: the message names the file, the column and the fix.
     """
-    t = df[TIME].to_numpy(dtype=float)
-    v = df[VOLTAGE].to_numpy(dtype=float)
-    i = df[CURRENT].to_numpy(dtype=float)
+    t, v, i = (_floats(table, c) for c in (TIME, VOLTAGE, CURRENT))
     if len(t) < 2:
         return None
     imax = float(np.max(np.abs(i)))
@@ -332,7 +337,7 @@ DUPLICATE_TIME_MIN_ROWS = 3
 STEP_CHANGE_FRACTION = 0.05
 
 
-def _duplicate_time_check(df: pd.DataFrame, meta: Mapping[str, Any]) -> str | None:
+def _duplicate_time_check(table: Columns, meta: Mapping[str, Any]) -> str | None:
     """A warning text if many rows repeat the time stamp of the row before, else None.
 
     Instruments write the last point of a step and the first of the next with one time
@@ -343,17 +348,17 @@ def _duplicate_time_check(df: pd.DataFrame, meta: Mapping[str, Any]) -> str | No
     least :data:`DUPLICATE_TIME_MIN_ROWS`) mean a time column with too few decimals, or a
     column that is not the test time. Vectorised; the rows are kept.
     """
-    t = df[TIME].to_numpy(dtype=float)
+    t = _floats(table, TIME)
     n = len(t)
     if n < 2:
         return None
     same = np.diff(t) == 0
     if np.count_nonzero(same) < max(DUPLICATE_TIME_MIN_ROWS, DUPLICATE_TIME_FRACTION * n):
         return None  # too few repeats, wherever they are
-    if STEP in df and np.isfinite(df[STEP].to_numpy(dtype=float)).all():
-        boundary = ~_same(df[STEP].to_numpy(dtype=float))
+    if STEP in table and np.isfinite(_floats(table, STEP)).all():
+        boundary = ~_same(_floats(table, STEP))
     else:
-        i = df[CURRENT].to_numpy(dtype=float)
+        i = _floats(table, CURRENT)
         boundary = np.abs(np.diff(i)) > STEP_CHANGE_FRACTION * np.max(np.abs(i))
     shared = int((same & ~boundary).sum())
     if shared < DUPLICATE_TIME_MIN_ROWS or shared <= DUPLICATE_TIME_FRACTION * n:
@@ -392,13 +397,13 @@ def _frequency_order(freq: np.ndarray, bounds: np.ndarray) -> np.ndarray:
 
 
 def _spectra(
-    frame: pd.DataFrame,
+    table: Columns,
     points: np.ndarray,
     starts: np.ndarray,
     base: Mapping[str, Any],
     step_technique: Mapping[int, str] | None,
 ) -> list[Spectrum]:
-    """One Spectrum per sweep: the usable impedance rows ``points`` of ``frame`` (finite
+    """One Spectrum per sweep: the usable impedance rows ``points`` of ``table`` (finite
     Z', Z'', frequency > 0: checked by the caller), split at ``starts``.
 
     The points of all sweeps are ordered by (sweep, frequency) at once, each column in
@@ -408,22 +413,22 @@ def _spectra(
     of spectra is read in microseconds per spectrum.
     """
     bounds = np.r_[starts, len(points)]
-    freq = frame[FREQ].to_numpy(dtype=float)[points]
+    freq = _floats(table, FREQ)[points]
     order = _frequency_order(freq, bounds)
     rows = points[order]
-    every = len(rows) == len(frame) and bool((np.diff(rows) > 0).all())  # rows 0, 1, ...
+    every = len(rows) == len(freq) == len(table[FREQ]) and bool((np.diff(rows) > 0).all())
 
-    def column(c: str) -> np.ndarray:
-        values = frame[c].to_numpy(dtype=float)
-        return values.copy() if every else values[rows]
+    def column(c: str) -> np.ndarray:  # (all rows in file order: the file's own array)
+        values = _floats(table, c)
+        return values if every else values[rows]
 
     names = {FREQ: FREQ, Z_REAL: Z_REAL, Z_IMAG: Z_IMAG, VOLTAGE: DC_V, CURRENT: DC_A, TIME: TIME}
-    columns = {names[c]: column(c) for c in names if c in frame}
+    columns = {names[c]: column(c) for c in names if c in table}
     first = points[starts]
-    step = frame[STEP].to_numpy(dtype=float)[first] if STEP in frame else None
+    step = _floats(table, STEP)[first] if STEP in table else None
     cycle = None
-    if CYCLE in frame:  # integer where every point's cycle number is finite
-        values = frame[CYCLE].to_numpy(dtype=float)[rows]
+    if CYCLE in table:  # integer where every point's cycle number is finite
+        values = _floats(table, CYCLE)[rows]
         columns[CYCLE] = values.astype(np.int64) if np.isfinite(values).all() else values
         cycle = values[bounds[:-1]]
     for values in columns.values():
@@ -440,7 +445,7 @@ def _spectra(
                 m["technique"] = step_technique[steps[k]]
         if cycles[k] is not None:
             m["cycle"] = cycles[k]
-        out.append(Spectrum._checked(columns, slice(lo, hi), m))
+        out.append(Spectrum._checked(columns, m, slice(lo, hi)))
     return out
 
 
@@ -453,7 +458,7 @@ def _whole(values: np.ndarray | None, n: int) -> list[int | None]:
 
 
 def assemble(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Columns,
     meta: Mapping[str, Any],
     *,
     found: Sequence[str] = (),
@@ -468,7 +473,8 @@ def assemble(
     ----------
     frame
         Canonical columns in SI units (any subset), plus optionally ``_row`` (the data
-        row in the file) for messages.
+        row in the file) for messages: a DataFrame, or a mapping of equally long arrays
+        (which the objects may keep: not to be changed afterwards).
     meta
         Metadata for every object (``source``, ``format``, ``instrument``, ``technique``,
         ``settings``, ``columns`` = canonical name -> file column).
@@ -511,8 +517,12 @@ def assemble(
         the file row), or no impedance point of a file of spectra can be used.
     """
     src = meta.get("source")
-    has_z = all(c in frame for c in (FREQ, Z_REAL, Z_IMAG))
-    has_dc = all(c in frame for c in (TIME, VOLTAGE, CURRENT))
+    if isinstance(frame, pd.DataFrame):
+        table = {c: frame[c].to_numpy() for c in frame.columns}
+    else:
+        table = dict(frame)
+    has_z = all(c in table for c in (FREQ, Z_REAL, Z_IMAG))
+    has_dc = all(c in table for c in (TIME, VOLTAGE, CURRENT))
     if impedance_only and has_z:
         has_dc = False
     if not (has_z or has_dc):
@@ -523,13 +533,13 @@ def assemble(
             + (f"; {hint}" if hint else ""),
             path=src,
         )
-    if len(frame) == 0:
+    n = len(table[FREQ] if has_z else table[TIME])
+    if n == 0:
         raise EmptyDataError("no data rows", path=src)
 
-    n = len(frame)
     notes: list[Pending] = list(pending)
     if has_z:
-        imp, bad_freq, bad_z = _impedance_points(frame, has_dc)
+        imp, bad_freq, bad_z = _impedance_points(table, has_dc)
     else:
         imp = bad_freq = bad_z = np.zeros(n, dtype=bool)
     dc = ~imp
@@ -539,21 +549,26 @@ def assemble(
     base = dict(meta)
     base["rows_in_file"] = n
     if has_dc and dc.any():
-        _check_finite(frame, dc, (TIME, VOLTAGE, CURRENT), meta)
-        cols = [c for c in RECORDING_COLUMNS if c in frame]
-        df = frame[cols] if dc.all() else frame.loc[dc, cols].reset_index(drop=True)
-        df = df.assign(**{c: _as_int(df[c]) for c in (STEP, CYCLE) if c in df})
+        _check_finite(table, dc, [c for c in (TIME, VOLTAGE, CURRENT, CHARGE) if c in table], meta)
+        every = dc.all()
+        rec = {c: table[c] if every else table[c][dc] for c in RECORDING_COLUMNS if c in table}
+        for c in (TIME, VOLTAGE, CURRENT, CHARGE):
+            if c in rec:
+                rec[c] = np.asarray(rec[c], dtype=float)
+        for c in (STEP, CYCLE):
+            if c in rec:
+                rec[c] = _as_int(rec[c])
         for check, category in (
             (_charge_checks, UnitWarning),
             (_duplicate_time_check, DuplicateTimeWarning),
         ):
-            text = check(df, meta)
+            text = check(rec, meta)
             if text:
                 notes.append((category, text))
-        out.append(Recording(df, base))
+        out.append(Recording._checked(rec, _schema_meta(base)))
 
     if bad.any():
-        notes.append((DroppedPointsWarning, _dropped_message(meta, frame, bad_freq, bad_z)))
+        notes.append((DroppedPointsWarning, _dropped_message(meta, table, bad_freq, bad_z)))
         if not out and bad.all():
             raise InvalidDataError(
                 f"none of the {count(n)} impedance points can be used: each has a frequency "
@@ -566,8 +581,8 @@ def assemble(
         positions = np.flatnonzero(imp)
         usable = ~bad[positions]
         points = positions[usable]
-        starts = sweep_starts(frame, positions, usable)
-        out += _spectra(frame, points, starts, base, step_technique)
+        starts = sweep_starts(table, positions, usable)
+        out += _spectra(table, points, starts, base, step_technique)
     if not out:
         raise EmptyDataError(
             "no impedance points (frequency > 0) and no time/voltage/current rows", path=src

@@ -154,7 +154,7 @@ def canonical(
     columns: Mapping[str, str] | None = None,
     *,
     open_circuit: bool = False,
-) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+) -> tuple[dict[str, np.ndarray], dict[str, str], list[str]]:
     """Map an EC-Lab table (text or binary column names) to canonical columns in SI units.
 
     Parameters
@@ -173,8 +173,8 @@ def canonical(
     Returns
     -------
     frame, used, notes
-        The canonical table (with ``_row``), which file column each canonical column came
-        from, and remarks on choices made (Ecell as voltage, derived current).
+        The canonical columns as arrays (with ``_row``), which file column each canonical
+        column came from, and remarks on choices made (Ecell as voltage, derived current).
 
     Raises
     ------
@@ -233,7 +233,7 @@ def canonical(
         out[Z_IMAG] = mod * np.sin(phase)
         used[Z_REAL] = "|Z|/Ohm, Phase(Z)/deg"
         used[Z_IMAG] = "|Z|/Ohm, Phase(Z)/deg"
-    return pd.DataFrame(out, copy=False), used, notes
+    return out, used, notes
 
 
 def short_technique(name: str | None) -> str | None:

@@ -356,7 +356,7 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
     frame, used, notes = _biologic.canonical(raw, path, columns, open_circuit=technique == "OCV")
     step_technique = _sequence(settings)
     if step_technique and "step" in frame:
-        steps = frame["step"].to_numpy()
+        steps = frame["step"]
         frame["technique"] = pd.Series(steps).map(step_technique).to_numpy()
     meta = {
         "source": str(path),
