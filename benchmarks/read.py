@@ -11,7 +11,8 @@ Files: the real ``.mpr`` and Neware files of ``../shared/data`` (skipped with a 
 that folder is absent) as they are -- small, a few thousand rows: the fixed cost of a read
 -- and each ``.mpr`` grown to about 1 M rows by repeating its records (time shifted so it
 keeps increasing; the modules' lengths and row count patched), where the cost per row
-decides. Best of ``--repeat`` runs each (default 5).
+decides. Each time is the best of ``--repeat`` rounds (default 5; the small files 20 times
+as many) in which ohmslice and the peer are called in turn.
 
 Run: ``.venv/bin/python benchmarks/read.py [--repeat N] [--rows N]``
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _timing import best
+from _timing import side_by_side
 
 import ohmslice as om
 
@@ -108,20 +109,23 @@ def main() -> None:
         for src in sorted((SHARED / "biologic").glob("*.mpr")):
             n = len(galvani_read(src))
             read_quietly(src)  # warm-up
-            ours, _ = best(lambda p=src: read_quietly(p), args.repeat)
-            peer, _ = best(lambda p=src: galvani_read(p), args.repeat)
+            ours, peer = side_by_side(
+                lambda p=src: read_quietly(p), lambda p=src: galvani_read(p), 20 * args.repeat
+            )
             print(row(src.name, n, ours, peer, "galvani"))
             big = grown_mpr(src, args.rows, Path(tmp))
             n = len(galvani_read(big))
-            ours, _ = best(lambda p=big: read_quietly(p), args.repeat)
-            peer, _ = best(lambda p=big: galvani_read(p), args.repeat)
+            ours, peer = side_by_side(
+                lambda p=big: read_quietly(p), lambda p=big: galvani_read(p), args.repeat
+            )
             print(row(f"  grown {big.name}", n, ours, peer, "galvani"))
     print("\n== Neware: ohmslice.read against NewareNDA.read")
     for src in sorted((SHARED / "neware").glob("*.nd*")):
         n = len(neware_read(src))
         read_quietly(src)
-        ours, _ = best(lambda p=src: read_quietly(p), args.repeat)
-        peer, _ = best(lambda p=src: neware_read(p), args.repeat)
+        ours, peer = side_by_side(
+            lambda p=src: read_quietly(p), lambda p=src: neware_read(p), 20 * args.repeat
+        )
         print(row(src.name, n, ours, peer, "NewareNDA"))
 
 
