@@ -157,17 +157,19 @@ def sweep_starts(
     n = len(rows)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    gap = np.r_[True, np.diff(positions) != 1]
+    gap = np.empty(len(positions), dtype=bool)  # (np.r_ costs more than the rest here)
+    gap[0] = True
+    np.not_equal(positions[1:] - positions[:-1], 1, out=gap[1:])
     if usable.all():
         new = gap
     else:
         segment = np.cumsum(gap)[usable]
-        new = np.r_[True, np.diff(segment) != 0]
+        new = np.concatenate(([True], segment[1:] != segment[:-1]))
     for col in (STEP, CYCLE):
         if col in table:
             new[1:] |= ~_same(_floats(table, col)[rows])
     freq = _floats(table, FREQ)[rows]
-    d = np.diff(freq)  # frequencies are > 0: the signs of d and of d(log f) agree
+    d = freq[1:] - freq[:-1]  # frequencies are > 0: the signs of d and of d(log f) agree
     inside = ~new[1:]
     up, down = inside & (d > 0), inside & (d < 0)
     n_up, n_down = np.count_nonzero(up), np.count_nonzero(down)
@@ -290,7 +292,7 @@ def _charge_checks(table: Columns, meta: Mapping[str, Any]) -> str | None:
     # non-rest interval's: rests belong to the run before them
     moving = np.flatnonzero(np.abs(mid) > REST_FRACTION * imax)
     charging = mid[moving] > 0
-    edges = np.r_[0, moving[1:][charging[1:] != charging[:-1]], len(t) - 1]
+    edges = np.concatenate(([0], moving[1:][charging[1:] != charging[:-1]], [len(t) - 1]))
     one_way = float(np.max(np.abs(np.diff(q[edges]))))
     src, col = meta.get("source"), meta.get("columns", {}).get(CURRENT, CURRENT)
     base = split_header(col)[0] if col != CURRENT else "Current"
@@ -383,7 +385,7 @@ def _frequency_order(freq: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     increasing frequency, stable within equal frequencies. Sweeps that all run strictly
     down (as EC-Lab's do) are reversed by index arithmetic, sweeps that never run down
     are kept; others are sorted."""
-    d = np.diff(freq)
+    d = freq[1:] - freq[:-1]
     cross = bounds[1:-1] - 1  # the steps from one sweep's end to the next start
     d[cross] = 0.0
     if (d >= 0).all():  # already in order (a stable sort keeps equal frequencies)
@@ -412,7 +414,7 @@ def _spectra(
     re-validating what was checked for the whole table -- a file of tens of thousands
     of spectra is read in microseconds per spectrum.
     """
-    bounds = np.r_[starts, len(points)]
+    bounds = np.append(starts, len(points))
     freq = _floats(table, FREQ)[points]
     order = _frequency_order(freq, bounds)
     rows = points[order]
@@ -435,16 +437,18 @@ def _spectra(
         values.flags.writeable = False  # shared by the spectra's slices
     meta = _schema_meta(base)
     steps, cycles = _whole(step, len(starts)), _whole(cycle, len(starts))
+    techniques = step_technique or {}
     out = []
-    for k, (lo, hi) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
-        m = dict(meta)
-        m["sweep"] = k
-        if steps[k] is not None:
-            m["step"] = steps[k]
-            if step_technique and steps[k] in step_technique:
-                m["technique"] = step_technique[steps[k]]
-        if cycles[k] is not None:
-            m["cycle"] = cycles[k]
+    for k, (lo, hi, step_k, cycle_k) in enumerate(
+        zip(bounds[:-1].tolist(), bounds[1:].tolist(), steps, cycles, strict=True)
+    ):
+        m = {**meta, "sweep": k}
+        if step_k is not None:
+            m["step"] = step_k
+            if step_k in techniques:
+                m["technique"] = techniques[step_k]
+        if cycle_k is not None:
+            m["cycle"] = cycle_k
         out.append(Spectrum._checked(columns, m, slice(lo, hi)))
     return out
 

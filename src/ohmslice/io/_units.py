@@ -9,6 +9,7 @@ where case matters (``mHz`` is not ``MHz``, ``mOhm`` is not ``MOhm``).
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..errors import InputError
@@ -72,6 +73,7 @@ _HEADER_SLASH = re.compile(r"^(?P<name>.+?)\s*/\s*(?P<unit>[^/]+?)\s*$")
 _HEADER_UNDERSCORE = re.compile(r"^(?P<name>.+?)_(?P<unit>[^_\s]+)$")
 
 
+@functools.lru_cache(maxsize=1024)
 def normalise_unit(unit: str) -> str:
     """Spell a unit the one way :data:`_FACTORS` knows (``µA`` -> ``uA``, ``mA.h`` -> ``mAh``,
     ``Ω`` -> ``Ohm``, ``ohms`` -> ``Ohm``); case is kept."""
@@ -85,6 +87,7 @@ def normalise_unit(unit: str) -> str:
     return u
 
 
+@functools.lru_cache(maxsize=4096)
 def split_header(header: str) -> tuple[str, str | None]:
     """Split a column header into (quantity name, unit or None).
 
