@@ -12,6 +12,8 @@ Two types reach users:
 
 Both are built from a pandas DataFrame holding those columns, validate it on
 construction and raise :mod:`ohmslice.errors` exceptions naming the column and the row.
+The readers, which check a whole file at once, hand their columns over as arrays
+instead; the DataFrame (``.data``) is then built on first use.
 The column names are a public contract: they do not change between releases.
 """
 
