@@ -157,9 +157,7 @@ def sweep_starts(
     n = len(rows)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    gap = np.empty(len(positions), dtype=bool)  # (np.r_ costs more than the rest here)
-    gap[0] = True
-    np.not_equal(positions[1:] - positions[:-1], 1, out=gap[1:])
+    gap = np.concatenate(([True], positions[1:] - positions[:-1] != 1))
     if usable.all():
         new = gap
     else:
@@ -418,9 +416,9 @@ def _spectra(
     freq = _floats(table, FREQ)[points]
     order = _frequency_order(freq, bounds)
     rows = points[order]
-    every = len(rows) == len(freq) == len(table[FREQ]) and bool((np.diff(rows) > 0).all())
+    every = len(rows) == len(table[FREQ]) and bool((np.diff(rows) > 0).all())
 
-    def column(c: str) -> np.ndarray:  # (all rows in file order: the file's own array)
+    def column(c: str) -> np.ndarray:  # (every row, in file order: the file's own array)
         values = _floats(table, c)
         return values if every else values[rows]
 
