@@ -58,6 +58,7 @@ def test_spectra_share_no_writable_memory(sweeps):
     a.data.loc[0, "z_real_ohm"] = -1.0  # the built table is the spectrum's own
     a.data = a.data.iloc[::-1].reset_index(drop=True)
     np.testing.assert_array_equal(b.z, before)
+    np.testing.assert_array_equal(b.data["z_real_ohm"], before.real)  # built after a's change
     assert a.data["z_real_ohm"].iloc[-1] == -1.0
 
 

@@ -56,6 +56,7 @@ from ..schema import (
     Z_IMAG,
     Z_REAL,
     Recording,
+    SharedColumns,
     Spectrum,
 )
 from ..schema import _meta as _schema_meta
@@ -432,7 +433,8 @@ def _spectra(
         columns[CYCLE] = values.astype(np.int64) if np.isfinite(values).all() else values
         cycle = values[bounds[:-1]]
     for values in columns.values():
-        values.flags.writeable = False  # shared by the spectra's slices
+        values.flags.writeable = False
+    shared = SharedColumns(columns)  # the spectra hold slices of them
     meta = _schema_meta(base)
     steps, cycles = _whole(step, len(starts)), _whole(cycle, len(starts))
     techniques = step_technique or {}
@@ -447,7 +449,7 @@ def _spectra(
                 m["technique"] = techniques[step_k]
         if cycle_k is not None:
             m["cycle"] = cycle_k
-        out.append(Spectrum._checked(columns, m, slice(lo, hi)))
+        out.append(Spectrum._checked(shared, m, slice(lo, hi)))
     return out
 
 
