@@ -541,14 +541,14 @@ def _net_charge_mAh(raw: pd.DataFrame, steps: np.ndarray) -> np.ndarray:
 
 def canonical(
     raw: pd.DataFrame, path: Path, overrides: Mapping[str, str]
-) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+) -> tuple[dict[str, np.ndarray], dict[str, str], list[str]]:
     """NewareNDA's table -> canonical columns in SI units (see the module docstring).
 
     Returns
     -------
     frame, used, notes
-        The canonical table (with ``_row``), which NewareNDA column each canonical column
-        came from, and how the time, charge and temperature were chosen.
+        The canonical columns as arrays (with ``_row``), which NewareNDA column each
+        canonical column came from, and how the time, charge and temperature were chosen.
 
     Raises
     ------
@@ -566,17 +566,15 @@ def canonical(
     steps = raw["Step"].to_numpy()
     time, time_from, note = _test_time(raw, overrides.get(TIME))
     notes.append(note)
-    frame = pd.DataFrame(
-        {
-            ROW: np.arange(len(raw)),
-            TIME: time,
-            VOLTAGE: raw["Voltage"].to_numpy(dtype=float),
-            CURRENT: raw["Current(mA)"].to_numpy(dtype=float) * 1e-3,
-            STEP: raw["Step_Index"].to_numpy(dtype=np.int64),
-            CYCLE: raw["Cycle"].to_numpy(dtype=np.int64),
-            TECHNIQUE: raw["Status"].astype(object).to_numpy(),
-        }
-    )
+    frame = {
+        ROW: np.arange(len(raw)),
+        TIME: time,
+        VOLTAGE: raw["Voltage"].to_numpy(dtype=float),
+        CURRENT: raw["Current(mA)"].to_numpy(dtype=float) * 1e-3,
+        STEP: raw["Step_Index"].to_numpy(dtype=np.int64),
+        CYCLE: raw["Cycle"].to_numpy(dtype=np.int64),
+        TECHNIQUE: raw["Status"].to_numpy(dtype=object),
+    }
     used = {
         TIME: time_from,
         VOLTAGE: "Voltage",
