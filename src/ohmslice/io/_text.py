@@ -11,6 +11,15 @@ ASCII separators and line breaks.
 
 from __future__ import annotations
 
+import pandas as pd
+
+#: ``pandas.read_csv`` options that read a number back as the float it was written from:
+#: pandas 3 parses exactly by default (and deprecates the option), pandas 2 (the release
+#: for Python 3.10) only with ``float_precision="round_trip"``, off by up to 1 ulp otherwise.
+EXACT_FLOATS: dict[str, str] = (
+    {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+)
+
 UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import FileFormatError, TruncatedFileError, TruncatedFileWarning, show_path
 from ._registry import foreign
-from ._text import decode, plain_text
+from ._text import EXACT_FLOATS, decode, plain_text
 from ._truncation import Cut, count, last_line_cut, message
 from ._units import factor
 from ._warn import Pending
@@ -98,6 +98,7 @@ def parse_rows(
             decimal=decimal,
             engine="c",
             skipinitialspace=True,
+            **EXACT_FLOATS,
             skip_blank_lines=True,
         )
 

@@ -42,7 +42,7 @@ from ..errors import (
 from . import _biologic
 from ._assemble import assemble
 from ._registry import NO, YES, Reader, ReadResult, foreign, register
-from ._text import UTF8_BOM, plain_text, utf16
+from ._text import EXACT_FLOATS, UTF8_BOM, plain_text, utf16
 from ._truncation import WINDOW_BYTES, last_line_cut, message
 
 NAME = "biologic-mpt"
@@ -308,6 +308,7 @@ def load(path: Path, columns: Mapping[str, str] | None = None) -> ReadResult:
             index_col=False,
             decimal=decimal,
             encoding="latin-1",
+            **EXACT_FLOATS,
             engine="c",
             skip_blank_lines=True,
         )

@@ -61,7 +61,7 @@ from ..errors import (
 from ..schema import CURRENT, CYCLE, FREQ, TIME, VOLTAGE, Z_IMAG, Z_REAL
 from ._assemble import ROW, assemble
 from ._registry import NO, YES, Reader, ReadResult, foreign, register
-from ._text import decode, plain_text
+from ._text import EXACT_FLOATS, decode, plain_text
 from ._truncation import count, last_line_cut
 from ._units import factor
 from ._vendor import check_first_row
@@ -226,6 +226,7 @@ def _parse_rows(
             decimal=decimal,
             engine="c",
             skip_blank_lines=True,
+            **EXACT_FLOATS,
         )
     df = df[use]
     return df, cut_what

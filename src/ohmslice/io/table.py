@@ -68,7 +68,7 @@ from ..errors import (
 from ..schema import CHARGE, CURRENT, CYCLE, FREQ, STEP, TIME, VOLTAGE, Z_IMAG, Z_REAL
 from ._assemble import ROW, TEMPERATURE, assemble
 from ._registry import MAYBE, NO, YES, Reader, ReadResult, foreign, register
-from ._text import decode, plain_text
+from ._text import EXACT_FLOATS, decode, plain_text
 from ._truncation import last_line_cut, message
 from ._units import factor, is_unit, split_header
 from ._warn import Pending
@@ -587,6 +587,7 @@ def _read_frame(path: Path, text: bytes | None = None) -> _Table:
                 engine="c",
                 skipinitialspace=True,
                 skip_blank_lines=True,
+                **EXACT_FLOATS,
             )
     else:
         df = pd.DataFrame({name: pd.Series(dtype=float) for name in names})
